@@ -1,0 +1,3 @@
+DROP TABLE casbin_rules;
+--bun:split
+DROP TABLE idempotency_keys;

@@ -1,0 +1,136 @@
+// Package database opens Kontor's *bun.DB on SQLite (the pure-Go default) or on
+// PostgreSQL, runs the embedded migrations, and offers RunInTx so that stores can
+// compose several writes into one transaction.
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/driver/pgdriver"
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+
+	"github.com/kontor-app/kontor/migrations"
+	"github.com/kontor-app/kontor/platform/config"
+)
+
+// Dialect names the database engine in use.
+type Dialect string
+
+// The engines Kontor runs on.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is Kontor's database handle.
+type DB struct {
+	*bun.DB
+	Dialect Dialect
+}
+
+// Open connects to the database cfg selects. SQLite files get WAL, a busy timeout,
+// foreign keys and IMMEDIATE transactions so that concurrent writers queue instead of
+// failing with SQLITE_BUSY half-way through.
+func Open(cfg config.Config) (*DB, error) {
+	if cfg.IsPostgres() {
+		return OpenPostgres(cfg.DatabaseURL)
+	}
+	return OpenSQLite(cfg.SQLitePath())
+}
+
+// OpenSQLite opens (creating if needed) the SQLite database file at path.
+func OpenSQLite(path string) (*DB, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+	}
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(30000)" +
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+	sqldb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	sqldb.SetMaxOpenConns(max(4, runtime.NumCPU()*2))
+	sqldb.SetMaxIdleConns(max(4, runtime.NumCPU()*2))
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	db := &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Dialect: SQLite}
+	if err := db.PingContext(context.Background()); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// OpenPostgres connects to the PostgreSQL server at url.
+func OpenPostgres(url string) (*DB, error) {
+	sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(url), pgdriver.WithTimeout(10*time.Second)))
+	sqldb.SetMaxOpenConns(max(10, runtime.NumCPU()*8))
+	sqldb.SetMaxIdleConns(max(10, runtime.NumCPU()*8))
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	db := &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Dialect: Postgres}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	return db, nil
+}
+
+type txKey struct{}
+
+// RunInTx runs fn in a transaction, committing when fn returns nil. A call nested in
+// another RunInTx joins the outer transaction, so use cases can compose stores.
+func (db *DB) RunInTx(ctx context.Context, fn func(ctx context.Context, tx bun.IDB) error) error {
+	if tx, ok := ctx.Value(txKey{}).(bun.Tx); ok {
+		return fn(ctx, tx)
+	}
+	return db.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		return fn(context.WithValue(ctx, txKey{}, tx), tx)
+	})
+}
+
+// Conn returns the transaction ctx carries, or the pool when there is none.
+func (db *DB) Conn(ctx context.Context) bun.IDB {
+	if tx, ok := ctx.Value(txKey{}).(bun.Tx); ok {
+		return tx
+	}
+	return db.DB
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint failure on either engine.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pgErr pgdriver.Error
+	if errors.As(err, &pgErr) {
+		return pgErr.Field('C') == "23505"
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "constraint failed: UNIQUE")
+}
+
+// IsNoRows reports whether err means a query found nothing.
+func IsNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// MigrationFiles returns the embedded migrations for the dialect.
+func (db *DB) MigrationFiles() fs.FS {
+	if db.Dialect == Postgres {
+		return migrations.Postgres()
+	}
+	return migrations.SQLite()
+}
