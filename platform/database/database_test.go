@@ -1,0 +1,85 @@
+package database_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/uptrace/bun"
+
+	"github.com/kontor-app/kontor/platform/database"
+	"github.com/kontor-app/kontor/platform/database/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+func TestRunInTxCommitsAndRollsBack(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		if _, err := db.ExecContext(ctx, "CREATE TABLE tx_probe (id INTEGER PRIMARY KEY, note TEXT NOT NULL UNIQUE)"); err != nil {
+			t.Fatal(err)
+		}
+		err := db.RunInTx(ctx, func(ctx context.Context, tx bun.IDB) error {
+			_, err := tx.ExecContext(ctx, "INSERT INTO tx_probe (id, note) VALUES (1, 'kept')")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		boom := errors.New("boom")
+		err = db.RunInTx(ctx, func(ctx context.Context, tx bun.IDB) error {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO tx_probe (id, note) VALUES (2, 'lost')"); err != nil {
+				return err
+			}
+			// A nested call joins the outer transaction and sees its write.
+			return db.RunInTx(ctx, func(ctx context.Context, inner bun.IDB) error {
+				var n int
+				if err := db.Conn(ctx).QueryRowContext(ctx, "SELECT count(*) FROM tx_probe").Scan(&n); err != nil {
+					return err
+				}
+				if n != 2 {
+					t.Errorf("nested transaction sees %d rows, want 2", n)
+				}
+				return boom
+			})
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("err = %v, want boom", err)
+		}
+		var n int
+		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM tx_probe").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Fatalf("rows after rollback = %d, want 1", n)
+		}
+		_, err = db.ExecContext(ctx, "INSERT INTO tx_probe (id, note) VALUES (3, 'kept')")
+		if !database.IsUniqueViolation(err) {
+			t.Fatalf("duplicate insert: IsUniqueViolation(%v) = false", err)
+		}
+	})
+}
+
+func TestMigrateDownAndUpAgain(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		m, err := database.NewMigrator(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		down, err := m.Down(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(down) == 0 {
+			t.Fatal("Down rolled back nothing")
+		}
+		up, err := m.Up(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(up) != len(down) {
+			t.Fatalf("Up applied %d migrations, Down rolled back %d", len(up), len(down))
+		}
+	})
+}
