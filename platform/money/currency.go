@@ -1,0 +1,100 @@
+package money
+
+import (
+	"errors"
+	"strings"
+)
+
+// ErrInvalidCurrency reports a currency code that is neither an ISO 4217 alpha-3 code
+// nor a crypto ticker, both written in upper case.
+var ErrInvalidCurrency = errors.New("must be an upper-case ISO 4217 currency code or crypto ticker, such as USD or BTC")
+
+// Currency is an ISO 4217 alpha-3 code such as "USD", or a crypto ticker such as
+// "BTC" or "USDT". Values that did not come from ParseCurrency or a trusted source
+// (the database, a constant) have not been checked.
+type Currency string
+
+// ParseCurrency checks s and returns it as a Currency. It accepts 3 to 10 upper-case
+// ASCII letters and digits with at least one letter, which covers ISO 4217 codes and
+// crypto tickers alike. Lower case is rejected rather than folded, because the API
+// promises upper case and silently fixing one client would let it drift from the
+// others. A code made only of digits is rejected too: no currency is named that way,
+// and "100" in a currency field is far more likely an amount in the wrong place.
+func ParseCurrency(s string) (Currency, error) {
+	if len(s) < 3 || len(s) > 10 {
+		return "", ErrInvalidCurrency
+	}
+	hasLetter := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'A' <= c && c <= 'Z':
+			hasLetter = true
+		case '0' <= c && c <= '9':
+		default:
+			return "", ErrInvalidCurrency
+		}
+	}
+	if !hasLetter {
+		return "", ErrInvalidCurrency
+	}
+	return Currency(s), nil
+}
+
+// minorUnits lists the currencies whose minor unit is not the usual two digits. The
+// fiat entries follow ISO 4217; the crypto entries follow each chain's smallest unit
+// (the satoshi, the wei).
+var minorUnits = map[Currency]int32{
+	// ISO 4217 currencies without a minor unit in use.
+	"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
+	"PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0,
+	"XPF": 0,
+	// ISO 4217 currencies with thousandths.
+	"BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+	// ISO 4217 units of account with four decimals.
+	"CLF": 4, "UYW": 4,
+	// Crypto assets.
+	"BTC": 8,
+	"ETH": 18,
+}
+
+// MinorUnits returns how many fractional digits amounts in c are shown with: 2 unless
+// the currency is known to differ (0 for JPY, 3 for KWD, 8 for BTC, 18 for ETH). It
+// governs display only; amounts themselves always keep their full precision.
+func (c Currency) MinorUnits() int32 {
+	if units, ok := minorUnits[c]; ok {
+		return units
+	}
+	return 2
+}
+
+// Format renders a for people: thousands separated by commas and exactly
+// c.MinorUnits() fractional digits, "1,234,567.50" for 1234567.5 USD. Rounding is half
+// to even and happens only here, on the way to the screen; never parse the result
+// back into an amount. A value that rounds to zero prints without a minus sign.
+func Format(a Amount, c Currency) string {
+	fixed := a.StringFixed(c.MinorUnits())
+	sign := ""
+	if strings.HasPrefix(fixed, "-") {
+		sign, fixed = "-", fixed[1:]
+	}
+	intPart, fracPart, hasFrac := strings.Cut(fixed, ".")
+
+	var b strings.Builder
+	b.Grow(len(fixed) + len(intPart)/3 + 1)
+	b.WriteString(sign)
+	// The first group holds what is left over after the full groups of three.
+	first := len(intPart) % 3
+	if first == 0 {
+		first = 3
+	}
+	b.WriteString(intPart[:first])
+	for i := first; i < len(intPart); i += 3 {
+		b.WriteByte(',')
+		b.WriteString(intPart[i : i+3])
+	}
+	if hasFrac {
+		b.WriteByte('.')
+		b.WriteString(fracPart)
+	}
+	return b.String()
+}
