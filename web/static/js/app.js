@@ -1,0 +1,45 @@
+// Kontor's small progressive enhancements. Every page works without this
+// file; it only adds comfort when JavaScript runs. It is loaded with `defer`
+// from /static/, as the Content-Security-Policy allows no inline script.
+(function () {
+  "use strict";
+
+  var root = document.documentElement;
+  // Lets the stylesheet show controls that only work with JavaScript.
+  root.classList.add("js");
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  // htmx requests carry the CSRF token as a header, as forms carry it as the
+  // hidden _csrf field.
+  if (window.htmx) {
+    window.htmx.on("htmx:configRequest", function (evt) {
+      var token = csrfToken();
+      if (token) {
+        evt.detail.headers["X-CSRF-Token"] = token;
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    // "Go back" links fall back to their href when there is no history.
+    document.querySelectorAll("[data-history-back]").forEach(function (link) {
+      link.addEventListener("click", function (evt) {
+        if (window.history.length > 1) {
+          evt.preventDefault();
+          window.history.back();
+        }
+      });
+    });
+
+    // A form summary of errors takes focus, so keyboard and screen-reader
+    // users start at the list of problems.
+    var summary = document.getElementById("form-errors");
+    if (summary) {
+      summary.focus();
+    }
+  });
+})();
