@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 )
 
 // errFloat is returned by Scan for float columns: a float has already rounded the
@@ -31,14 +32,21 @@ func (a Amount) MarshalJSON() ([]byte, error) {
 func (a *Amount) UnmarshalJSON(data []byte) error {
 	s, err := jsonLiteral(data)
 	if err != nil {
-		return err
+		return jsonError(err)
 	}
 	parsed, err := Parse(s)
 	if err != nil {
-		return err
+		return jsonError(err)
 	}
 	*a = parsed
 	return nil
+}
+
+// jsonError reports a bad amount as a *json.UnmarshalTypeError whose Value is the
+// reason, because encoding/json adds the field's path only to that error type; the
+// API can then say "amount must be a decimal number" instead of a bare reason.
+func jsonError(reason error) error {
+	return &json.UnmarshalTypeError{Value: reason.Error(), Type: reflect.TypeFor[Amount]()}
 }
 
 // jsonLiteral returns the text of a JSON string or the bytes of any other JSON value,

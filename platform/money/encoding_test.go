@@ -87,8 +87,8 @@ func TestUnmarshalJSONRejects(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			var p payload
 			err := json.Unmarshal([]byte(tt.in), &p)
-			if !errors.Is(err, tt.want) {
-				t.Errorf("Unmarshal(%s) error = %v, want %v", tt.in, err, tt.want)
+			if !isFieldReason(err, "amount", tt.want) {
+				t.Errorf("Unmarshal(%s) error = %v, want %v on field amount", tt.in, err, tt.want)
 			}
 		})
 	}
@@ -318,7 +318,7 @@ func TestNullAmountJSON(t *testing.T) {
 		`{"overdraft":1e20}`:  money.ErrTooLarge,
 	} {
 		var o optional
-		if err := json.Unmarshal([]byte(in), &o); !errors.Is(err, want) {
+		if err := json.Unmarshal([]byte(in), &o); !isFieldReason(err, "overdraft", want) {
 			t.Errorf("Unmarshal(%s) error = %v, want %v", in, err, want)
 		}
 	}
@@ -347,4 +347,11 @@ func TestNullAmountSQL(t *testing.T) {
 	if err := n.Scan(float64(12.5)); err == nil || !strings.Contains(err.Error(), "floats are not accepted") {
 		t.Errorf("Scan(float64) error = %v, want a refusal of floats", err)
 	}
+}
+
+// isFieldReason reports whether err is the field-located type error UnmarshalJSON
+// returns, naming field and carrying reason's text, so the API can name the field.
+func isFieldReason(err error, field string, reason error) bool {
+	var te *json.UnmarshalTypeError
+	return errors.As(err, &te) && te.Field == field && te.Value == reason.Error()
 }
