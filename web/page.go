@@ -24,7 +24,8 @@ const CSRFFieldName = "_csrf"
 // requestIDLocal is the Locals key of fiber's requestid middleware.
 const requestIDLocal = "requestid"
 
-// The kinds of Flash message the layout knows how to show.
+// FlashSuccess, FlashError and FlashInfo are the kinds of Flash message the
+// layout knows how to show; each has its own colour, icon and ARIA role.
 const (
 	FlashSuccess = "success"
 	FlashError   = "error"
@@ -34,8 +35,8 @@ const (
 // Flash is a one-time message shown on the next page a person sees, such as
 // "Account created". Kind is FlashSuccess, FlashError or FlashInfo.
 type Flash struct {
-	Kind    string `json:"k"`
-	Message string `json:"m"`
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
 }
 
 // User is what the layout needs to know about the signed-in person.

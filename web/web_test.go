@@ -409,9 +409,9 @@ func TestMalformedFlashCookieIsIgnored(t *testing.T) {
 	for name, value := range map[string]string{
 		"not base64":   "%%%not-base64%%%",
 		"not JSON":     base64.RawURLEncoding.EncodeToString([]byte("{nope")),
-		"wrong shape":  base64.RawURLEncoding.EncodeToString([]byte(`{"k":"success"}`)),
+		"wrong shape":  base64.RawURLEncoding.EncodeToString([]byte(`{"kind":"success"}`)),
 		"empty array":  base64.RawURLEncoding.EncodeToString([]byte(`[]`)),
-		"blank values": base64.RawURLEncoding.EncodeToString([]byte(`[{"k":"error","m":"  "}]`)),
+		"blank values": base64.RawURLEncoding.EncodeToString([]byte(`[{"kind":"error","message":"  "}]`)),
 	} {
 		t.Run(name, func(t *testing.T) {
 			resp, body := get(t, app, "/take", &http.Cookie{Name: web.FlashCookie, Value: value})
