@@ -28,8 +28,8 @@
 //	}
 //
 // A form that succeeds sets a Flash and redirects (POST, redirect, GET); a
-// form that fails renders again with status 422, a FormErrors summary and
-// each Field's Error.
+// form that fails renders again with a FormErrors summary at its top and the
+// Error of each Field that needs fixing.
 //
 // Classes from web/static/css/app.css that views may use: "num" on table
 // cells with figures (right-aligned, tabular), "money--positive" for income,
