@@ -1,0 +1,121 @@
+package httpserver
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/kontor-app/kontor/platform/apperr"
+	"github.com/kontor-app/kontor/web"
+)
+
+// Problem is an RFC 9457 problem document with Kontor's extensions.
+type Problem struct {
+	Type     string              `json:"type"`
+	Title    string              `json:"title"`
+	Status   int                 `json:"status"`
+	Detail   string              `json:"detail"`
+	Instance string              `json:"instance"`
+	TraceID  string              `json:"trace_id"`
+	Code     apperr.Code         `json:"code"`
+	Errors   []apperr.FieldError `json:"errors,omitempty"`
+	Details  map[string]any      `json:"details,omitempty"`
+}
+
+// ProblemTypeBase prefixes every problem type URI; the path names the code.
+const ProblemTypeBase = "https://kontor.dev/problems/"
+
+// fiberCodes maps the router's own errors onto apperr codes.
+var fiberCodes = map[int]apperr.Code{
+	http.StatusNotFound:                    apperr.NotFound,
+	http.StatusMethodNotAllowed:            apperr.MethodNotAllowed,
+	http.StatusRequestEntityTooLarge:       apperr.PayloadTooLarge,
+	http.StatusUnsupportedMediaType:        apperr.UnsupportedMediaType,
+	http.StatusBadRequest:                  apperr.BadRequest,
+	http.StatusForbidden:                   apperr.Forbidden,
+	http.StatusUnauthorized:                apperr.Unauthenticated,
+	http.StatusTooManyRequests:             apperr.RateLimited,
+	http.StatusRequestTimeout:              apperr.BadRequest,
+	http.StatusRequestHeaderFieldsTooLarge: apperr.BadRequest,
+}
+
+// toAppErr turns any error into an *apperr.Error; unknown errors become internal.
+func toAppErr(err error) *apperr.Error {
+	if e, ok := apperr.As(err); ok {
+		return e
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		code, ok := fiberCodes[fe.Code]
+		if !ok {
+			return apperr.Wrap(err, "unexpected router error")
+		}
+		msg := fe.Message
+		switch code {
+		case apperr.NotFound:
+			msg = "No resource lives at this address."
+		case apperr.MethodNotAllowed:
+			msg = "This method is not allowed on this resource."
+		case apperr.PayloadTooLarge:
+			msg = "The request body is too large."
+		}
+		return apperr.New(code, "%s", msg)
+	}
+	return apperr.Wrap(err, "unexpected error")
+}
+
+// NewErrorHandler returns the one error handler of the application: it renders
+// problem+json under /api and an HTML error page elsewhere, and logs internal errors
+// once with the request id, never showing their text to the client.
+func NewErrorHandler(log *slog.Logger) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		e := toAppErr(err)
+		status := apperr.Status(e.Code)
+		rid := RequestID(c)
+		message := e.Message
+		if e.Code == apperr.Internal {
+			log.ErrorContext(c.UserContext(), "internal error", "request_id", rid, "method", c.Method(), "path", c.Path(), "error", err.Error())
+			message = "Something went wrong on our side. The problem has been logged; quote the trace id if you report it."
+		}
+		if e.RetryAfter > 0 {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(e.RetryAfter))
+		}
+		if IsAPI(c) {
+			p := Problem{
+				Type:     ProblemTypeBase + string(e.Code),
+				Title:    http.StatusText(status),
+				Status:   status,
+				Detail:   message,
+				Instance: c.OriginalURL(),
+				TraceID:  rid,
+				Code:     e.Code,
+				Errors:   e.Fields,
+				Details:  e.Details,
+			}
+			if i := strings.IndexByte(p.Instance, '?'); i >= 0 {
+				p.Instance = p.Instance[:i]
+			}
+			c.Status(status)
+			c.Set(fiber.HeaderContentType, "application/problem+json")
+			body, merr := problemJSON(p)
+			if merr != nil {
+				return c.SendStatus(http.StatusInternalServerError)
+			}
+			return c.Send(body)
+		}
+		if status == http.StatusUnauthorized && c.Method() == fiber.MethodGet {
+			return c.Redirect("/login?next="+urlQueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+		}
+		return web.Render(c, status, web.ErrorPage(web.Meta(c, http.StatusText(status)), status, http.StatusText(status), message))
+	}
+}
+
+// IsAPI reports whether the request addresses the JSON API.
+func IsAPI(c *fiber.Ctx) bool {
+	p := c.Path()
+	return p == "/api" || strings.HasPrefix(p, "/api/")
+}

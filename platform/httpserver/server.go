@@ -1,0 +1,152 @@
+// Package httpserver runs Kontor's Fiber application under the fx lifecycle: the
+// middleware every request passes, the single error handler, route registration
+// with the house policies, and graceful shutdown.
+package httpserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/fx"
+
+	"github.com/kontor-app/kontor/platform/authn"
+	"github.com/kontor-app/kontor/platform/config"
+	"github.com/kontor-app/kontor/platform/database"
+	"github.com/kontor-app/kontor/platform/idempotency"
+	"github.com/kontor-app/kontor/platform/ratelimit"
+	"github.com/kontor-app/kontor/web"
+)
+
+// BodyLimit bounds every request body; JSON bodies are held to MaxJSONBody on top.
+const BodyLimit = 10 << 20
+
+// Server is the running HTTP server.
+type Server struct {
+	App  *fiber.App
+	cfg  config.Config
+	log  *slog.Logger
+	addr net.Addr
+}
+
+// Addr returns the address the server listens on once started (useful with ":0").
+func (s *Server) Addr() string {
+	if s.addr == nil {
+		return ""
+	}
+	return s.addr.String()
+}
+
+// Params are the server's dependencies.
+type Params struct {
+	fx.In
+	Config  config.Config
+	Log     *slog.Logger
+	DB      *database.DB
+	Auth    authn.Authenticator
+	Limiter *ratelimit.Limiter
+	Idem    *idempotency.Store
+	Routes  []Routes `group:"routes"`
+	Lc      fx.Lifecycle
+}
+
+// New builds the Fiber application with its middleware and every module's routes,
+// and ties listening and graceful shutdown to the fx lifecycle.
+func New(p Params) (*Server, error) {
+	s := &Server{cfg: p.Config, log: p.Log}
+	handleErr := NewErrorHandler(p.Log)
+	secure := strings.HasPrefix(p.Config.BaseURL, "https://")
+	app := fiber.New(fiber.Config{
+		AppName:               "Kontor",
+		ErrorHandler:          handleErr,
+		BodyLimit:             BodyLimit,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          5 * time.Minute,
+		IdleTimeout:           2 * time.Minute,
+		DisableStartupMessage: true,
+		// Values from the request are copied, so handlers may keep them safely.
+		Immutable: true,
+	})
+	s.App = app
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := NewMetrics(reg)
+
+	app.Use(requestIDMiddleware)
+	// Metrics sit outside the access log, which runs the error handler, so they see
+	// the final status of failed requests too.
+	app.Use(metrics.handler)
+	app.Use(accessLog(p.Log, handleErr))
+	app.Use(recover.New(recover.Config{
+		EnableStackTrace: true,
+		StackTraceHandler: func(c *fiber.Ctx, e any) {
+			p.Log.Error("panic", "request_id", RequestID(c), "path", c.Path(), "panic", fmt.Sprint(e))
+		},
+	}))
+	app.Use(securityHeaders(secure))
+
+	app.Get("/healthz", func(c *fiber.Ctx) error {
+		return c.JSON(fiber.Map{"status": "ok"})
+	})
+	app.Get("/readyz", func(c *fiber.Ctx) error {
+		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+		defer cancel()
+		if err := p.DB.PingContext(ctx); err != nil {
+			c.Status(fiber.StatusServiceUnavailable)
+			return c.JSON(fiber.Map{"status": "unavailable", "database": "unreachable"})
+		}
+		return c.JSON(fiber.Map{"status": "ok", "database": string(p.DB.Dialect)})
+	})
+	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	web.MountStatic(app)
+
+	// Pages get the session and CSRF protection; the API authenticates per route.
+	app.Use(func(c *fiber.Ctx) error {
+		if IsAPI(c) {
+			return c.Next()
+		}
+		return authn.LoadSession(p.Auth)(c)
+	})
+	app.Use(csrf{secret: []byte(p.Config.SecretKey), secure: secure}.handler)
+
+	router := newRouter(app, p.Auth, p.Limiter, p.Idem)
+	for _, r := range p.Routes {
+		r.Register(router)
+	}
+
+	p.Lc.Append(fx.Hook{
+		OnStart: func(ctx context.Context) error {
+			ln, err := net.Listen("tcp", p.Config.Addr)
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w", p.Config.Addr, err)
+			}
+			s.addr = ln.Addr()
+			go func() {
+				if err := app.Listener(ln); err != nil && !errors.Is(err, net.ErrClosed) {
+					p.Log.Error("http server stopped", "error", err)
+				}
+			}()
+			p.Log.Info("kontor listening", "addr", s.Addr(), "database", string(p.DB.Dialect), "env", p.Config.Env)
+			return nil
+		},
+		OnStop: func(ctx context.Context) error {
+			// In-flight requests finish within the timeout; new connections are refused.
+			return app.ShutdownWithTimeout(p.Config.ShutdownTimeout)
+		},
+	})
+	return s, nil
+}
+
+// Module provides the HTTP server.
+var Module = fx.Module("httpserver", fx.Provide(New))
