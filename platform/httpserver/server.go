@@ -124,6 +124,10 @@ func New(p Params) (*Server, error) {
 	for _, r := range p.Routes {
 		r.Register(router)
 	}
+	// The shell's home page answers "/" unless a module registered its own above.
+	app.Get("/", func(c *fiber.Ctx) error {
+		return web.Render(c, fiber.StatusOK, web.HomePage(web.Meta(c, "Kontor")))
+	})
 
 	p.Lc.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error {
