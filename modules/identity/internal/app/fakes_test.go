@@ -1,0 +1,290 @@
+package app_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kontor-app/kontor/modules/identity/internal/app"
+	"github.com/kontor-app/kontor/modules/identity/internal/domain"
+	"github.com/kontor-app/kontor/platform/apperr"
+	"github.com/kontor-app/kontor/platform/authn"
+	"github.com/kontor-app/kontor/platform/authz"
+)
+
+// memRepo is an in-memory Repository with the same contract as the store.
+type memRepo struct {
+	mu       sync.Mutex
+	users    map[uuid.UUID]domain.User
+	refresh  map[uuid.UUID]domain.RefreshToken
+	keys     map[uuid.UUID]domain.APIKey
+	sessions map[uuid.UUID]domain.Session
+	// loseNextRotation makes the next RotateRefreshToken behave as if a concurrent
+	// request had rotated the token first.
+	loseNextRotation bool
+	keyUses          int
+}
+
+func newMemRepo() *memRepo {
+	return &memRepo{
+		users:    map[uuid.UUID]domain.User{},
+		refresh:  map[uuid.UUID]domain.RefreshToken{},
+		keys:     map[uuid.UUID]domain.APIKey{},
+		sessions: map[uuid.UUID]domain.Session{},
+	}
+}
+
+var _ app.Repository = (*memRepo)(nil)
+
+func (r *memRepo) CreateUser(_ context.Context, u domain.User) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, o := range r.users {
+		if o.Email == u.Email {
+			return app.ErrEmailTaken
+		}
+	}
+	r.users[u.ID] = u
+	return nil
+}
+
+func (r *memRepo) UserByID(_ context.Context, id uuid.UUID) (domain.User, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	u, ok := r.users[id]
+	if !ok {
+		return domain.User{}, app.ErrNotFound
+	}
+	return u, nil
+}
+
+func (r *memRepo) UserByEmail(_ context.Context, email string) (domain.User, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, u := range r.users {
+		if u.Email == email {
+			return u, nil
+		}
+	}
+	return domain.User{}, app.ErrNotFound
+}
+
+func (r *memRepo) UpdateUser(_ context.Context, id uuid.UUID, fn func(*domain.User) error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	u, ok := r.users[id]
+	if !ok {
+		return app.ErrNotFound
+	}
+	if err := fn(&u); err != nil {
+		return err
+	}
+	r.users[id] = u
+	return nil
+}
+
+func (r *memRepo) CreateRefreshToken(_ context.Context, t domain.RefreshToken) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.refresh[t.ID] = t
+	return nil
+}
+
+func (r *memRepo) RefreshTokenByHash(_ context.Context, hash string) (domain.RefreshToken, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, t := range r.refresh {
+		if t.TokenHash == hash {
+			return t, nil
+		}
+	}
+	return domain.RefreshToken{}, app.ErrNotFound
+}
+
+func (r *memRepo) RotateRefreshToken(_ context.Context, oldID uuid.UUID, at time.Time, next domain.RefreshToken) (bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old := r.refresh[oldID]
+	if r.loseNextRotation {
+		r.loseNextRotation = false
+		old.RotatedAt = &at
+		r.refresh[oldID] = old
+		return false, nil
+	}
+	if old.RotatedAt != nil || old.RevokedAt != nil {
+		return false, nil
+	}
+	old.RotatedAt = &at
+	r.refresh[oldID] = old
+	r.refresh[next.ID] = next
+	return true, nil
+}
+
+func (r *memRepo) RevokeRefreshFamily(_ context.Context, familyID uuid.UUID, at time.Time) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id, t := range r.refresh {
+		if t.FamilyID == familyID && t.RevokedAt == nil {
+			t.RevokedAt = &at
+			r.refresh[id] = t
+		}
+	}
+	return nil
+}
+
+func (r *memRepo) CreateAPIKey(_ context.Context, k domain.APIKey) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.keys[k.ID] = k
+	return nil
+}
+
+func (r *memRepo) APIKeyByID(_ context.Context, id uuid.UUID) (domain.APIKey, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k, ok := r.keys[id]
+	if !ok {
+		return domain.APIKey{}, app.ErrNotFound
+	}
+	return k, nil
+}
+
+func (r *memRepo) APIKeyByHash(_ context.Context, hash string) (domain.APIKey, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, k := range r.keys {
+		if k.KeyHash == hash {
+			return k, nil
+		}
+	}
+	return domain.APIKey{}, app.ErrNotFound
+}
+
+func (r *memRepo) ListAPIKeys(_ context.Context, userID uuid.UUID) ([]domain.APIKey, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []domain.APIKey
+	for _, k := range r.keys {
+		if k.UserID == userID {
+			out = append(out, k)
+		}
+	}
+	slices.SortFunc(out, func(a, b domain.APIKey) int { return strings.Compare(b.ID.String(), a.ID.String()) })
+	return out, nil
+}
+
+func (r *memRepo) UpdateAPIKey(_ context.Context, id uuid.UUID, fn func(*domain.APIKey) error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k, ok := r.keys[id]
+	if !ok {
+		return app.ErrNotFound
+	}
+	if err := fn(&k); err != nil {
+		return err
+	}
+	r.keys[id] = k
+	return nil
+}
+
+func (r *memRepo) RecordAPIKeyUse(_ context.Context, id uuid.UUID, at time.Time) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k := r.keys[id]
+	k.LastUsedAt = &at
+	r.keys[id] = k
+	r.keyUses++
+	return nil
+}
+
+func (r *memRepo) CreateSession(_ context.Context, s domain.Session) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sessions[s.ID] = s
+	return nil
+}
+
+func (r *memRepo) SessionByHash(_ context.Context, hash string) (domain.Session, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.sessions {
+		if s.TokenHash == hash {
+			return s, nil
+		}
+	}
+	return domain.Session{}, app.ErrNotFound
+}
+
+func (r *memRepo) DeleteSession(_ context.Context, id uuid.UUID) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.sessions, id)
+	return nil
+}
+
+// plainHasher stands in for argon2id, which is too slow for hundreds of unit-test
+// logins, and counts comparisons so tests can see the dummy check happen.
+type plainHasher struct {
+	mu       sync.Mutex
+	verifies int
+}
+
+func (h *plainHasher) Hash(p string) (string, error) { return "plain:" + p, nil }
+
+func (h *plainHasher) Verify(p, encoded string) (bool, error) {
+	h.mu.Lock()
+	h.verifies++
+	h.mu.Unlock()
+	return encoded == "plain:"+p, nil
+}
+
+// fakeClock is a Clock tests move by hand.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// fakeAuthz applies the ownership rule of the casbin model and keeps role grants.
+type fakeAuthz struct {
+	mu    sync.Mutex
+	roles map[string][]string
+}
+
+func (a *fakeAuthz) Authorize(_ context.Context, s authn.Subject, r authz.Resource, _ string) error {
+	if s.UserID.String() == r.Owner {
+		return nil
+	}
+	return apperr.New(apperr.Forbidden, "You do not have access to this %s.", r.Type)
+}
+
+func (a *fakeAuthz) Grant(_ context.Context, userID, role string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.roles == nil {
+		a.roles = map[string][]string{}
+	}
+	a.roles[userID] = append(a.roles[userID], role)
+	return nil
+}
+
+func (a *fakeAuthz) Roles(userID string) ([]string, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.roles[userID]), nil
+}
