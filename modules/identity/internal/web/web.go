@@ -1,0 +1,318 @@
+// Package web serves identity's HTML pages: registration, login and logout with a
+// browser session, and the settings page with the profile and API keys. Pages work
+// without JavaScript; forms re-render with inline errors and keep what was typed,
+// except passwords.
+package web
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/kontor-app/kontor/modules/identity/internal/app"
+	"github.com/kontor-app/kontor/modules/identity/internal/domain"
+	"github.com/kontor-app/kontor/platform/apperr"
+	"github.com/kontor-app/kontor/platform/authn"
+	"github.com/kontor-app/kontor/platform/httpserver"
+	shell "github.com/kontor-app/kontor/web"
+)
+
+// Service is the part of the identity use cases the pages call; the JSON API calls
+// the same methods with the same inputs.
+type Service interface {
+	Register(ctx context.Context, in app.RegisterInput) (domain.User, error)
+	StartSession(ctx context.Context, in app.LoginInput) (app.NewSession, error)
+	EndSession(ctx context.Context, sub authn.Subject) error
+	Me(ctx context.Context, sub authn.Subject) (domain.User, error)
+	CreateAPIKey(ctx context.Context, sub authn.Subject, in app.CreateAPIKeyInput) (app.CreatedAPIKey, error)
+	ListAPIKeys(ctx context.Context, sub authn.Subject) ([]domain.APIKey, error)
+	RevokeAPIKey(ctx context.Context, sub authn.Subject, id uuid.UUID) error
+}
+
+// Routes are identity's pages.
+type Routes struct {
+	svc Service
+	// secureCookies marks the session cookie Secure, for instances behind HTTPS.
+	secureCookies bool
+}
+
+// New returns the pages over svc.
+func New(svc Service, secureCookies bool) *Routes {
+	return &Routes{svc: svc, secureCookies: secureCookies}
+}
+
+// Register adds the pages. The form posts that check passwords are rate limited
+// per client IP like the API's login.
+func (r *Routes) Register(rt *httpserver.Router) {
+	rt.PublicPage(fiber.MethodGet, "/register", r.registerPage)
+	rt.LimitedPage(fiber.MethodPost, "/register", r.register)
+	rt.PublicPage(fiber.MethodGet, "/login", r.loginPage)
+	rt.LimitedPage(fiber.MethodPost, "/login", r.login)
+	rt.Page(fiber.MethodPost, "/logout", r.logout)
+	rt.Page(fiber.MethodGet, "/settings", r.settingsPage)
+	rt.Page(fiber.MethodPost, "/settings/api-keys", r.createAPIKey)
+	rt.Page(fiber.MethodPost, "/settings/api-keys/:id/revoke", r.revokeAPIKey)
+}
+
+// formErrors are a form's problems: messages by field name and a summary for the
+// top of the form.
+type formErrors struct {
+	Fields  map[string]string
+	Summary []string
+}
+
+func (f formErrors) field(name string) string { return f.Fields[name] }
+
+// fieldLabels name the fields in the error summary as their labels do.
+var fieldLabels = map[string]string{
+	"email":      "E-mail address",
+	"password":   "Password",
+	"name":       "Name",
+	"expires_at": "Expires on",
+}
+
+// formErrorsOf turns a use-case error into what a form shows, with the status to
+// answer. It reports false for errors a form cannot explain, which go to the error
+// handler and its error page.
+func formErrorsOf(err error) (formErrors, int, bool) {
+	e, ok := apperr.As(err)
+	if !ok {
+		return formErrors{}, 0, false
+	}
+	f := formErrors{Fields: map[string]string{}}
+	switch e.Code {
+	case apperr.ValidationFailed:
+		for _, fe := range e.Fields {
+			f.Fields[fe.Field] = capitalise(fe.Message) + "."
+			label := fieldLabels[fe.Field]
+			if label == "" {
+				label = fe.Field
+			}
+			f.Summary = append(f.Summary, label+": "+fe.Message+".")
+		}
+	case apperr.EmailTaken:
+		f.Fields["email"] = e.Message
+		f.Summary = []string{e.Message}
+	case apperr.InvalidCredentials, apperr.AccountLocked:
+		f.Summary = []string{e.Message}
+	default:
+		return formErrors{}, 0, false
+	}
+	return f, apperr.Status(e.Code), true
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// safeNext returns next when it is a path on this site, else "/". Only paths
+// starting with a single "/" qualify: "//host" and "/\host" are read by browsers
+// as other sites, which would make the login form an open redirect.
+func safeNext(next string) string {
+	if len(next) == 0 || next[0] != '/' || len(next) > 2000 {
+		return "/"
+	}
+	if len(next) > 1 && (next[1] == '/' || next[1] == '\\') {
+		return "/"
+	}
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" {
+		return "/"
+	}
+	return next
+}
+
+// setSessionCookie hands the browser its session token: unreadable by scripts,
+// sent on top-level navigation from other sites (Lax) so links into Kontor work,
+// and only over HTTPS when the instance is served that way.
+func (r *Routes) setSessionCookie(c *fiber.Ctx, token string, expires time.Time) {
+	c.Cookie(&fiber.Cookie{
+		Name:     authn.SessionCookie,
+		Value:    token,
+		Path:     "/",
+		Expires:  expires,
+		HTTPOnly: true,
+		Secure:   r.secureCookies,
+		SameSite: fiber.CookieSameSiteLaxMode,
+	})
+}
+
+func (r *Routes) clearSessionCookie(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{
+		Name:     authn.SessionCookie,
+		Value:    "",
+		Path:     "/",
+		Expires:  time.Unix(0, 0),
+		MaxAge:   -1,
+		HTTPOnly: true,
+		Secure:   r.secureCookies,
+		SameSite: fiber.CookieSameSiteLaxMode,
+	})
+}
+
+func loggedIn(c *fiber.Ctx) bool {
+	_, ok := authn.FromContext(c.UserContext())
+	return ok
+}
+
+func (r *Routes) registerPage(c *fiber.Ctx) error {
+	if loggedIn(c) {
+		return c.Redirect("/", fiber.StatusSeeOther)
+	}
+	return shell.Render(c, fiber.StatusOK, registerPage(shell.Meta(c, "Register"), registerForm{}))
+}
+
+func (r *Routes) register(c *fiber.Ctx) error {
+	in := app.RegisterInput{Email: c.FormValue("email"), Password: c.FormValue("password"), Name: c.FormValue("name")}
+	form := registerForm{Email: in.Email, Name: in.Name}
+	if _, err := r.svc.Register(c.UserContext(), in); err != nil {
+		errs, status, ok := formErrorsOf(err)
+		if !ok {
+			return err
+		}
+		form.Errors = errs
+		return shell.Render(c, status, registerPage(shell.Meta(c, "Register"), form))
+	}
+	sess, err := r.svc.StartSession(c.UserContext(), app.LoginInput{Email: in.Email, Password: in.Password})
+	if err != nil {
+		// The account exists; only the automatic login failed, so ask for a manual one.
+		shell.SetFlash(c, shell.Flash{Kind: shell.FlashSuccess, Message: "Your account is ready. Log in to continue."})
+		return c.Redirect("/login", fiber.StatusSeeOther)
+	}
+	r.setSessionCookie(c, sess.Token, sess.ExpiresAt)
+	shell.SetFlash(c, shell.Flash{Kind: shell.FlashSuccess, Message: "Welcome to Kontor, " + sess.User.Name + "."})
+	return c.Redirect("/", fiber.StatusSeeOther)
+}
+
+func (r *Routes) loginPage(c *fiber.Ctx) error {
+	next := safeNext(c.Query("next"))
+	if loggedIn(c) {
+		return c.Redirect(next, fiber.StatusSeeOther)
+	}
+	return shell.Render(c, fiber.StatusOK, loginPage(shell.Meta(c, "Log in"), loginForm{Next: next}))
+}
+
+func (r *Routes) login(c *fiber.Ctx) error {
+	in := app.LoginInput{Email: c.FormValue("email"), Password: c.FormValue("password")}
+	next := safeNext(c.FormValue("next"))
+	sess, err := r.svc.StartSession(c.UserContext(), in)
+	if err != nil {
+		errs, status, ok := formErrorsOf(err)
+		if !ok {
+			return err
+		}
+		if e, _ := apperr.As(err); e.RetryAfter > 0 {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(e.RetryAfter))
+		}
+		form := loginForm{Email: in.Email, Next: next, Errors: errs}
+		return shell.Render(c, status, loginPage(shell.Meta(c, "Log in"), form))
+	}
+	r.setSessionCookie(c, sess.Token, sess.ExpiresAt)
+	shell.SetFlash(c, shell.Flash{Kind: shell.FlashSuccess, Message: "Welcome back, " + sess.User.Name + "."})
+	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+func (r *Routes) logout(c *fiber.Ctx) error {
+	sub, err := authn.MustSubject(c.UserContext())
+	if err != nil {
+		return err
+	}
+	if err := r.svc.EndSession(c.UserContext(), sub); err != nil {
+		return err
+	}
+	r.clearSessionCookie(c)
+	shell.SetFlash(c, shell.Flash{Kind: shell.FlashInfo, Message: "You have logged out."})
+	return c.Redirect("/", fiber.StatusSeeOther)
+}
+
+// settingsPage shows the profile and API keys.
+func (r *Routes) settingsPage(c *fiber.Ctx) error {
+	return r.renderSettings(c, fiber.StatusOK, settingsView{})
+}
+
+// renderSettings loads what the settings page shows and renders it with v's form
+// state and, right after creation, the new key.
+func (r *Routes) renderSettings(c *fiber.Ctx, status int, v settingsView) error {
+	sub, err := authn.MustSubject(c.UserContext())
+	if err != nil {
+		return err
+	}
+	u, err := r.svc.Me(c.UserContext(), sub)
+	if err != nil {
+		return err
+	}
+	keys, err := r.svc.ListAPIKeys(c.UserContext(), sub)
+	if err != nil {
+		return err
+	}
+	v.User = u
+	v.Keys = keys
+	v.Now = time.Now().UTC()
+	m := shell.Meta(c, "Settings")
+	if v.Created != nil {
+		// The page holds a secret: keep it out of caches and the back-forward cache.
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		m.Flash = append(m.Flash, shell.Flash{Kind: shell.FlashSuccess, Message: "API key “" + v.Created.APIKey.Name + "” created."})
+	}
+	return shell.Render(c, status, settingsPage(m, v))
+}
+
+// dateLayout is the value format of <input type="date">.
+const dateLayout = "2006-01-02"
+
+func (r *Routes) createAPIKey(c *fiber.Ctx) error {
+	sub, err := authn.MustSubject(c.UserContext())
+	if err != nil {
+		return err
+	}
+	form := keyForm{Name: c.FormValue("name"), ExpiresOn: strings.TrimSpace(c.FormValue("expires_at"))}
+	in := app.CreateAPIKeyInput{Name: form.Name}
+	if form.ExpiresOn != "" {
+		// A date means the key works until that day begins, in UTC.
+		day, err := time.Parse(dateLayout, form.ExpiresOn)
+		if err != nil {
+			form.Errors, _, _ = formErrorsOf(apperr.Validation(apperr.FieldError{Field: "expires_at", Message: "must be a date such as 2027-01-31"}))
+			return r.renderSettings(c, fiber.StatusUnprocessableEntity, settingsView{Form: form})
+		}
+		in.ExpiresAt = &day
+	}
+	created, err := r.svc.CreateAPIKey(c.UserContext(), sub, in)
+	if err != nil {
+		errs, status, ok := formErrorsOf(err)
+		if !ok {
+			return err
+		}
+		form.Errors = errs
+		return r.renderSettings(c, status, settingsView{Form: form})
+	}
+	return r.renderSettings(c, fiber.StatusOK, settingsView{Created: &created})
+}
+
+func (r *Routes) revokeAPIKey(c *fiber.Ctx) error {
+	sub, err := authn.MustSubject(c.UserContext())
+	if err != nil {
+		return err
+	}
+	id, err := uuid.Parse(c.Params("id"))
+	if err != nil {
+		return apperr.New(apperr.NotFound, "No API key has this id.")
+	}
+	if err := r.svc.RevokeAPIKey(c.UserContext(), sub, id); err != nil {
+		return err
+	}
+	shell.SetFlash(c, shell.Flash{Kind: shell.FlashSuccess, Message: "The API key was revoked; it no longer works."})
+	return c.Redirect("/settings", fiber.StatusSeeOther)
+}

@@ -1,0 +1,57 @@
+package identity
+
+import (
+	"strings"
+
+	"go.uber.org/fx"
+
+	"github.com/kontor-app/kontor/modules/identity/internal/api"
+	"github.com/kontor-app/kontor/modules/identity/internal/app"
+	"github.com/kontor-app/kontor/modules/identity/internal/store"
+	"github.com/kontor-app/kontor/modules/identity/internal/web"
+	"github.com/kontor-app/kontor/platform/authn"
+	"github.com/kontor-app/kontor/platform/authz"
+	"github.com/kontor-app/kontor/platform/config"
+	"github.com/kontor-app/kontor/platform/httpserver"
+)
+
+// Module provides the identity use cases to the application: the Authenticator the
+// HTTP server authenticates every request with, the Directory other modules look
+// users up in, the JSON and HTML routes, and the module's part of the OpenAPI
+// document. The store and the credential adapters stay private to the module.
+var Module = fx.Module("identity",
+	fx.Provide(
+		fx.Private,
+		fx.Annotate(store.New, fx.As(new(app.Repository))),
+		fx.Annotate(newHasher, fx.As(new(app.PasswordHasher))),
+		fx.Annotate(newTokenIssuer, fx.As(new(app.TokenIssuer))),
+		fx.Annotate(newClock, fx.As(new(app.Clock))),
+		newAuthorizer,
+		app.NewService,
+	),
+	fx.Provide(
+		fx.Annotate(asAuthenticator, fx.As(new(authn.Authenticator))),
+		newDirectory,
+		fx.Annotate(newAPIRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
+		fx.Annotate(newWebRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
+		fx.Annotate(api.Spec, fx.ResultTags(`group:"openapi"`)),
+	),
+)
+
+func newHasher() *app.Argon2Hasher { return app.NewArgon2Hasher(app.DefaultArgon2Params) }
+
+func newTokenIssuer(cfg config.Config) *app.JWTIssuer { return app.NewJWTIssuer(cfg.SecretKey) }
+
+func newClock() app.SystemClock { return app.SystemClock{} }
+
+func newAuthorizer(a *authz.Authorizer) app.Authorizer { return a }
+
+func asAuthenticator(svc *app.Service) *app.Service { return svc }
+
+func newAPIRoutes(svc *app.Service) *api.Routes { return api.New(svc) }
+
+// newWebRoutes marks the session cookie Secure when the instance is served over
+// HTTPS, where a browser would otherwise send it over plain HTTP too.
+func newWebRoutes(svc *app.Service, cfg config.Config) *web.Routes {
+	return web.New(svc, strings.HasPrefix(cfg.BaseURL, "https://"))
+}
