@@ -1,0 +1,446 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kontor-app/kontor/modules/accounts/internal/domain"
+	"github.com/kontor-app/kontor/platform/apperr"
+	"github.com/kontor-app/kontor/platform/authn"
+	"github.com/kontor-app/kontor/platform/authz"
+	"github.com/kontor-app/kontor/platform/money"
+)
+
+// GetAccount returns one account of the subject.
+func (s *Service) GetAccount(ctx context.Context, sub authn.Subject, id string) (domain.Account, error) {
+	return s.load(ctx, sub, id, authz.ActionRead)
+}
+
+// ListAccountsInput filters, sorts and pages the account list. Text fields are
+// parsed here so that every face reports the same errors; empty means "any".
+type ListAccountsInput struct {
+	ActiveOnly      bool
+	AccountTypes    []string
+	Status          string
+	Currency        string
+	ConnectionID    string
+	Manual          *bool
+	MinBalance      string
+	MaxBalance      string
+	CreatedAfter    string
+	CreatedBefore   string
+	Q               string
+	IncludeArchived bool
+	// Sort is sort_order (the default), name, balance or created_at, with "-" for
+	// descending.
+	Sort   string
+	Limit  int
+	Cursor string
+}
+
+// AccountList is one page of accounts with counts and totals over every match.
+type AccountList struct {
+	Accounts               []domain.Account
+	TotalCount             int64
+	ActiveCount            int64
+	TotalBalanceByCurrency map[money.Currency]money.Amount
+	NextCursor             string
+	HasMore                bool
+}
+
+const accountCursorKind = "accounts"
+
+// ListAccounts returns a page of the subject's accounts.
+func (s *Service) ListAccounts(ctx context.Context, sub authn.Subject, in ListAccountsInput) (AccountList, error) {
+	if err := s.authorizeOwn(ctx, sub, authz.ActionRead); err != nil {
+		return AccountList{}, err
+	}
+	q, err := parseAccountQuery(sub.UserID, in)
+	if err != nil {
+		return AccountList{}, err
+	}
+	page, err := s.repo.List(ctx, q)
+	if err != nil {
+		return AccountList{}, err
+	}
+	sum, err := s.repo.Summarize(ctx, q.AccountFilter)
+	if err != nil {
+		return AccountList{}, err
+	}
+	out := AccountList{
+		Accounts:               page.Accounts,
+		TotalCount:             sum.TotalCount,
+		ActiveCount:            sum.ActiveCount,
+		TotalBalanceByCurrency: sum.TotalBalanceByCurrency,
+		HasMore:                page.HasMore,
+	}
+	if page.HasMore && len(page.Accounts) > 0 {
+		last := page.Accounts[len(page.Accounts)-1]
+		out.NextCursor = encodeCursor(accountCursorKind, q.Sort.String(), AccountSortValue(&last, q.Sort.Field), last.ID)
+	}
+	return out, nil
+}
+
+// AccountSortValue is the keyset value of a for the sort field, as the store
+// compares it.
+func AccountSortValue(a *domain.Account, field string) string {
+	switch field {
+	case SortName:
+		return strings.ToLower(a.Name)
+	case SortBalance:
+		return a.Balance.String()
+	case SortCreatedAt:
+		return a.CreatedAt.UTC().Format(time.RFC3339Nano)
+	}
+	return strconv.Itoa(a.SortOrder)
+}
+
+func parseAccountQuery(userID uuid.UUID, in ListAccountsInput) (AccountQuery, error) {
+	var errs apperr.Fields
+	q := AccountQuery{AccountFilter: AccountFilter{
+		UserID: userID, ActiveOnly: in.ActiveOnly, Manual: in.Manual,
+		IncludeArchived: in.IncludeArchived, NameContains: strings.TrimSpace(in.Q),
+	}}
+	for _, raw := range in.AccountTypes {
+		for _, v := range strings.Split(raw, ",") {
+			if v = strings.TrimSpace(v); v == "" {
+				continue
+			}
+			t, err := domain.ParseAccountType(v)
+			if err != nil {
+				errs.Add("account_type", "%s", err.Error())
+				continue
+			}
+			q.Types = append(q.Types, t)
+		}
+	}
+	if in.Status != "" {
+		for _, v := range strings.Split(in.Status, ",") {
+			st, err := domain.ParseStatus(strings.TrimSpace(v))
+			if err != nil {
+				errs.Add("status", "%s", err.Error())
+				continue
+			}
+			q.Statuses = append(q.Statuses, st)
+		}
+	}
+	if in.Currency != "" {
+		c, err := money.ParseCurrency(in.Currency)
+		if err != nil {
+			errs.Add("currency", "%s", err.Error())
+		}
+		q.Currency = c
+	}
+	if in.ConnectionID != "" {
+		id, err := uuid.Parse(in.ConnectionID)
+		if err != nil {
+			errs.Add("connection_id", "must be a UUID")
+		}
+		q.ConnectionID = uuid.NullUUID{UUID: id, Valid: err == nil}
+	}
+	q.MinBalance = parseOptionalAmount(&errs, "min_balance", in.MinBalance)
+	q.MaxBalance = parseOptionalAmount(&errs, "max_balance", in.MaxBalance)
+	if in.CreatedAfter != "" {
+		if t, ok := parseInstant(&errs, "created_after", in.CreatedAfter); ok {
+			q.CreatedAfter = &t
+		}
+	}
+	if in.CreatedBefore != "" {
+		if t, ok := parseInstant(&errs, "created_before", in.CreatedBefore); ok {
+			q.CreatedBefore = &t
+		}
+	}
+	sort := strings.TrimSpace(in.Sort)
+	if sort == "" {
+		sort = SortSortOrder
+	}
+	q.Sort = AccountSort{Field: strings.TrimPrefix(sort, "-"), Desc: strings.HasPrefix(sort, "-")}
+	switch q.Sort.Field {
+	case SortSortOrder, SortName, SortBalance, SortCreatedAt:
+	default:
+		errs.Add("sort", "must be sort_order, name, balance or created_at, with - before it for descending order")
+	}
+	q.Limit = checkLimit(&errs, in.Limit)
+	if err := errs.Err(); err != nil {
+		return q, err
+	}
+	after, err := decodeCursor(in.Cursor, accountCursorKind, q.Sort.String())
+	if err != nil {
+		return q, err
+	}
+	if after != nil && !validSortValue(q.Sort.Field, after.Value) {
+		return q, apperr.New(apperr.InvalidCursor, "The cursor is not one this list handed out; start again without it.")
+	}
+	q.After = after
+	return q, nil
+}
+
+func validSortValue(field, v string) bool {
+	switch field {
+	case SortBalance:
+		_, err := money.Parse(v)
+		return err == nil
+	case SortCreatedAt:
+		_, err := time.Parse(time.RFC3339Nano, v)
+		return err == nil
+	case SortSortOrder:
+		_, err := strconv.Atoi(v)
+		return err == nil
+	}
+	return true
+}
+
+// CreateAccountInput describes a new manual account. Fields.Name, AccountType and
+// Currency are required; OpeningBalance, when given, is recorded as the opening
+// entry. A missing account number is generated.
+type CreateAccountInput struct {
+	Fields         AccountFields
+	OpeningBalance string
+}
+
+// CreateAccount opens a manual account for the subject.
+func (s *Service) CreateAccount(ctx context.Context, sub authn.Subject, in CreateAccountInput) (domain.Account, error) {
+	if err := s.authorizeOwn(ctx, sub, authz.ActionWrite); err != nil {
+		return domain.Account{}, err
+	}
+	a, err := s.newAccount(ctx, sub, in.Fields, in.OpeningBalance, nil)
+	if err != nil {
+		return domain.Account{}, err
+	}
+	return s.insert(ctx, &a, !in.Fields.AccountNumber.Set)
+}
+
+// newAccount validates fields and builds an unsaved account with its opening entry.
+// link, when set, makes it a provider-linked account.
+func (s *Service) newAccount(ctx context.Context, sub authn.Subject, f AccountFields, opening string, link *ProviderLink) (domain.Account, error) {
+	var errs apperr.Fields
+	if !f.Name.Set {
+		errs.Add("name", "is required")
+	}
+	if !f.AccountType.Set {
+		errs.Add("account_type", "is required")
+	}
+	if !f.Currency.Set {
+		errs.Add("currency", "is required")
+	}
+	p, more := f.check()
+	errs = append(errs, more...)
+	var openingAmount money.Amount
+	if strings.TrimSpace(opening) != "" {
+		openingAmount, _ = parseAmount(&errs, "opening_balance", opening)
+	}
+	if err := errs.Err(); err != nil {
+		return domain.Account{}, err
+	}
+	if err := s.checkLinked(ctx, sub, f, uuid.Nil); err != nil {
+		return domain.Account{}, err
+	}
+	now := s.now()
+	a := domain.Account{
+		ID: s.NewID(), UserID: sub.UserID, Status: domain.StatusActive, ShowInDashboard: true,
+		Metadata: map[string]string{}, CustomFields: []domain.CustomField{},
+		CreatedAt: now, UpdatedAt: now, Version: 1,
+	}
+	if link != nil {
+		a.ConnectionID = uuid.NullUUID{UUID: link.ConnectionID, Valid: true}
+		a.Provider = link.Provider
+		a.ProviderAccountID = link.ProviderAccountID
+		a.LastSyncedAt = &now
+	}
+	// The balance of a new account comes only from its opening entry.
+	balance := f.BalanceAmount
+	f.BalanceAmount = Patch[string]{}
+	status := f.Status
+	f.Status = Patch[string]{}
+	if err := s.apply(&a, &f, p, now); err != nil {
+		return domain.Account{}, err
+	}
+	if balance.Set && strings.TrimSpace(opening) == "" {
+		openingAmount = p.balance
+	}
+	if !openingAmount.IsZero() {
+		e := domain.OpeningEntry(openingAmount)
+		e.ID, e.Currency, e.BookedAt, e.CreatedAt = s.NewID(), a.Currency, now, now
+		if err := a.PostFromProvider(e, now); err != nil {
+			return domain.Account{}, err
+		}
+	}
+	if status.Set {
+		if err := a.SetStatus(p.status, now); err != nil {
+			return domain.Account{}, err
+		}
+	}
+	return a, nil
+}
+
+// insert saves a new account, drawing a fresh account number when a generated one
+// collides.
+func (s *Service) insert(ctx context.Context, a *domain.Account, generate bool) (domain.Account, error) {
+	for attempt := 0; ; attempt++ {
+		if generate {
+			n, err := s.generateAccountNumber()
+			if err != nil {
+				return domain.Account{}, err
+			}
+			a.AccountNumber = n
+		}
+		err := s.repo.Create(ctx, a)
+		if err == nil {
+			a.ClearChanges()
+			return *a, nil
+		}
+		if generate && errors.Is(err, ErrAccountNumberTaken) && attempt < 5 {
+			continue
+		}
+		return domain.Account{}, s.mapRepoError(err)
+	}
+}
+
+// checkLinked makes sure a linked_account_id names another account of the subject.
+func (s *Service) checkLinked(ctx context.Context, sub authn.Subject, f AccountFields, self uuid.UUID) error {
+	if !f.LinkedAccountID.Set || f.LinkedAccountID.Null {
+		return nil
+	}
+	id, err := uuid.Parse(f.LinkedAccountID.Value)
+	if err != nil {
+		return nil // check() reported it
+	}
+	bad := apperr.Validation(apperr.FieldError{Field: "linked_account_id", Message: "must be the id of another of your accounts"})
+	if id == self {
+		return bad
+	}
+	other, err := s.repo.Get(ctx, id)
+	if apperr.Is(err, apperr.NotFound) {
+		return bad
+	}
+	if err != nil {
+		return err
+	}
+	if s.authorize(ctx, sub, &other, authz.ActionRead) != nil {
+		return bad
+	}
+	return nil
+}
+
+// UpdateAccountInput is a merge patch of an account. IfMatch, when not empty, is
+// the ETag the client last saw; the update fails with precondition_failed when the
+// account has changed since.
+type UpdateAccountInput struct {
+	ID      string
+	IfMatch string
+	Fields  AccountFields
+}
+
+// UpdateAccount applies a merge patch. On a manual account a new balance_amount is
+// reached through an adjustment entry; on a linked account the provider-managed
+// fields are read-only.
+func (s *Service) UpdateAccount(ctx context.Context, sub authn.Subject, in UpdateAccountInput) (domain.Account, error) {
+	p, errs := in.Fields.check()
+	if err := errs.Err(); err != nil {
+		return domain.Account{}, err
+	}
+	uid, err := parseID(in.ID)
+	if err != nil {
+		return domain.Account{}, err
+	}
+	if err := s.checkLinked(ctx, sub, in.Fields, uid); err != nil {
+		return domain.Account{}, err
+	}
+	return s.update(ctx, sub, in.ID, authz.ActionWrite, func(a *domain.Account) error {
+		if in.IfMatch != "" && !ETagMatches(in.IfMatch, a.Version) {
+			return apperr.New(apperr.PreconditionFailed, "The account has changed since you read it (it is now at %s); read it again and reapply your change.", ETag(a.Version))
+		}
+		if !a.IsManual() {
+			if names := in.Fields.providerManaged(a, p); len(names) > 0 {
+				return apperr.New(apperr.ProviderManaged, "This account is kept by %s; %s cannot be changed here.", a.Provider, strings.Join(names, ", ")).
+					WithDetails(map[string]any{"account_id": a.ID.String(), "fields": names})
+			}
+		}
+		return s.apply(a, &in.Fields, p, s.now())
+	})
+}
+
+// ETag returns the weak entity tag of an account version.
+func ETag(version int64) string { return `W/"` + strconv.FormatInt(version, 10) + `"` }
+
+// ETagMatches reports whether an If-Match header value names version: "*" matches
+// anything, and weak and strong forms of the tag are treated alike.
+func ETagMatches(header string, version int64) bool {
+	for _, part := range strings.Split(header, ",") {
+		tag := strings.TrimSpace(part)
+		if tag == "*" {
+			return true
+		}
+		tag = strings.TrimPrefix(tag, "W/")
+		if strings.Trim(tag, `"`) == strconv.FormatInt(version, 10) {
+			return true
+		}
+	}
+	return false
+}
+
+// CloseAccount closes an account whose balance is zero.
+func (s *Service) CloseAccount(ctx context.Context, sub authn.Subject, id string) (domain.Account, error) {
+	return s.update(ctx, sub, id, authz.ActionDelete, func(a *domain.Account) error {
+		return a.Close(s.now())
+	})
+}
+
+// UpsertAccountInput creates or updates the subject's account with ExternalID.
+// On create the fields are those of CreateAccountInput, and balance_amount may stand
+// in for opening_balance; on update the named fields replace the stored ones, a
+// balance_amount is reached through an adjustment entry and opening_balance is
+// ignored, because it only describes how the account began.
+type UpsertAccountInput struct {
+	ExternalID     string
+	Fields         AccountFields
+	OpeningBalance string
+}
+
+// UpsertOutcome says what an upsert did.
+type UpsertOutcome string
+
+// The upsert outcomes.
+const (
+	Created   UpsertOutcome = "created"
+	Updated   UpsertOutcome = "updated"
+	Unchanged UpsertOutcome = "unchanged"
+)
+
+// UpsertAccount creates or updates by external id.
+func (s *Service) UpsertAccount(ctx context.Context, sub authn.Subject, in UpsertAccountInput) (domain.Account, UpsertOutcome, error) {
+	ext := strings.TrimSpace(in.ExternalID)
+	if ext == "" {
+		return domain.Account{}, "", apperr.Validation(apperr.FieldError{Field: "external_id", Message: "is required"})
+	}
+	if err := s.authorizeOwn(ctx, sub, authz.ActionWrite); err != nil {
+		return domain.Account{}, "", err
+	}
+	in.Fields.ExternalID = Set(ext)
+	for attempt := 0; attempt < 3; attempt++ {
+		existing, found, err := s.repo.FindByExternalID(ctx, sub.UserID, ext)
+		if err != nil {
+			return domain.Account{}, "", err
+		}
+		if found {
+			a, err := s.UpdateAccount(ctx, sub, UpdateAccountInput{ID: existing.ID.String(), Fields: in.Fields})
+			return a, Updated, err
+		}
+		a, err := s.newAccount(ctx, sub, in.Fields, in.OpeningBalance, nil)
+		if err != nil {
+			return domain.Account{}, "", err
+		}
+		a, err = s.insert(ctx, &a, !in.Fields.AccountNumber.Set)
+		if apperr.Is(err, apperr.DuplicateExternalID) {
+			// Another request created it a moment ago: update that one instead.
+			continue
+		}
+		return a, Created, err
+	}
+	return domain.Account{}, "", apperr.New(apperr.Conflict, "The account changed at the same moment; retry the request.")
+}

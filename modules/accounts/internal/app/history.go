@@ -1,0 +1,246 @@
+package app
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kontor-app/kontor/modules/accounts/internal/domain"
+	"github.com/kontor-app/kontor/platform/apperr"
+	"github.com/kontor-app/kontor/platform/authn"
+	"github.com/kontor-app/kontor/platform/authz"
+	"github.com/kontor-app/kontor/platform/money"
+)
+
+// Intervals of a balance series.
+const (
+	IntervalDay   = "day"
+	IntervalWeek  = "week"
+	IntervalMonth = "month"
+)
+
+// MaxPoints bounds how many points one series may have.
+const MaxPoints = 1000
+
+// HistoryInput asks for a balance series. Dates are YYYY-MM-DD and inclusive; the
+// end defaults to today (UTC) and the start to 30 days, 12 weeks or 12 months
+// before it, by interval. Each point is the balance at the end of its day, week
+// (Monday to Sunday) or month, the last point being the end date itself.
+type HistoryInput struct {
+	AccountID string
+	StartDate string
+	EndDate   string
+	Interval  string
+}
+
+// Point is the balance at the end of Date.
+type Point struct {
+	Date    time.Time
+	Balance money.Amount
+}
+
+// Series is a balance series in one currency.
+type Series struct {
+	Currency money.Currency
+	Points   []Point
+}
+
+type historyRange struct {
+	start, end time.Time
+	dates      []time.Time
+	interval   string
+}
+
+func (s *Service) parseRange(in HistoryInput) (historyRange, error) {
+	var errs apperr.Fields
+	r := historyRange{interval: strings.TrimSpace(in.Interval)}
+	if r.interval == "" {
+		r.interval = IntervalDay
+	}
+	switch r.interval {
+	case IntervalDay, IntervalWeek, IntervalMonth:
+	default:
+		errs.Add("interval", "must be day, week or month")
+	}
+	r.end = domain.DayOf(s.now())
+	if in.EndDate != "" {
+		r.end, _ = parseDate(&errs, "end_date", in.EndDate)
+	}
+	switch r.interval {
+	case IntervalWeek:
+		r.start = r.end.AddDate(0, 0, -7*12+1)
+	case IntervalMonth:
+		r.start = time.Date(r.end.Year(), r.end.Month()-11, 1, 0, 0, 0, 0, time.UTC)
+	default:
+		r.start = r.end.AddDate(0, 0, -29)
+	}
+	if in.StartDate != "" {
+		r.start, _ = parseDate(&errs, "start_date", in.StartDate)
+	}
+	if err := errs.Err(); err != nil {
+		return r, err
+	}
+	if r.start.After(r.end) {
+		return r, apperr.Validation(apperr.FieldError{Field: "start_date", Message: "must not be after end_date"})
+	}
+	r.dates = pointDates(r.start, r.end, r.interval, MaxPoints)
+	if len(r.dates) > MaxPoints {
+		return r, apperr.Validation(apperr.FieldError{Field: "start_date", Message: "the range holds more than 1000 points; choose a shorter range or a longer interval"})
+	}
+	return r, nil
+}
+
+// pointDates returns the last day of each interval bucket between start and end,
+// the final one clipped to end.
+func pointDates(start, end time.Time, interval string, limit int) []time.Time {
+	var out []time.Time
+	for d := start; !d.After(end); {
+		last := d
+		switch interval {
+		case IntervalWeek:
+			last = d.AddDate(0, 0, (7-int(d.Weekday()))%7)
+		case IntervalMonth:
+			last = time.Date(d.Year(), d.Month()+1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -1)
+		}
+		if last.After(end) {
+			last = end
+		}
+		out = append(out, last)
+		if len(out) > limit {
+			break
+		}
+		d = last.AddDate(0, 0, 1)
+	}
+	return out
+}
+
+// series turns the current balance and the deltas since r.start into points: the
+// balance before r.start is the current one less every delta since.
+func series(currency money.Currency, current money.Amount, deltas []DayDelta, r historyRange) Series {
+	var since money.Amount
+	for _, d := range deltas {
+		since = since.Add(d.Delta)
+	}
+	balance := current.Sub(since)
+	out := Series{Currency: currency, Points: make([]Point, 0, len(r.dates))}
+	i := 0
+	for _, date := range r.dates {
+		for i < len(deltas) && !deltas[i].Day.After(date) {
+			balance = balance.Add(deltas[i].Delta)
+			i++
+		}
+		out.Points = append(out.Points, Point{Date: date, Balance: balance})
+	}
+	return out
+}
+
+// BalanceHistory returns an account's balance series.
+func (s *Service) BalanceHistory(ctx context.Context, sub authn.Subject, in HistoryInput) (Series, error) {
+	a, err := s.load(ctx, sub, in.AccountID, authz.ActionRead)
+	if err != nil {
+		return Series{}, err
+	}
+	r, err := s.parseRange(in)
+	if err != nil {
+		return Series{}, err
+	}
+	deltas, err := s.repo.DailyDeltas(ctx, DeltaQuery{AccountID: uuid.NullUUID{UUID: a.ID, Valid: true}, From: r.start})
+	if err != nil {
+		return Series{}, err
+	}
+	sortDeltas(deltas)
+	return series(a.Currency, a.Balance, deltas, r), nil
+}
+
+// NetWorth returns one balance series per currency over all the subject's
+// accounts, archived and closed ones included: net worth counts every account, and
+// liabilities count negatively because their balances are negative.
+func (s *Service) NetWorth(ctx context.Context, sub authn.Subject, in HistoryInput) ([]Series, error) {
+	if err := s.authorizeOwn(ctx, sub, authz.ActionRead); err != nil {
+		return nil, err
+	}
+	r, err := s.parseRange(in)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := s.repo.Summarize(ctx, AccountFilter{UserID: sub.UserID, IncludeArchived: true})
+	if err != nil {
+		return nil, err
+	}
+	deltas, err := s.repo.DailyDeltas(ctx, DeltaQuery{UserID: uuid.NullUUID{UUID: sub.UserID, Valid: true}, From: r.start})
+	if err != nil {
+		return nil, err
+	}
+	byCurrency := map[money.Currency][]DayDelta{}
+	for _, d := range deltas {
+		byCurrency[d.Currency] = append(byCurrency[d.Currency], d)
+	}
+	currencies := make([]money.Currency, 0, len(sum.TotalBalanceByCurrency))
+	for c := range sum.TotalBalanceByCurrency {
+		currencies = append(currencies, c)
+	}
+	for c := range byCurrency {
+		if _, ok := sum.TotalBalanceByCurrency[c]; !ok {
+			currencies = append(currencies, c)
+		}
+	}
+	sort.Slice(currencies, func(i, j int) bool { return currencies[i] < currencies[j] })
+	out := make([]Series, 0, len(currencies))
+	for _, c := range currencies {
+		ds := byCurrency[c]
+		sortDeltas(ds)
+		out = append(out, series(c, sum.TotalBalanceByCurrency[c], ds, r))
+	}
+	return out, nil
+}
+
+func sortDeltas(ds []DayDelta) {
+	sort.SliceStable(ds, func(i, j int) bool { return ds[i].Day.Before(ds[j].Day) })
+}
+
+// BalanceAt returns the account's balance at the end of day (UTC), computed from
+// the daily deltas after it; callers have authorized access to the account.
+func (s *Service) BalanceAt(ctx context.Context, accountID uuid.UUID, day time.Time) (money.Amount, error) {
+	a, err := s.repo.Get(ctx, accountID)
+	if err != nil {
+		return money.Zero, err
+	}
+	deltas, err := s.repo.DailyDeltas(ctx, DeltaQuery{AccountID: uuid.NullUUID{UUID: accountID, Valid: true}, From: domain.DayOf(day).AddDate(0, 0, 1)})
+	if err != nil {
+		return money.Zero, err
+	}
+	balance := a.Balance
+	for _, d := range deltas {
+		balance = balance.Sub(d.Delta)
+	}
+	return balance, nil
+}
+
+// DailyBalances returns the account's balance at the end of every day from from to
+// to, both inclusive; callers have authorized access to the account.
+func (s *Service) DailyBalances(ctx context.Context, accountID uuid.UUID, from, to time.Time) ([]Point, error) {
+	from, to = domain.DayOf(from), domain.DayOf(to)
+	if from.After(to) {
+		return nil, apperr.Validation(apperr.FieldError{Field: "start_date", Message: "must not be after end_date"})
+	}
+	a, err := s.repo.Get(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	deltas, err := s.repo.DailyDeltas(ctx, DeltaQuery{AccountID: uuid.NullUUID{UUID: accountID, Valid: true}, From: from})
+	if err != nil {
+		return nil, err
+	}
+	sortDeltas(deltas)
+	r := historyRange{start: from, end: to, interval: IntervalDay, dates: pointDates(from, to, IntervalDay, int(to.Sub(from).Hours()/24)+1)}
+	return series(a.Currency, a.Balance, deltas, r).Points, nil
+}
+
+// StreamTransactions calls fn with the account's entries booked from from (inclusive)
+// to to (exclusive), in booking order; callers have authorized access to the account.
+func (s *Service) StreamTransactions(ctx context.Context, accountID uuid.UUID, from, to time.Time, fn func(domain.Transaction) error) error {
+	return s.repo.StreamTransactions(ctx, accountID, from, to, fn)
+}

@@ -1,0 +1,326 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/kontor-app/kontor/modules/accounts/internal/app"
+	"github.com/kontor-app/kontor/modules/accounts/internal/domain"
+	"github.com/kontor-app/kontor/platform/apperr"
+	"github.com/kontor-app/kontor/platform/money"
+)
+
+// accountSortColumns maps each sort of the account list to the indexed column it
+// walks; every index is (user_id, column, id).
+var accountSortColumns = map[string]string{
+	app.SortSortOrder: "sort_order",
+	app.SortName:      "name_key",
+	app.SortBalance:   "balance_key",
+	app.SortCreatedAt: "created_at",
+}
+
+// filterAccounts adds f's conditions to q.
+func filterAccounts(q *bun.SelectQuery, f app.AccountFilter) *bun.SelectQuery {
+	q = q.Where("user_id = ?", f.UserID)
+	if f.ActiveOnly {
+		q = q.Where("status = ?", string(domain.StatusActive))
+	}
+	if len(f.Types) > 0 {
+		types := make([]string, len(f.Types))
+		for i, t := range f.Types {
+			types[i] = string(t)
+		}
+		q = q.Where("account_type IN (?)", bun.In(types))
+	}
+	if len(f.Statuses) > 0 {
+		statuses := make([]string, len(f.Statuses))
+		for i, st := range f.Statuses {
+			statuses[i] = string(st)
+		}
+		q = q.Where("status IN (?)", bun.In(statuses))
+	}
+	if f.Currency != "" {
+		q = q.Where("currency = ?", string(f.Currency))
+	}
+	if f.ConnectionID.Valid {
+		q = q.Where("connection_id = ?", f.ConnectionID.UUID)
+	}
+	if f.Manual != nil {
+		if *f.Manual {
+			q = q.Where("connection_id IS NULL")
+		} else {
+			q = q.Where("connection_id IS NOT NULL")
+		}
+	}
+	if f.MinBalance != nil {
+		q = q.Where("balance_key >= ?", amountKey(*f.MinBalance))
+	}
+	if f.MaxBalance != nil {
+		q = q.Where("balance_key <= ?", amountKey(*f.MaxBalance))
+	}
+	if f.CreatedAfter != nil {
+		q = q.Where("created_at >= ?", f.CreatedAfter.UTC())
+	}
+	if f.CreatedBefore != nil {
+		q = q.Where("created_at < ?", f.CreatedBefore.UTC())
+	}
+	if f.NameContains != "" {
+		q = q.Where(`name_key LIKE ? ESCAPE '\'`, likePattern(f.NameContains))
+	}
+	if !f.IncludeArchived {
+		q = q.Where("archived_at IS NULL")
+	}
+	return q
+}
+
+// List returns one page of accounts in one query.
+func (s *Store) List(ctx context.Context, q app.AccountQuery) (app.AccountPage, error) {
+	col, ok := accountSortColumns[q.Sort.Field]
+	if !ok {
+		col = "sort_order"
+	}
+	var rows []accountRow
+	sel := filterAccounts(s.db.Conn(ctx).NewSelect().Model(&rows), q.AccountFilter)
+	dir, cmp := "ASC", ">"
+	if q.Sort.Desc {
+		dir, cmp = "DESC", "<"
+	}
+	if q.After != nil {
+		value, err := keysetValue(q.Sort.Field, q.After.Value)
+		if err != nil {
+			return app.AccountPage{}, apperr.New(apperr.InvalidCursor, "The cursor is not one this list handed out; start again without it.")
+		}
+		sel = sel.Where("(?, id) "+cmp+" (?, ?)", bun.Ident(col), value, q.After.ID)
+	}
+	sel = sel.OrderExpr("? "+dir+", id "+dir, bun.Ident(col)).Limit(int64(q.Limit) + 1)
+	if err := sel.Scan(ctx); err != nil {
+		return app.AccountPage{}, apperr.Wrap(err, "list accounts")
+	}
+	page := app.AccountPage{HasMore: len(rows) > q.Limit}
+	if page.HasMore {
+		rows = rows[:q.Limit]
+	}
+	page.Accounts = make([]domain.Account, 0, len(rows))
+	for i := range rows {
+		a, err := s.domainAccount(&rows[i])
+		if err != nil {
+			return app.AccountPage{}, err
+		}
+		page.Accounts = append(page.Accounts, a)
+	}
+	return page, nil
+}
+
+// keysetValue turns a cursor's sort value into the value the sort column holds.
+func keysetValue(field, v string) (any, error) {
+	switch field {
+	case app.SortBalance:
+		a, err := money.Parse(v)
+		if err != nil {
+			return nil, err
+		}
+		return amountKey(a), nil
+	case app.SortCreatedAt:
+		return time.Parse(time.RFC3339Nano, v)
+	case app.SortName:
+		return v, nil
+	}
+	return strconv.Atoi(v)
+}
+
+// Summarize counts and totals every matching account. PostgreSQL sums NUMERIC
+// exactly; SQLite keeps amounts as text, so its totals are summed exactly in Go.
+func (s *Store) Summarize(ctx context.Context, f app.AccountFilter) (app.AccountSummary, error) {
+	out := app.AccountSummary{TotalBalanceByCurrency: map[money.Currency]money.Amount{}}
+	if s.postgres() {
+		var groups []struct {
+			Currency string       `bun:"currency"`
+			Total    int64        `bun:"total"`
+			Active   int64        `bun:"active"`
+			Balance  money.Amount `bun:"balance"`
+		}
+		q := s.db.Conn(ctx).NewSelect().Table("accounts").
+			ColumnExpr("currency, count(*) AS total, count(*) FILTER (WHERE status = 'active') AS active, sum(balance_amount) AS balance").
+			Group("currency")
+		if err := filterAccounts(q, f).Scan(ctx, &groups); err != nil {
+			return out, apperr.Wrap(err, "summarize accounts")
+		}
+		for _, g := range groups {
+			out.TotalCount += g.Total
+			out.ActiveCount += g.Active
+			out.TotalBalanceByCurrency[money.Currency(g.Currency)] = g.Balance
+		}
+		return out, nil
+	}
+	var rows []struct {
+		Currency string       `bun:"currency"`
+		Status   string       `bun:"status"`
+		Balance  money.Amount `bun:"balance_amount"`
+	}
+	q := s.db.Conn(ctx).NewSelect().Table("accounts").Column("currency", "status", "balance_amount")
+	if err := filterAccounts(q, f).Scan(ctx, &rows); err != nil {
+		return out, apperr.Wrap(err, "summarize accounts")
+	}
+	for _, r := range rows {
+		out.TotalCount++
+		if r.Status == string(domain.StatusActive) {
+			out.ActiveCount++
+		}
+		c := money.Currency(r.Currency)
+		out.TotalBalanceByCurrency[c] = out.TotalBalanceByCurrency[c].Add(r.Balance)
+	}
+	return out, nil
+}
+
+// ListTransactions returns one page of entries, newest first, in one query.
+func (s *Store) ListTransactions(ctx context.Context, q app.TransactionQuery) (app.TransactionPage, error) {
+	var rows []transactionRow
+	sel := s.db.Conn(ctx).NewSelect().Model(&rows)
+	switch len(q.AccountIDs) {
+	case 0:
+		sel = sel.Where("user_id = ?", q.UserID)
+	case 1:
+		sel = sel.Where("account_id = ?", q.AccountIDs[0]).Where("user_id = ?", q.UserID)
+	default:
+		sel = sel.Where("user_id = ?", q.UserID).Where("account_id IN (?)", bun.In(q.AccountIDs))
+	}
+	if q.From != nil {
+		sel = sel.Where("booked_at >= ?", q.From.UTC())
+	}
+	if q.To != nil {
+		sel = sel.Where("booked_at < ?", q.To.UTC())
+	}
+	if len(q.Types) > 0 {
+		types := make([]string, len(q.Types))
+		for i, t := range q.Types {
+			types[i] = string(t)
+		}
+		sel = sel.Where("type IN (?)", bun.In(types))
+	}
+	if q.Status != "" {
+		sel = sel.Where("status = ?", string(q.Status))
+	}
+	if q.MinAmount != nil {
+		sel = sel.Where("magnitude_key >= ?", amountKey(q.MinAmount.Abs()))
+	}
+	if q.MaxAmount != nil {
+		sel = sel.Where("magnitude_key <= ?", amountKey(q.MaxAmount.Abs()))
+	}
+	if q.Contains != "" {
+		p := likePattern(q.Contains)
+		sel = sel.Where(`(lower(description) LIKE ? ESCAPE '\' OR lower(coalesce(counterparty, '')) LIKE ? ESCAPE '\')`, p, p)
+	}
+	if q.After != nil {
+		t, err := time.Parse(time.RFC3339Nano, q.After.Value)
+		if err != nil {
+			return app.TransactionPage{}, apperr.New(apperr.InvalidCursor, "The cursor is not one this list handed out; start again without it.")
+		}
+		sel = sel.Where("(booked_at, id) < (?, ?)", t.UTC(), q.After.ID)
+	}
+	sel = sel.OrderExpr("booked_at DESC, id DESC").Limit(int64(q.Limit) + 1)
+	if err := sel.Scan(ctx); err != nil {
+		return app.TransactionPage{}, apperr.Wrap(err, "list transactions")
+	}
+	page := app.TransactionPage{HasMore: len(rows) > q.Limit}
+	if page.HasMore {
+		rows = rows[:q.Limit]
+	}
+	page.Transactions = make([]domain.Transaction, len(rows))
+	for i := range rows {
+		page.Transactions[i] = rows[i].toDomain()
+	}
+	return page, nil
+}
+
+// streamChunk is how many entries StreamTransactions reads per query.
+const streamChunk = 500
+
+// StreamTransactions calls fn for each entry of the account booked in [from, to),
+// in booking order, reading a chunk at a time by keyset.
+func (s *Store) StreamTransactions(ctx context.Context, accountID uuid.UUID, from, to time.Time, fn func(domain.Transaction) error) error {
+	var afterAt time.Time
+	var afterID uuid.UUID
+	first := true
+	for {
+		var rows []transactionRow
+		sel := s.db.Conn(ctx).NewSelect().Model(&rows).Where("account_id = ?", accountID).
+			Where("booked_at >= ?", from.UTC()).Where("booked_at < ?", to.UTC())
+		if !first {
+			sel = sel.Where("(booked_at, id) > (?, ?)", afterAt, afterID)
+		}
+		if err := sel.OrderExpr("booked_at ASC, id ASC").Limit(streamChunk).Scan(ctx); err != nil {
+			return apperr.Wrap(err, "stream transactions")
+		}
+		for i := range rows {
+			if err := fn(rows[i].toDomain()); err != nil {
+				return err
+			}
+		}
+		if len(rows) < streamChunk {
+			return nil
+		}
+		last := rows[len(rows)-1]
+		afterAt, afterID, first = last.BookedAt.UTC(), last.ID, false
+	}
+}
+
+// TransactionsByProviderID returns the account's entries with the given provider
+// transaction ids.
+func (s *Store) TransactionsByProviderID(ctx context.Context, accountID uuid.UUID, ids []string) (map[string]domain.Transaction, error) {
+	out := map[string]domain.Transaction{}
+	for start := 0; start < len(ids); start += 500 {
+		end := min(start+500, len(ids))
+		var rows []transactionRow
+		err := s.db.Conn(ctx).NewSelect().Model(&rows).Where("account_id = ?", accountID).
+			Where("provider_transaction_id IN (?)", bun.In(ids[start:end])).Scan(ctx)
+		if err != nil {
+			return nil, apperr.Wrap(err, "find provider transactions")
+		}
+		for i := range rows {
+			out[rows[i].ProviderTransactionID] = rows[i].toDomain()
+		}
+	}
+	return out, nil
+}
+
+// DailyDeltas returns the net change per currency and day on or after q.From.
+func (s *Store) DailyDeltas(ctx context.Context, q app.DeltaQuery) ([]app.DayDelta, error) {
+	var rows []struct {
+		Currency string       `bun:"currency"`
+		Day      day          `bun:"day"`
+		Delta    money.Amount `bun:"delta"`
+	}
+	sel := s.db.Conn(ctx).NewSelect().TableExpr("account_daily_deltas AS d").
+		Join("JOIN accounts AS a ON a.id = d.account_id").
+		Where("d.day >= ?", day{q.From})
+	if q.AccountID.Valid {
+		sel = sel.Where("d.account_id = ?", q.AccountID.UUID)
+	}
+	if q.UserID.Valid {
+		sel = sel.Where("a.user_id = ?", q.UserID.UUID)
+	}
+	if s.postgres() {
+		sel = sel.ColumnExpr("a.currency AS currency, d.day AS day, sum(d.delta) AS delta").Group("a.currency", "d.day")
+	} else {
+		sel = sel.ColumnExpr("a.currency AS currency, d.day AS day, d.delta AS delta")
+	}
+	if err := sel.OrderExpr("d.day").Scan(ctx, &rows); err != nil {
+		return nil, apperr.Wrap(err, "read daily deltas")
+	}
+	out := make([]app.DayDelta, 0, len(rows))
+	index := map[string]int{}
+	for _, r := range rows {
+		key := r.Currency + "|" + r.Day.Format(time.DateOnly)
+		if i, ok := index[key]; ok {
+			out[i].Delta = out[i].Delta.Add(r.Delta)
+			continue
+		}
+		index[key] = len(out)
+		out = append(out, app.DayDelta{Currency: money.Currency(r.Currency), Day: r.Day.Time, Delta: r.Delta})
+	}
+	return out, nil
+}
