@@ -156,7 +156,6 @@ func (r *Routes) clearSessionCookie(c *fiber.Ctx) {
 		Value:    "",
 		Path:     "/",
 		Expires:  time.Unix(0, 0),
-		MaxAge:   -1,
 		HTTPOnly: true,
 		Secure:   r.secureCookies,
 		SameSite: fiber.CookieSameSiteLaxMode,
