@@ -12,6 +12,7 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxevent"
 
+	"github.com/kontor-app/kontor/modules/accounts"
 	"github.com/kontor-app/kontor/modules/identity"
 	"github.com/kontor-app/kontor/platform/authz"
 	"github.com/kontor-app/kontor/platform/config"
@@ -46,6 +47,7 @@ func Options(cfg config.Config, logOut io.Writer) fx.Option {
 		openapi.Module,
 		httpserver.Module,
 		identity.Module,
+		accounts.Module,
 		fx.Invoke(func(*httpserver.Server) {}),
 	)
 }

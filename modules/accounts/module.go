@@ -1,0 +1,41 @@
+package accounts
+
+import (
+	"go.uber.org/fx"
+
+	"github.com/kontor-app/kontor/modules/accounts/internal/api"
+	"github.com/kontor-app/kontor/modules/accounts/internal/app"
+	"github.com/kontor-app/kontor/modules/accounts/internal/store"
+	"github.com/kontor-app/kontor/platform/authz"
+	"github.com/kontor-app/kontor/platform/httpserver"
+)
+
+// Module provides the accounts use cases to the application: the JSON routes, the
+// module's part of the OpenAPI document, and the Ledger, ProviderSync and Directory
+// contracts other modules use. The store stays private to the module.
+var Module = fx.Module("accounts",
+	fx.Provide(
+		fx.Private,
+		fx.Annotate(store.New, fx.As(new(app.Repository))),
+		newAuthorizer,
+		newService,
+	),
+	fx.Provide(
+		newContract,
+		func(c contract) Ledger { return c },
+		func(c contract) ProviderSync { return c },
+		func(c contract) Directory { return c },
+		fx.Annotate(newAPIRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
+		fx.Annotate(api.Spec, fx.ResultTags(`group:"openapi"`)),
+	),
+)
+
+func newAuthorizer(a *authz.Authorizer) app.Authorizer { return a }
+
+func newService(repo app.Repository, az app.Authorizer) *app.Service {
+	return app.NewService(repo, az, app.SystemClock{})
+}
+
+func newContract(svc *app.Service) contract { return contract{svc: svc} }
+
+func newAPIRoutes(svc *app.Service) *api.Routes { return api.New(svc) }
