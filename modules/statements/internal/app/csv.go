@@ -1,0 +1,73 @@
+package app
+
+import (
+	"encoding/csv"
+	"io"
+
+	"github.com/kontor-app/kontor/modules/statements/internal/domain"
+)
+
+// csvHeader names the CSV columns. Amounts are exact decimal strings with a "."
+// and no grouping, as spreadsheets and accounting tools import them.
+var csvHeader = []string{"date", "booked_at", "transaction_id", "description", "type", "amount", "currency", "balance_after"}
+
+// csvRenderer writes one RFC 4180 record per line (CRLF line ends, fields quoted when
+// they need it) after a header row, flushing as it goes.
+type csvRenderer struct {
+	w        *csv.Writer
+	currency string
+	record   []string
+	n        int
+}
+
+func newCSVRenderer(w io.Writer) *csvRenderer {
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	return &csvRenderer{w: cw, record: make([]string, len(csvHeader))}
+}
+
+func (r *csvRenderer) Begin(h domain.Header) error {
+	r.currency = string(h.Account.Currency)
+	return r.w.Write(csvHeader)
+}
+
+func (r *csvRenderer) Line(l domain.Line) error {
+	r.record[0] = l.BookedAt.UTC().Format(domain.DateLayout)
+	r.record[1] = timestamp(l.BookedAt)
+	r.record[2] = l.TransactionID.String()
+	r.record[3] = spreadsheetSafe(l.Description)
+	r.record[4] = l.Type
+	r.record[5] = l.Amount.String()
+	r.record[6] = r.currency
+	r.record[7] = l.BalanceAfter.String()
+	if err := r.w.Write(r.record); err != nil {
+		return err
+	}
+	// csv.Writer buffers 4 KiB; flushing every few hundred records keeps the stream
+	// moving without a system call per line.
+	if r.n++; r.n%256 == 0 {
+		r.w.Flush()
+		return r.w.Error()
+	}
+	return nil
+}
+
+func (r *csvRenderer) End(domain.Totals) error {
+	r.w.Flush()
+	return r.w.Error()
+}
+
+// spreadsheetSafe keeps a description from being run as a formula when the file is
+// opened in a spreadsheet: text starting with =, +, -, @, a tab or a carriage return
+// gets a leading apostrophe, which spreadsheets hide and read as "this is text".
+// Descriptions come from banks and other people, so they are not trusted.
+func spreadsheetSafe(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,322 @@
+package app
+
+import (
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/johnfercher/go-tree/node"
+	"github.com/johnfercher/maroto/v2"
+	"github.com/johnfercher/maroto/v2/pkg/components/col"
+	"github.com/johnfercher/maroto/v2/pkg/components/row"
+	"github.com/johnfercher/maroto/v2/pkg/components/text"
+	"github.com/johnfercher/maroto/v2/pkg/config"
+	"github.com/johnfercher/maroto/v2/pkg/consts/align"
+	"github.com/johnfercher/maroto/v2/pkg/consts/border"
+	"github.com/johnfercher/maroto/v2/pkg/consts/fontstyle"
+	"github.com/johnfercher/maroto/v2/pkg/consts/pagesize"
+	"github.com/johnfercher/maroto/v2/pkg/core"
+	"github.com/johnfercher/maroto/v2/pkg/core/entity"
+	"github.com/johnfercher/maroto/v2/pkg/props"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"golang.org/x/text/encoding/charmap"
+
+	"github.com/kontor-app/kontor/modules/statements/internal/domain"
+)
+
+// pdfFont is the PDF's font: Helvetica, one of the fonts every PDF reader has. It is
+// spelled with a capital H on purpose: maroto converts the text of its lower-case
+// built-in font names to Windows-1252 by rebuilding a translation table for every
+// single text, which made a 100,000-line statement take minutes; for any other
+// spelling it leaves the text alone, so this renderer converts each string once
+// (winAnsi) and the PDF library, which lower-cases font names, still picks Helvetica.
+const pdfFont = "Helvetica"
+
+// Layout of the transaction table, in millimetres and as shares of the width.
+const (
+	lineHeight    = 4.6
+	headingHeight = 6.0
+	// descriptionRunes is how many characters of a description fit its column at
+	// the table's font size; longer ones are cut with an ellipsis so a line never
+	// wraps into the next.
+	descriptionRunes = 50
+	// lowMemoryLines is the statement length from which the PDF is rendered in
+	// chunks of pages and merged, which bounds the memory the PDF library takes.
+	lowMemoryLines = 4000
+	linesPerChunk  = 2500
+)
+
+var lineColumns = [5]float64{0.13, 0.40, 0.14, 0.165, 0.165}
+
+var (
+	brand     = &props.Color{Red: 11, Green: 95, Blue: 107}
+	muted     = &props.Color{Red: 91, Green: 98, Blue: 112}
+	boxFill   = &props.Color{Red: 230, Green: 242, Blue: 243}
+	ruleColor = &props.Color{Red: 180, Green: 190, Blue: 196}
+)
+
+// pdfcpuOnce switches off pdfcpu's configuration directory. maroto merges chunked
+// documents with pdfcpu, whose default configuration writes files under the user's
+// config directory and exits the process when it cannot; a server must do neither.
+var pdfcpuOnce sync.Once
+
+// pdfRenderer lays a statement out with maroto: a header with the holder, the
+// account and the period; a summary box with the opening balance, deposits,
+// withdrawals and closing balance; the transaction table with the running balance,
+// its headings repeated on every page; and a footer with the generated-at line and
+// "Page x of y". Maroto has to know the whole document before it writes a byte, so
+// the lines are kept as compact table rows (five strings each) until End.
+type pdfRenderer struct {
+	w      io.Writer
+	header domain.Header
+	lines  []*tableLine
+}
+
+func newPDFRenderer(w io.Writer) *pdfRenderer {
+	pdfcpuOnce.Do(func() { model.ConfigPath = "disable" })
+	return &pdfRenderer{w: w}
+}
+
+func (r *pdfRenderer) Begin(h domain.Header) error {
+	r.header = h
+	return nil
+}
+
+func (r *pdfRenderer) Line(l domain.Line) error {
+	cur := r.header.Account.Currency
+	r.lines = append(r.lines, &tableLine{cells: [5]string{
+		winAnsi(l.BookedAt.UTC().Format(domain.DateLayout)),
+		winAnsi(truncateRunes(l.Description, descriptionRunes)),
+		winAnsi(typeLabel(l.Type)),
+		winAnsi(displayAmount(l.Amount, cur)),
+		winAnsi(displayAmount(l.BalanceAfter, cur)),
+	}})
+	return nil
+}
+
+func (r *pdfRenderer) End(t domain.Totals) error {
+	h := r.header
+	generated := "Generated " + h.GeneratedAt.UTC().Format("2006-01-02 15:04:05") + " UTC by Kontor"
+	b := config.NewBuilder().
+		WithPageSize(pagesize.A4).
+		WithLeftMargin(15).WithRightMargin(15).WithTopMargin(15).WithBottomMargin(12).
+		WithDefaultFont(&props.Font{Family: pdfFont, Size: 9}).
+		WithCompression(true).
+		WithTitle("Account statement "+h.Account.Number+" "+h.Period.String(), true).
+		WithAuthor("Kontor", false).
+		WithCreator("Kontor", false).
+		WithCreationDate(h.GeneratedAt).
+		WithPageNumber(props.PageNumber{Pattern: "Page {current} of {total}", Place: props.RightBottom, Family: pdfFont, Size: 7, Color: muted})
+	if len(r.lines) >= lowMemoryLines {
+		b = b.WithSequentialLowMemoryMode(max(2, len(r.lines)/linesPerChunk))
+	}
+	m := maroto.New(b.Build())
+	if err := m.RegisterFooter(row.New(5).Add(text.NewCol(8, winAnsi(generated), small(muted)))); err != nil {
+		return err
+	}
+	m.AddRows(r.headerRows(t)...)
+	m.AddRows(headingRow())
+	for i, line := range r.lines {
+		if !m.FitlnCurrentPage(lineHeight) {
+			m.AddRows(headingRow())
+		}
+		m.AddRows(row.New(lineHeight).Add(col.New(12).Add(line)))
+		r.lines[i] = nil // maroto holds the row now; let the slice forget it
+	}
+	if len(r.lines) == 0 {
+		m.AddRows(text.NewRow(8, "No transactions in this period.", props.Text{Family: pdfFont, Size: 9, Top: 2, Style: fontstyle.Italic, Color: muted}))
+	}
+	r.lines = nil
+	doc, err := m.Generate()
+	if err != nil {
+		return err
+	}
+	_, err = r.w.Write(doc.GetBytes())
+	return err
+}
+
+// headerRows are the first page's title, account block and summary box.
+func (r *pdfRenderer) headerRows(t domain.Totals) []core.Row {
+	h := r.header
+	a := h.Account
+	cur := a.Currency
+	holder := h.HolderName
+	if holder == "" {
+		holder = "-"
+	}
+	label := props.Text{Family: pdfFont, Size: 8, Style: fontstyle.Bold, Color: muted, Top: 1}
+	value := props.Text{Family: pdfFont, Size: 9, Top: 1}
+	kv := func(k1, v1, k2, v2 string) core.Row {
+		return row.New(5.5).Add(
+			text.NewCol(2, winAnsi(k1), label), text.NewCol(4, winAnsi(v1), value),
+			text.NewCol(2, winAnsi(k2), label), text.NewCol(4, winAnsi(v2), value),
+		)
+	}
+	figures := [4]string{displayAmount(t.Opening, cur), displayAmount(t.Deposits, cur), displayAmount(t.Withdrawals, cur), displayAmount(t.Closing, cur)}
+	// One size for all four figures keeps them on one baseline.
+	longest := ""
+	for _, f := range figures {
+		if len(f) > len(longest) {
+			longest = f
+		}
+	}
+	size := figureSize(longest)
+	box := func(k, v string) core.Col {
+		return col.New(3).Add(
+			text.New(winAnsi(k), props.Text{Family: pdfFont, Size: 8, Color: muted, Top: 2.5, Left: 3}),
+			text.New(winAnsi(v), props.Text{Family: pdfFont, Size: size, Style: fontstyle.Bold, Top: 8, Left: 3}),
+		)
+	}
+	return []core.Row{
+		row.New(12).Add(
+			text.NewCol(8, "Account statement", props.Text{Family: pdfFont, Size: 17, Style: fontstyle.Bold}),
+			text.NewCol(4, "Kontor", props.Text{Family: pdfFont, Size: 13, Style: fontstyle.Bold, Color: brand, Align: align.Right}),
+		),
+		kv("Account holder", holder, "Period", h.Period.StartDate()+" to "+h.Period.EndDate()),
+		kv("Account", a.Name, "Currency", string(cur)),
+		kv("Account number", a.Number, "Transactions", strconv.Itoa(t.Count)),
+		kv("Account type", typeLabel(a.Type), "", ""),
+		row.New(5),
+		row.New(16).Add(
+			box("Opening balance", figures[0]),
+			box("Deposits", figures[1]),
+			box("Withdrawals", figures[2]),
+			box("Closing balance", figures[3]),
+		).WithStyle(&props.Cell{BackgroundColor: boxFill, BorderType: border.Full, BorderColor: ruleColor, BorderThickness: 0.3}),
+		row.New(6),
+	}
+}
+
+// headingRow names the table's columns; it starts the table on every page.
+func headingRow() core.Row {
+	return row.New(headingHeight).Add(col.New(12).Add(&tableLine{
+		cells: [5]string{"Date", "Description", "Type", "Amount", "Balance"},
+		bold:  true,
+	})).WithStyle(&props.Cell{BorderType: border.Bottom, BorderColor: ruleColor, BorderThickness: 0.3})
+}
+
+// figureSize shrinks a summary figure with many digits (crypto amounts carry up to
+// 18 decimals) so it stays inside its box.
+func figureSize(v string) float64 {
+	switch n := len(v); {
+	case n <= 14:
+		return 11
+	case n <= 18:
+		return 9
+	default:
+		return 7
+	}
+}
+
+func small(c *props.Color) props.Text {
+	return props.Text{Family: pdfFont, Size: 7, Color: c, Top: 1.5}
+}
+
+// tableLine is one line of the transaction table as a single maroto component: five
+// texts in fixed columns. One component per line instead of a row of five columns of
+// texts keeps a long statement's layout small in memory.
+type tableLine struct {
+	cells [5]string
+	bold  bool
+}
+
+var (
+	cellLeft  = props.Text{Family: pdfFont, Size: 7.5, Top: 1, Align: align.Left}
+	cellRight = props.Text{Family: pdfFont, Size: 7.5, Top: 1, Align: align.Right}
+)
+
+// SetConfig is part of core.Component; a line needs no configuration.
+func (l *tableLine) SetConfig(*entity.Config) {}
+
+// GetStructure is part of core.Component; it describes the line for maroto's tests.
+func (l *tableLine) GetStructure() *node.Node[core.Structure] {
+	return node.New(core.Structure{Type: "statement_line", Value: strings.Join(l.cells[:], " | ")})
+}
+
+// GetHeight is part of core.Component; lines have a fixed height.
+func (l *tableLine) GetHeight(core.Provider, *entity.Cell) float64 { return lineHeight }
+
+// Render draws the five cells side by side, figures right-aligned.
+func (l *tableLine) Render(p core.Provider, cell *entity.Cell) {
+	x := cell.X
+	for i, s := range l.cells {
+		w := cell.Width * lineColumns[i]
+		c := entity.Cell{X: x, Y: cell.Y, Width: w, Height: cell.Height}
+		prop := cellLeft
+		if i >= 3 {
+			prop = cellRight
+			prop.Right = 0.5
+			prop.Size = fitFigure(s, w-prop.Right, prop.Size)
+		} else {
+			prop.Right = 2
+		}
+		if l.bold {
+			prop.Style = fontstyle.Bold
+			prop.Top = 1.8
+		}
+		p.AddText(s, &c, &prop)
+		x += w
+	}
+}
+
+// fitFigure returns the font size at which the figure s fits width millimetres in
+// one line, at most size. Helvetica's digits, comma, point and minus are all at most
+// 0.556 em wide, and a point is 0.3528 mm, so the estimate never overflows.
+func fitFigure(s string, width, size float64) float64 {
+	need := float64(len(s)) * 0.556 * 0.3528 * size
+	if need <= width {
+		return size
+	}
+	return size * width / need
+}
+
+// typeLabel turns a type such as "transfer_in" into "Transfer in".
+func typeLabel(t string) string {
+	if t == "" {
+		return ""
+	}
+	s := strings.ReplaceAll(t, "_", " ")
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// truncateRunes cuts s to at most n characters, ending with an ellipsis when cut.
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	runes := []rune(s)
+	return strings.TrimSpace(string(runes[:n-1])) + "…"
+}
+
+// winAnsi converts s to Windows-1252, the encoding of the PDF's built-in font;
+// characters it lacks become "?". Control characters become spaces.
+func winAnsi(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 || s[i] < 0x20 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for _, r := range s {
+		switch {
+		case r < 0x20 || r == 0x7f:
+			b = append(b, ' ')
+		case r < 0x80:
+			b = append(b, byte(r))
+		default:
+			if c, ok := charmap.Windows1252.EncodeRune(r); ok {
+				b = append(b, c)
+			} else {
+				b = append(b, '?')
+			}
+		}
+	}
+	return string(b)
+}

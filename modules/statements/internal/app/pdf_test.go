@@ -1,0 +1,187 @@
+package app
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kontor-app/kontor/modules/statements/internal/domain"
+	"github.com/kontor-app/kontor/platform/money"
+)
+
+// pdfText renders pdf to text with poppler's pdftotext, keeping the layout. The test
+// is skipped when pdftotext is missing, except in CI, where it must be installed
+// (apt-get install poppler-utils).
+func pdfText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("pdftotext is required in CI: apt-get install poppler-utils")
+		}
+		t.Skip("PDF read-back skipped: pdftotext not found (apt-get install poppler-utils); CI runs it")
+	}
+	path := filepath.Join(t.TempDir(), "statement.pdf")
+	if err := os.WriteFile(path, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-layout", "-enc", "UTF-8", path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
+}
+
+var spaces = regexp.MustCompile(`\s{2,}`)
+
+// summaryFigures finds the summary box in the text: the line of its four labels and
+// the line of its four figures below it, and parses the figures exactly.
+func summaryFigures(t *testing.T, text string) map[string]money.Amount {
+	t.Helper()
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		if !strings.Contains(l, "Opening balance") {
+			continue
+		}
+		labels := spaces.Split(strings.TrimSpace(l), -1)
+		for j := i + 1; j < len(lines); j++ {
+			if strings.TrimSpace(lines[j]) == "" {
+				continue
+			}
+			values := spaces.Split(strings.TrimSpace(lines[j]), -1)
+			if len(values) != len(labels) {
+				t.Fatalf("summary box: labels %q, values %q", labels, values)
+			}
+			out := map[string]money.Amount{}
+			for k, label := range labels {
+				a, err := money.Parse(strings.ReplaceAll(values[k], ",", ""))
+				if err != nil {
+					t.Fatalf("summary %s: %q: %v", label, values[k], err)
+				}
+				out[label] = a
+			}
+			return out
+		}
+	}
+	t.Fatalf("no summary box in the PDF text:\n%s", text)
+	return nil
+}
+
+// TestPDFReadBackMatchesJSON reads the PDF back as text and holds its header, totals
+// and page furniture to the JSON statement of the same period.
+func TestPDFReadBackMatchesJSON(t *testing.T) {
+	f := newFixture()
+	in := StatementInput{AccountID: accountID, Period: january}
+	s := decodeStatement(t, export(t, f, ExportInput{StatementInput: in, Format: domain.JSON}))
+	pdf := export(t, f, ExportInput{StatementInput: in, Format: domain.PDF})
+	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Fatalf("not a PDF: %q", pdf[:min(20, len(pdf))])
+	}
+	text := pdfText(t, pdf)
+	for _, want := range []string{
+		"Account statement", "Ada Lovelace", "Everyday account", "ACC-12345", "Checking", "USD",
+		"2025-01-01 to 2025-01-31", "Page 1 of 1", "Generated 2025-02-03 09:30:00 UTC by Kontor",
+		"Salary deposit", `Café "Zur Post", Wien`, "Transfer in", "5,650.509999999999999999",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("PDF text lacks %q", want)
+		}
+	}
+	got := summaryFigures(t, text)
+	want := map[string]money.Amount{
+		"Opening balance": s.OpeningBalance, "Deposits": s.TotalDeposits,
+		"Withdrawals": s.TotalWithdrawals, "Closing balance": s.ClosingBalance,
+	}
+	for k, w := range want {
+		if g, ok := got[k]; !ok || !g.Equal(w) {
+			t.Errorf("PDF %s = %s, JSON says %s", k, g, w)
+		}
+	}
+	if t.Failed() {
+		t.Logf("PDF text:\n%s", text)
+	}
+}
+
+// TestLongPDFRunsOverManyPages checks that a long statement is paged, numbered
+// "Page x of y" throughout, repeats the table headings and keeps every line.
+func TestLongPDFRunsOverManyPages(t *testing.T) {
+	for _, n := range []int{600, lowMemoryLines + 50} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			f := newFixture()
+			start := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+			entries := make([]domain.Entry, n)
+			for i := range entries {
+				amount := money.MustParse(fmt.Sprintf("%d.%02d", i%500, i%100))
+				if i%3 == 0 {
+					amount = amount.Neg()
+				}
+				entries[i] = domain.Entry{TransactionID: uuid.New(), BookedAt: start.Add(time.Duration(i) * time.Minute), Description: fmt.Sprintf("Line %05d", i), Type: "other", Amount: amount}
+			}
+			f.ledger.entries[accountID] = entries
+			in := StatementInput{AccountID: accountID, Period: domain.PeriodInput{StartDate: "2025-03-01", EndDate: "2025-03-31"}}
+			s := decodeStatement(t, export(t, f, ExportInput{StatementInput: in, Format: domain.JSON}))
+			text := pdfText(t, export(t, f, ExportInput{StatementInput: in, Format: domain.PDF}))
+			pages := strings.Split(text, "\f")
+			if pages[len(pages)-1] == "" {
+				pages = pages[:len(pages)-1]
+			}
+			if len(pages) < n/60 {
+				t.Fatalf("%d lines on %d pages", n, len(pages))
+			}
+			for i, p := range pages {
+				if !strings.Contains(p, fmt.Sprintf("Page %d of %d", i+1, len(pages))) {
+					t.Fatalf("page %d lacks its number", i+1)
+				}
+				if !strings.Contains(p, "Description") || !strings.Contains(p, "Balance") {
+					t.Fatalf("page %d lacks the table headings", i+1)
+				}
+				if !strings.Contains(p, "by Kontor") {
+					t.Fatalf("page %d lacks the generated-at line", i+1)
+				}
+			}
+			for _, i := range []int{0, n / 2, n - 1} {
+				if !strings.Contains(text, fmt.Sprintf("Line %05d", i)) {
+					t.Fatalf("line %d missing", i)
+				}
+			}
+			got := summaryFigures(t, text)
+			if !got["Closing balance"].Equal(s.ClosingBalance) || !got["Withdrawals"].Equal(s.TotalWithdrawals) {
+				t.Fatalf("PDF totals %v, JSON closing %s withdrawals %s", got, s.ClosingBalance, s.TotalWithdrawals)
+			}
+			last := s.Transactions[len(s.Transactions)-1]
+			if !strings.Contains(text, displayAmount(last.BalanceAfter, "USD")) {
+				t.Fatalf("last running balance %s not in the PDF", last.BalanceAfter)
+			}
+		})
+	}
+}
+
+func TestWinAnsi(t *testing.T) {
+	if got := winAnsi("Café € 東\x01"); got != "Caf\xe9 \x80 ? " {
+		t.Fatalf("winAnsi = %q", got)
+	}
+	if got := truncateRunes("ÄÖÜ long description", 5); got != "ÄÖÜ …" && got != "ÄÖÜ…" {
+		t.Fatalf("truncateRunes = %q", got)
+	}
+}
+
+// TestWritePDFSample writes the fixture's PDF to $STATEMENT_PDF_SAMPLE for a look.
+func TestWritePDFSample(t *testing.T) {
+	path := os.Getenv("STATEMENT_PDF_SAMPLE")
+	if path == "" {
+		t.Skip("set STATEMENT_PDF_SAMPLE to a file name to write a sample PDF")
+	}
+	f := newFixture()
+	pdf := export(t, f, ExportInput{StatementInput: StatementInput{AccountID: accountID, Period: january}, Format: domain.PDF})
+	if err := os.WriteFile(path, pdf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
