@@ -14,6 +14,7 @@ import (
 
 	"github.com/kontor-app/kontor/modules/accounts"
 	"github.com/kontor-app/kontor/modules/identity"
+	"github.com/kontor-app/kontor/modules/statements"
 	"github.com/kontor-app/kontor/platform/authz"
 	"github.com/kontor-app/kontor/platform/config"
 	"github.com/kontor-app/kontor/platform/database"
@@ -48,6 +49,7 @@ func Options(cfg config.Config, logOut io.Writer) fx.Option {
 		httpserver.Module,
 		identity.Module,
 		accounts.Module,
+		statements.Module,
 		fx.Invoke(func(*httpserver.Server) {}),
 	)
 }

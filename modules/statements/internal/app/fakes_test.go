@@ -26,7 +26,7 @@ func newFakeLedger() *fakeLedger {
 	return &fakeLedger{accounts: map[uuid.UUID]domain.Account{}, entries: map[uuid.UUID][]domain.Entry{}}
 }
 
-func (l *fakeLedger) Account(_ context.Context, id uuid.UUID) (domain.Account, error) {
+func (l *fakeLedger) Account(_ context.Context, _ authn.Subject, id uuid.UUID) (domain.Account, error) {
 	a, ok := l.accounts[id]
 	if !ok {
 		return domain.Account{}, ErrNotFound

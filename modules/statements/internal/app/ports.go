@@ -25,8 +25,10 @@ var ErrNotFound = errors.New("statements: not found")
 // before a moment, and the entries of a time range, streamed in booking order so that
 // no statement ever holds its entries in memory.
 type Ledger interface {
-	// Account returns the account with id, or ErrNotFound.
-	Account(ctx context.Context, id uuid.UUID) (domain.Account, error)
+	// Account returns the account with id as s may see it: ErrNotFound (or an
+	// apperr not_found) when there is none, an apperr forbidden when it is another
+	// user's.
+	Account(ctx context.Context, s authn.Subject, id uuid.UUID) (domain.Account, error)
 	// BalanceBefore returns the sum of every entry of the account booked before t.
 	BalanceBefore(ctx context.Context, accountID uuid.UUID, t time.Time) (money.Amount, error)
 	// Entries calls fn with each entry of the account booked in [from, until), in

@@ -126,11 +126,14 @@ func (svc *Service) header(ctx context.Context, s authn.Subject, in StatementInp
 	if err != nil {
 		return domain.Header{}, err
 	}
-	acc, err := svc.ledger.Account(ctx, in.AccountID)
+	acc, err := svc.ledger.Account(ctx, s, in.AccountID)
 	if errors.Is(err, ErrNotFound) {
 		return domain.Header{}, apperr.New(apperr.NotFound, "There is no account %s.", in.AccountID)
 	}
 	if err != nil {
+		if _, ok := apperr.As(err); ok {
+			return domain.Header{}, err
+		}
 		return domain.Header{}, apperr.Wrap(err, "load account")
 	}
 	res := authz.Resource{Type: "account", ID: acc.ID.String(), Owner: acc.OwnerID.String()}

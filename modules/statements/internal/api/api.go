@@ -1,0 +1,95 @@
+// Package api serves statements over the JSON API: GET
+// /api/v1/accounts/{id}/statement in JSON, CSV or PDF, chosen by the format
+// parameter or the Accept header, streamed as it is built.
+package api
+
+import (
+	"bufio"
+	"context"
+	_ "embed"
+	"log/slog"
+	"mime"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/kontor-app/kontor/modules/statements/internal/app"
+	"github.com/kontor-app/kontor/modules/statements/internal/domain"
+	"github.com/kontor-app/kontor/platform/apperr"
+	"github.com/kontor-app/kontor/platform/authn"
+	"github.com/kontor-app/kontor/platform/httpserver"
+	"github.com/kontor-app/kontor/platform/openapi"
+)
+
+// Statements is the use case the handler calls.
+type Statements interface {
+	// Export checks access and the period and returns the statement to write.
+	Export(ctx context.Context, s authn.Subject, in app.ExportInput) (*app.Document, error)
+}
+
+// Routes are the statements module's API routes.
+type Routes struct {
+	svc Statements
+	log *slog.Logger
+}
+
+// New returns the API routes over svc; log receives errors that happen after a
+// response has started, when no status can tell the client any more.
+func New(svc Statements, log *slog.Logger) *Routes { return &Routes{svc: svc, log: log} }
+
+// Register adds GET /api/v1/accounts/{id}/statement under the API_READ policy.
+func (r *Routes) Register(router *httpserver.Router) {
+	router.APIRead("/accounts/:id/statement", r.statement)
+}
+
+func (r *Routes) statement(c *fiber.Ctx) error {
+	s, _ := authn.FromContext(c.UserContext())
+	id, err := uuid.Parse(c.Params("id"))
+	if err != nil {
+		return apperr.New(apperr.NotFound, "There is no account %s.", c.Params("id"))
+	}
+	format, err := Negotiate(c.Query("format"), c.Get(fiber.HeaderAccept))
+	if err != nil {
+		return err
+	}
+	doc, err := r.svc.Export(c.UserContext(), s, app.ExportInput{
+		StatementInput: app.StatementInput{
+			AccountID: id,
+			Period:    domain.PeriodInput{Preset: c.Query("period"), StartDate: c.Query("start_date"), EndDate: c.Query("end_date")},
+		},
+		Format: format,
+	})
+	if err != nil {
+		return err
+	}
+	Stream(c, doc, r.log)
+	return nil
+}
+
+// Stream answers with doc: its media type, Content-Disposition for downloads, and a
+// body written while the ledger is read. The status and headers are final before the
+// first entry is read, so an error while streaming can only cut the body short; it
+// is logged with the request id.
+func Stream(c *fiber.Ctx, doc *app.Document, log *slog.Logger) {
+	c.Set(fiber.HeaderContentType, doc.Format.MediaType())
+	c.Set(fiber.HeaderVary, fiber.HeaderAccept)
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	if doc.Format.IsDownload() {
+		c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": doc.FileName}))
+	}
+	ctx := context.WithoutCancel(c.UserContext())
+	rid := httpserver.RequestID(c)
+	c.Status(fiber.StatusOK)
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		if err := doc.WriteTo(ctx, w); err != nil {
+			log.ErrorContext(ctx, "statement cut short", "request_id", rid, "account_id", doc.Header.Account.ID.String(), "format", string(doc.Format), "error", err.Error())
+		}
+		_ = w.Flush()
+	})
+}
+
+//go:embed openapi.json
+var openapiJSON []byte
+
+// Spec returns the statements module's part of the OpenAPI document.
+func Spec() openapi.Spec { return openapi.Spec{Name: "statements", JSON: openapiJSON} }

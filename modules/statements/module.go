@@ -1,0 +1,43 @@
+package statements
+
+import (
+	"log/slog"
+
+	"go.uber.org/fx"
+
+	"github.com/kontor-app/kontor/modules/accounts"
+	"github.com/kontor-app/kontor/modules/identity"
+	"github.com/kontor-app/kontor/modules/statements/internal/api"
+	"github.com/kontor-app/kontor/modules/statements/internal/app"
+	"github.com/kontor-app/kontor/platform/authz"
+	"github.com/kontor-app/kontor/platform/httpserver"
+)
+
+// Module provides the statements use cases to the application: the statement API
+// route and its part of the OpenAPI document, and the statement and dashboard pages.
+// The adapters onto the accounts and identity contracts stay private.
+var Module = fx.Module("statements",
+	fx.Provide(
+		fx.Private,
+		newLedger,
+		newDirectory,
+		newAuthorizer,
+		newService,
+	),
+	fx.Provide(
+		fx.Annotate(newAPIRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
+		fx.Annotate(api.Spec, fx.ResultTags(`group:"openapi"`)),
+	),
+)
+
+func newLedger(l accounts.Ledger) app.Ledger { return ledgerAdapter{accounts: l} }
+
+func newDirectory(d identity.Directory) app.Directory { return directoryAdapter{users: d} }
+
+func newAuthorizer(a *authz.Authorizer) app.Authorizer { return a }
+
+func newService(l app.Ledger, d app.Directory, a app.Authorizer) *app.Service {
+	return app.NewService(l, d, a, app.SystemClock{})
+}
+
+func newAPIRoutes(svc *app.Service, log *slog.Logger) *api.Routes { return api.New(svc, log) }
