@@ -233,12 +233,16 @@ func (s *Service) ListTransactions(ctx context.Context, sub authn.Subject, in Li
 			if v = strings.TrimSpace(v); v == "" {
 				continue
 			}
-			id, err := uuid.Parse(v)
-			if err != nil {
+			if _, err := uuid.Parse(v); err != nil {
 				errs.Add("account_id", "must be an account id")
 				continue
 			}
-			q.AccountIDs = append(q.AccountIDs, id)
+			// Naming another user's account is forbidden, not silently empty.
+			a, err := s.load(ctx, sub, v, authz.ActionRead)
+			if err != nil {
+				return TransactionList{}, err
+			}
+			q.AccountIDs = append(q.AccountIDs, a.ID)
 		}
 	}
 	var start, end time.Time
