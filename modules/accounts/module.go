@@ -6,6 +6,7 @@ import (
 	"github.com/kontor-app/kontor/modules/accounts/internal/api"
 	"github.com/kontor-app/kontor/modules/accounts/internal/app"
 	"github.com/kontor-app/kontor/modules/accounts/internal/store"
+	"github.com/kontor-app/kontor/modules/accounts/internal/web"
 	"github.com/kontor-app/kontor/platform/authz"
 	"github.com/kontor-app/kontor/platform/httpserver"
 )
@@ -26,6 +27,7 @@ var Module = fx.Module("accounts",
 		func(c contract) ProviderSync { return c },
 		func(c contract) Directory { return c },
 		fx.Annotate(newAPIRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
+		fx.Annotate(newWebRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
 		fx.Annotate(api.Spec, fx.ResultTags(`group:"openapi"`)),
 	),
 )
@@ -39,3 +41,5 @@ func newService(repo app.Repository, az app.Authorizer) *app.Service {
 func newContract(svc *app.Service) contract { return contract{svc: svc} }
 
 func newAPIRoutes(svc *app.Service) *api.Routes { return api.New(svc) }
+
+func newWebRoutes(svc *app.Service) *web.Routes { return web.New(svc) }
