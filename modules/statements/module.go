@@ -9,23 +9,31 @@ import (
 	"github.com/kontor-app/kontor/modules/identity"
 	"github.com/kontor-app/kontor/modules/statements/internal/api"
 	"github.com/kontor-app/kontor/modules/statements/internal/app"
+	"github.com/kontor-app/kontor/modules/statements/internal/store"
+	"github.com/kontor-app/kontor/modules/statements/internal/web"
 	"github.com/kontor-app/kontor/platform/authz"
+	"github.com/kontor-app/kontor/platform/database"
 	"github.com/kontor-app/kontor/platform/httpserver"
 )
 
 // Module provides the statements use cases to the application: the statement API
-// route and its part of the OpenAPI document, and the statement and dashboard pages.
-// The adapters onto the accounts and identity contracts stay private.
+// route and its part of the OpenAPI document, the dashboard at "/" and the statement
+// pages. The adapters onto the accounts and identity contracts and the dashboard's
+// read model stay private.
 var Module = fx.Module("statements",
 	fx.Provide(
 		fx.Private,
 		newLedger,
 		newDirectory,
 		newAuthorizer,
+		newInsight,
+		newSyncHealth,
 		newService,
+		newDashboardService,
 	),
 	fx.Provide(
 		fx.Annotate(newAPIRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
+		fx.Annotate(newWebRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
 		fx.Annotate(api.Spec, fx.ResultTags(`group:"openapi"`)),
 	),
 )
@@ -36,8 +44,22 @@ func newDirectory(d identity.Directory) app.Directory { return directoryAdapter{
 
 func newAuthorizer(a *authz.Authorizer) app.Authorizer { return a }
 
+func newInsight(db *database.DB) app.Insight { return store.New(db) }
+
+// newSyncHealth is the hook for the sync module: once it exists, provide its view of
+// broken connections here instead.
+func newSyncHealth() app.SyncHealth { return app.NoSyncHealth{} }
+
 func newService(l app.Ledger, d app.Directory, a app.Authorizer) *app.Service {
 	return app.NewService(l, d, a, app.SystemClock{})
 }
 
+func newDashboardService(i app.Insight, s app.SyncHealth, a app.Authorizer) *app.DashboardService {
+	return app.NewDashboardService(i, s, a, app.SystemClock{})
+}
+
 func newAPIRoutes(svc *app.Service, log *slog.Logger) *api.Routes { return api.New(svc, log) }
+
+func newWebRoutes(svc *app.Service, dash *app.DashboardService, log *slog.Logger) *web.Routes {
+	return web.New(svc, dash, log)
+}

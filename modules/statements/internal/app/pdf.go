@@ -90,8 +90,8 @@ func (r *pdfRenderer) Line(l domain.Line) error {
 		winAnsi(l.BookedAt.UTC().Format(domain.DateLayout)),
 		winAnsi(truncateRunes(l.Description, descriptionRunes)),
 		winAnsi(typeLabel(l.Type)),
-		winAnsi(displayAmount(l.Amount, cur)),
-		winAnsi(displayAmount(l.BalanceAfter, cur)),
+		winAnsi(domain.Display(l.Amount, cur)),
+		winAnsi(domain.Display(l.BalanceAfter, cur)),
 	}})
 	return nil
 }
@@ -154,7 +154,7 @@ func (r *pdfRenderer) headerRows(t domain.Totals) []core.Row {
 			text.NewCol(2, winAnsi(k2), label), text.NewCol(4, winAnsi(v2), value),
 		)
 	}
-	figures := [4]string{displayAmount(t.Opening, cur), displayAmount(t.Deposits, cur), displayAmount(t.Withdrawals, cur), displayAmount(t.Closing, cur)}
+	figures := [4]string{domain.Display(t.Opening, cur), domain.Display(t.Deposits, cur), domain.Display(t.Withdrawals, cur), domain.Display(t.Closing, cur)}
 	// One size for all four figures keeps them on one baseline.
 	longest := ""
 	for _, f := range figures {

@@ -225,8 +225,8 @@ func TestDisplayAmount(t *testing.T) {
 		{"-100", "EUR", "-100.00"},
 	}
 	for _, c := range cases {
-		if got := displayAmount(money.MustParse(c.in), c.cur); got != c.want {
-			t.Errorf("displayAmount(%s, %s) = %q, want %q", c.in, c.cur, got, c.want)
+		if got := domain.Display(money.MustParse(c.in), c.cur); got != c.want {
+			t.Errorf("domain.Display(%s, %s) = %q, want %q", c.in, c.cur, got, c.want)
 		}
 	}
 }
