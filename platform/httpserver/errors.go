@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
 	"github.com/kontor-app/kontor/platform/apperr"
 	"github.com/kontor-app/kontor/web"
@@ -76,6 +77,12 @@ func NewErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 		e := toAppErr(err)
 		status := apperr.Status(e.Code)
 		rid := RequestID(c)
+		if rid == "" {
+			// Errors raised before routing (e.g. an oversized body) skip the middleware.
+			rid = uuid.Must(uuid.NewV7()).String()
+			c.Locals(requestIDLocal, rid)
+			c.Set(HeaderRequestID, rid)
+		}
 		message := e.Message
 		if e.Code == apperr.Internal {
 			log.ErrorContext(c.UserContext(), "internal error", "request_id", rid, "method", c.Method(), "path", c.Path(), "error", err.Error())
