@@ -72,6 +72,16 @@ func report(r io.Reader, w io.Writer, o options) (summary, error) {
 	pkgFailedTests := map[string]int{}
 	buildOutput := map[string][]string{}
 	var failedOutputs []string
+	// Packages run in parallel; their lines are held until the package ends so that
+	// each package's results read as one block (with -v they stream as they come).
+	pending := map[string][]string{}
+	show := func(pkg, line string) {
+		if o.verbose {
+			fmt.Fprint(w, line)
+		} else {
+			pending[pkg] = append(pending[pkg], line)
+		}
+	}
 
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
@@ -95,20 +105,24 @@ func report(r io.Reader, w io.Writer, o options) (summary, error) {
 				// Package lines: "ok  pkg 1.2s", "FAIL pkg", "? pkg [no test files]", and
 				// whatever the test binary printed outside a test (a panic, say).
 				if o.verbose || isPackageResult(ev.Output) {
-					fmt.Fprint(w, ev.Output)
+					show(ev.Package, ev.Output)
 				} else if !isNoise(ev.Output) {
 					output[key] = append(output[key], ev.Output)
 				}
 				continue
 			}
 			if isResultLine(ev.Output) || o.verbose {
-				fmt.Fprint(w, ev.Output)
+				show(ev.Package, ev.Output)
 			}
 			if !isFramingLine(ev.Output) {
 				output[key] = append(output[key], ev.Output)
 			}
 		case "pass", "fail", "skip":
 			if ev.Test == "" {
+				for _, l := range pending[ev.Package] {
+					fmt.Fprint(w, l)
+				}
+				delete(pending, ev.Package)
 				if ev.Action == "fail" && pkgFailedTests[ev.Package] == 0 {
 					// The package failed with no failed test: a build error, a panic,
 					// a timeout or a TestMain that gave up.
@@ -164,6 +178,13 @@ func report(r io.Reader, w io.Writer, o options) (summary, error) {
 	}
 	if err := sc.Err(); err != nil {
 		return s, err
+	}
+	// A stream cut short (go test killed) leaves packages that never ended.
+	for pkg, lines := range pending {
+		fmt.Fprintf(w, "(%s did not finish)\n", pkg)
+		for _, l := range lines {
+			fmt.Fprint(w, l)
+		}
 	}
 
 	if len(failedOutputs) > 0 {
