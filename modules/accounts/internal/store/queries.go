@@ -79,24 +79,11 @@ func filterAccounts(q *bun.SelectQuery, f app.AccountFilter) *bun.SelectQuery {
 
 // List returns one page of accounts in one query.
 func (s *Store) List(ctx context.Context, q app.AccountQuery) (app.AccountPage, error) {
-	col, ok := accountSortColumns[q.Sort.Field]
-	if !ok {
-		col = "sort_order"
-	}
 	var rows []accountRow
-	sel := filterAccounts(s.db.Conn(ctx).NewSelect().Model(&rows), q.AccountFilter)
-	dir, cmp := "ASC", ">"
-	if q.Sort.Desc {
-		dir, cmp = "DESC", "<"
+	sel, err := s.listQuery(ctx, q, &rows)
+	if err != nil {
+		return app.AccountPage{}, err
 	}
-	if q.After != nil {
-		value, err := keysetValue(q.Sort.Field, q.After.Value)
-		if err != nil {
-			return app.AccountPage{}, apperr.New(apperr.InvalidCursor, "The cursor is not one this list handed out; start again without it.")
-		}
-		sel = sel.Where("(?, id) "+cmp+" (?, ?)", bun.Ident(col), value, q.After.ID)
-	}
-	sel = sel.OrderExpr("? "+dir+", id "+dir, bun.Ident(col)).Limit(int64(q.Limit) + 1)
 	if err := sel.Scan(ctx); err != nil {
 		return app.AccountPage{}, apperr.Wrap(err, "list accounts")
 	}
@@ -113,6 +100,28 @@ func (s *Store) List(ctx context.Context, q app.AccountQuery) (app.AccountPage, 
 		page.Accounts = append(page.Accounts, a)
 	}
 	return page, nil
+}
+
+// listQuery builds the keyset query of one page of accounts: it walks the index
+// (user_id, sort column, id) from the cursor on.
+func (s *Store) listQuery(ctx context.Context, q app.AccountQuery, rows *[]accountRow) (*bun.SelectQuery, error) {
+	col, ok := accountSortColumns[q.Sort.Field]
+	if !ok {
+		col = "sort_order"
+	}
+	sel := filterAccounts(s.db.Conn(ctx).NewSelect().Model(rows), q.AccountFilter)
+	dir, cmp := "ASC", ">"
+	if q.Sort.Desc {
+		dir, cmp = "DESC", "<"
+	}
+	if q.After != nil {
+		value, err := keysetValue(q.Sort.Field, q.After.Value)
+		if err != nil {
+			return nil, apperr.New(apperr.InvalidCursor, "The cursor is not one this list handed out; start again without it.")
+		}
+		sel = sel.Where("(?, id) "+cmp+" (?, ?)", bun.Ident(col), value, q.After.ID)
+	}
+	return sel.OrderExpr("? "+dir+", id "+dir, bun.Ident(col)).Limit(int64(q.Limit) + 1), nil
 }
 
 // keysetValue turns a cursor's sort value into the value the sort column holds.
@@ -179,7 +188,29 @@ func (s *Store) Summarize(ctx context.Context, f app.AccountFilter) (app.Account
 // ListTransactions returns one page of entries, newest first, in one query.
 func (s *Store) ListTransactions(ctx context.Context, q app.TransactionQuery) (app.TransactionPage, error) {
 	var rows []transactionRow
-	sel := s.db.Conn(ctx).NewSelect().Model(&rows)
+	sel, err := s.transactionsQuery(ctx, q, &rows)
+	if err != nil {
+		return app.TransactionPage{}, err
+	}
+	if err := sel.Scan(ctx); err != nil {
+		return app.TransactionPage{}, apperr.Wrap(err, "list transactions")
+	}
+	page := app.TransactionPage{HasMore: len(rows) > q.Limit}
+	if page.HasMore {
+		rows = rows[:q.Limit]
+	}
+	page.Transactions = make([]domain.Transaction, len(rows))
+	for i := range rows {
+		page.Transactions[i] = rows[i].toDomain()
+	}
+	return page, nil
+}
+
+// transactionsQuery builds the keyset query of one page of entries, newest first:
+// one account walks (account_id, booked_at, id), the user's whole ledger
+// (user_id, booked_at, id).
+func (s *Store) transactionsQuery(ctx context.Context, q app.TransactionQuery, rows *[]transactionRow) (*bun.SelectQuery, error) {
+	sel := s.db.Conn(ctx).NewSelect().Model(rows)
 	switch len(q.AccountIDs) {
 	case 0:
 		sel = sel.Where("user_id = ?", q.UserID)
@@ -217,23 +248,11 @@ func (s *Store) ListTransactions(ctx context.Context, q app.TransactionQuery) (a
 	if q.After != nil {
 		t, err := time.Parse(time.RFC3339Nano, q.After.Value)
 		if err != nil {
-			return app.TransactionPage{}, apperr.New(apperr.InvalidCursor, "The cursor is not one this list handed out; start again without it.")
+			return nil, apperr.New(apperr.InvalidCursor, "The cursor is not one this list handed out; start again without it.")
 		}
 		sel = sel.Where("(booked_at, id) < (?, ?)", t.UTC(), q.After.ID)
 	}
-	sel = sel.OrderExpr("booked_at DESC, id DESC").Limit(int64(q.Limit) + 1)
-	if err := sel.Scan(ctx); err != nil {
-		return app.TransactionPage{}, apperr.Wrap(err, "list transactions")
-	}
-	page := app.TransactionPage{HasMore: len(rows) > q.Limit}
-	if page.HasMore {
-		rows = rows[:q.Limit]
-	}
-	page.Transactions = make([]domain.Transaction, len(rows))
-	for i := range rows {
-		page.Transactions[i] = rows[i].toDomain()
-	}
-	return page, nil
+	return sel.OrderExpr("booked_at DESC, id DESC").Limit(int64(q.Limit) + 1), nil
 }
 
 // streamChunk is how many entries StreamTransactions reads per query.
