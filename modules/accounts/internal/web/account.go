@@ -1,0 +1,103 @@
+package web
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/kontor-app/kontor/modules/accounts/internal/app"
+	"github.com/kontor-app/kontor/modules/accounts/internal/domain"
+	shell "github.com/kontor-app/kontor/web"
+)
+
+// ledgerFilter is the filter form of an account's transactions, as typed.
+type ledgerFilter struct {
+	StartDate string
+	EndDate   string
+	Type      string
+	Status    string
+	Q         string
+}
+
+func (f ledgerFilter) active() bool {
+	return f.StartDate != "" || f.EndDate != "" || f.Type != "" || f.Status != "" || f.Q != ""
+}
+
+// accountView is everything an account's page shows.
+type accountView struct {
+	Account      domain.Account
+	Filter       ledgerFilter
+	Errors       formErrors
+	Transactions []domain.Transaction
+	Pager        shell.PagerProps
+	// History is the balance at the end of each of the last 30 days, newest first.
+	History []app.Point
+}
+
+func (r *Routes) accountPage(c *fiber.Ctx) error {
+	sub, err := subject(c)
+	if err != nil {
+		return err
+	}
+	id := c.Params("id")
+	a, err := r.svc.GetAccount(c.UserContext(), sub, id)
+	if err != nil {
+		return err
+	}
+	q := queryOf(c)
+	v := accountView{Account: a, Filter: ledgerFilter{
+		StartDate: strings.TrimSpace(q.Get("start_date")), EndDate: strings.TrimSpace(q.Get("end_date")),
+		Type: q.Get("transaction_type"), Status: q.Get("status"), Q: strings.TrimSpace(q.Get("q")),
+	}}
+	status := fiber.StatusOK
+	// The same input as GET /api/v1/accounts/{id}/transactions.
+	in := app.ListTransactionsInput{
+		AccountID: id, StartDate: v.Filter.StartDate, EndDate: v.Filter.EndDate, Status: v.Filter.Status,
+		Q: v.Filter.Q, Cursor: q.Get(cursorParam),
+	}
+	if v.Filter.Type != "" {
+		in.Types = []string{v.Filter.Type}
+	}
+	list, err := r.svc.ListTransactions(c.UserContext(), sub, in)
+	if err != nil {
+		errs, st, ok := formErrorsOf(err)
+		if !ok {
+			return err
+		}
+		v.Errors, status = errs, st
+	} else {
+		v.Transactions = list.Transactions
+		p := pagingOf(accountPath(a, ""), q)
+		summary := ""
+		if n := p.number(); n > 1 {
+			summary = "Page " + itoa(n)
+		}
+		v.Pager = p.pager(list.NextCursor, summary)
+	}
+	series, err := r.svc.BalanceHistory(c.UserContext(), sub, app.HistoryInput{AccountID: id})
+	if err != nil {
+		return err
+	}
+	v.History = make([]app.Point, len(series.Points))
+	for i, p := range series.Points {
+		v.History[len(series.Points)-1-i] = p
+	}
+	return shell.Render(c, status, accountPage(shell.Meta(c, a.Name), v))
+}
+
+// canPost reports whether people may record transactions on the account here:
+// linked accounts get theirs from the provider, and closed ones take none.
+func canPost(a domain.Account) bool { return a.IsManual() && !a.IsClosed() }
+
+// today is the latest date the date inputs offer.
+func today() string { return isoDate(time.Now()) }
+
+// linkedExplanation says why a linked account cannot be changed by hand.
+func linkedExplanation(a domain.Account) string {
+	who := a.Provider
+	if who == "" {
+		who = "a provider"
+	}
+	return "This account is kept by " + who + ": its balance and transactions come from the provider, and the details it reports cannot be changed here."
+}

@@ -1,0 +1,210 @@
+package web_test
+
+import (
+	"fmt"
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/kontor-app/kontor/e2e/harness"
+)
+
+func TestMain(m *testing.M) { harness.Main(m) }
+
+const password = "correct horse battery staple"
+
+var seq atomic.Int64
+
+// person is a registered user with two clients: a browser session, logged in
+// through the login form, and a JSON API client for quick setup.
+type person struct {
+	browser *harness.Client
+	api     *harness.Client
+	csrf    string
+	email   string
+}
+
+var csrfInput = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// csrfToken opens path and returns the CSRF token of its forms.
+func csrfToken(t *testing.T, c *harness.Client, path string) string {
+	t.Helper()
+	res := c.Get(t, path).Expect(t, http.StatusOK)
+	m := csrfInput.FindSubmatch(res.Body)
+	if m == nil {
+		t.Fatalf("%s has no CSRF field:\n%s", path, res.Body)
+	}
+	return string(m[1])
+}
+
+// newPerson registers through the JSON API and logs in through the login form.
+func newPerson(t *testing.T, inst *harness.Instance, name string) *person {
+	t.Helper()
+	email := fmt.Sprintf("%s-%d@example.test", strings.ToLower(name), seq.Add(1))
+	api := inst.Client()
+	api.Post(t, "/api/v1/auth/register", map[string]string{"email": email, "password": password, "name": name}).Expect(t, http.StatusCreated)
+	var pair struct {
+		AccessToken string `json:"access_token"`
+	}
+	api.Post(t, "/api/v1/auth/login", map[string]string{"email": email, "password": password}).Expect(t, http.StatusOK).JSON(t, &pair)
+	api.Token = pair.AccessToken
+
+	b := inst.Client()
+	tok := csrfToken(t, b, "/login")
+	res := postForm(t, b, "/login", url.Values{"_csrf": {tok}, "email": {email}, "password": {password}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("log in: %d\n%s", res.Status, res.Body)
+	}
+	return &person{browser: b, api: api, csrf: tok, email: email}
+}
+
+// postForm submits a form, the way a browser without JavaScript does.
+func postForm(t *testing.T, c *harness.Client, path string, v url.Values) *harness.Response {
+	t.Helper()
+	res := c.Raw(t, http.MethodPost, path, []byte(v.Encode()), "Content-Type: application/x-www-form-urlencoded")
+	if res.Status >= 500 {
+		t.Fatalf("POST %s: server error %d:\n%s", path, res.Status, res.Body)
+	}
+	return res
+}
+
+// post submits a form with the person's CSRF token.
+func (p *person) post(t *testing.T, path string, v url.Values) *harness.Response {
+	t.Helper()
+	if v == nil {
+		v = url.Values{}
+	}
+	v.Set("_csrf", p.csrf)
+	return postForm(t, p.browser, path, v)
+}
+
+// get opens a page in the person's browser session.
+func (p *person) get(t *testing.T, path string) *harness.Response {
+	t.Helper()
+	res := p.browser.Get(t, path)
+	if res.Status >= 500 {
+		t.Fatalf("GET %s: server error %d:\n%s", path, res.Status, res.Body)
+	}
+	return res
+}
+
+// page opens a page that must answer 200 and keep to the CSP, and returns its text.
+func (p *person) page(t *testing.T, path string) string {
+	t.Helper()
+	res := p.get(t, path).Expect(t, http.StatusOK)
+	checkPage(t, res)
+	return body(res)
+}
+
+// follow expects a 303 to want (when not empty) and opens where it leads.
+func (p *person) follow(t *testing.T, res *harness.Response, want string) string {
+	t.Helper()
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("status %d, want 303; body:\n%s", res.Status, res.Body)
+	}
+	loc := res.Header.Get("Location")
+	if want != "" && loc != want {
+		t.Fatalf("redirect to %q, want %q", loc, want)
+	}
+	return p.page(t, loc)
+}
+
+// account is the part of the JSON account the tests read.
+type account struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Balance  string `json:"balance_amount"`
+	Status   string `json:"status"`
+	Archived bool   `json:"is_archived"`
+	Version  int64  `json:"version"`
+}
+
+// createAccount adds an account through the JSON API, for setup.
+func (p *person) createAccount(t *testing.T, body map[string]any) account {
+	t.Helper()
+	var a account
+	p.api.Post(t, "/api/v1/accounts", body).Expect(t, http.StatusCreated).JSON(t, &a)
+	return a
+}
+
+// account reads an account through the JSON API.
+func (p *person) account(t *testing.T, id string) account {
+	t.Helper()
+	var a account
+	p.api.Get(t, "/api/v1/accounts/"+id).Expect(t, http.StatusOK).JSON(t, &a)
+	return a
+}
+
+func body(res *harness.Response) string { return html.UnescapeString(string(res.Body)) }
+
+// checkPage fails t unless res is an HTML page that keeps to the strict CSP: no
+// inline scripts, styles or event handlers.
+func checkPage(t *testing.T, res *harness.Response) {
+	t.Helper()
+	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Fatalf("content type %q, want text/html", ct)
+	}
+	page := string(res.Body)
+	for _, tag := range regexp.MustCompile(`<script[^>]*>`).FindAllString(page, -1) {
+		if !strings.Contains(tag, "src=") {
+			t.Errorf("inline script: %s", tag)
+		}
+	}
+	if strings.Contains(page, "<style") || regexp.MustCompile(`\sstyle=`).MatchString(page) {
+		t.Error("inline style")
+	}
+	if m := regexp.MustCompile(`\son[a-z]+=`).FindString(page); m != "" {
+		t.Errorf("inline event handler %q", m)
+	}
+}
+
+// contains fails t for each of wants that page lacks.
+func contains(t *testing.T, page string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(page, w) {
+			t.Errorf("page lacks %q", w)
+		}
+	}
+}
+
+// lacks fails t for each of unwanted that page has.
+func lacks(t *testing.T, page string, unwanted ...string) {
+	t.Helper()
+	for _, w := range unwanted {
+		if strings.Contains(page, w) {
+			t.Errorf("page has %q", w)
+		}
+	}
+}
+
+var idInLocation = regexp.MustCompile(`^/accounts/([0-9a-f-]{36})$`)
+
+// createdID returns the id of the account a create form redirected to.
+func createdID(t *testing.T, res *harness.Response) string {
+	t.Helper()
+	m := idInLocation.FindStringSubmatch(res.Header.Get("Location"))
+	if res.Status != http.StatusSeeOther || m == nil {
+		t.Fatalf("create answered %d to %q:\n%s", res.Status, res.Header.Get("Location"), res.Body)
+	}
+	return m[1]
+}
+
+// section returns the part of page from the element with id to the end of its
+// section, for assertions about one group of the list.
+func section(t *testing.T, page, id string) string {
+	t.Helper()
+	i := strings.Index(page, `id="`+id+`"`)
+	if i < 0 {
+		t.Fatalf("no element with id %q", id)
+	}
+	rest := page[i:]
+	if j := strings.Index(rest, "</section>"); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
+}

@@ -1,0 +1,230 @@
+// Package web serves the accounts module's HTML pages: the list of accounts grouped
+// by category, an account with its ledger and balance history, the forms that create
+// and edit accounts, record transactions and transfer money, and the archive, restore
+// and close actions. Every page works without JavaScript. Handlers parse the request
+// into the same input structs the JSON API fills, call the same use cases, and map
+// the result to a view; forms that fail render again with inline errors and keep what
+// was typed, and errors a form cannot explain (forbidden, not found) go to the one
+// error handler as they are.
+package web
+
+import (
+	"context"
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/kontor-app/kontor/modules/accounts/internal/app"
+	"github.com/kontor-app/kontor/modules/accounts/internal/domain"
+	"github.com/kontor-app/kontor/platform/apperr"
+	"github.com/kontor-app/kontor/platform/authn"
+	"github.com/kontor-app/kontor/platform/httpserver"
+)
+
+// Service is the part of the accounts use cases the pages call; the JSON API calls
+// the same methods with the same inputs.
+type Service interface {
+	ListAccounts(ctx context.Context, sub authn.Subject, in app.ListAccountsInput) (app.AccountList, error)
+	GetAccount(ctx context.Context, sub authn.Subject, id string) (domain.Account, error)
+	CreateAccount(ctx context.Context, sub authn.Subject, in app.CreateAccountInput) (domain.Account, error)
+	UpdateAccount(ctx context.Context, sub authn.Subject, in app.UpdateAccountInput) (domain.Account, error)
+	CloseAccount(ctx context.Context, sub authn.Subject, id string) (domain.Account, error)
+	BalanceHistory(ctx context.Context, sub authn.Subject, in app.HistoryInput) (app.Series, error)
+	ListTransactions(ctx context.Context, sub authn.Subject, in app.ListTransactionsInput) (app.TransactionList, error)
+	RecordTransaction(ctx context.Context, sub authn.Subject, in app.RecordTransactionInput) (app.Recorded, error)
+	Transfer(ctx context.Context, sub authn.Subject, in app.TransferInput) (app.TransferResult, error)
+}
+
+// Routes are the accounts pages.
+type Routes struct {
+	svc Service
+}
+
+// New returns the pages over svc.
+func New(svc Service) *Routes { return &Routes{svc: svc} }
+
+// Register adds the pages; all of them need a logged-in user, and the platform
+// checks the CSRF token of every POST. /accounts/new comes before /accounts/:id,
+// because routes match in the order they are added.
+func (r *Routes) Register(rt *httpserver.Router) {
+	rt.Page(fiber.MethodGet, "/accounts", r.listPage)
+	rt.Page(fiber.MethodGet, "/accounts/new", r.newPage)
+	rt.Page(fiber.MethodPost, "/accounts", r.create)
+	rt.Page(fiber.MethodGet, "/accounts/:id", r.accountPage)
+	rt.Page(fiber.MethodGet, "/accounts/:id/edit", r.editPage)
+	rt.Page(fiber.MethodPost, "/accounts/:id/edit", r.edit)
+	rt.Page(fiber.MethodGet, "/accounts/:id/transactions/new", r.transactionPage)
+	rt.Page(fiber.MethodPost, "/accounts/:id/transactions/new", r.recordTransaction)
+	rt.Page(fiber.MethodPost, "/accounts/:id/archive", r.archive)
+	rt.Page(fiber.MethodPost, "/accounts/:id/restore", r.restore)
+	rt.Page(fiber.MethodGet, "/accounts/:id/close", r.closePage)
+	rt.Page(fiber.MethodPost, "/accounts/:id/close", r.close)
+	rt.Page(fiber.MethodGet, "/transfers/new", r.transferPage)
+	rt.Page(fiber.MethodPost, "/transfers/new", r.transfer)
+}
+
+// formErrors are a form's problems: messages by field name, shown under the
+// fields, and a summary for the top of the form.
+type formErrors struct {
+	Fields  map[string]string
+	Summary []string
+}
+
+func (f formErrors) field(name string) string { return f.Fields[name] }
+
+// any reports whether there is anything to show.
+func (f formErrors) any() bool { return len(f.Summary) > 0 || len(f.Fields) > 0 }
+
+// fieldLabels name the fields in the error summary as their labels do.
+var fieldLabels = map[string]string{
+	"name":                   "Name",
+	"account_type":           "Type",
+	"currency":               "Currency",
+	"opening_balance":        "Opening balance",
+	"account_number":         "Account number",
+	"subtype":                "Subtype",
+	"overdraft_limit":        "Overdraft limit",
+	"interest_rate":          "Interest rate",
+	"notes":                  "Notes",
+	"color":                  "Colour",
+	"icon":                   "Icon",
+	"status":                 "Status",
+	"balance_amount":         "Balance",
+	"type":                   "Type",
+	"amount":                 "Amount",
+	"description":            "Description",
+	"counterparty":           "Counterparty",
+	"booked_at":              "Date",
+	"source_account_id":      "From",
+	"destination_account_id": "To",
+	"start_date":             "From",
+	"end_date":               "To",
+	"transaction_type":       "Type",
+	"q":                      "Search",
+	"limit":                  "Page size",
+}
+
+// messageField says which field a non-validation error belongs to, so the message
+// also appears where the person must act.
+var messageField = map[apperr.Code]string{
+	apperr.InsufficientFunds:   "amount",
+	apperr.CurrencyMismatch:    "destination_account_id",
+	apperr.DuplicateExternalID: "external_id",
+}
+
+// formErrorsOf turns a use-case error into what a form shows, with the status to
+// answer. It reports false for errors a form cannot explain, such as forbidden and
+// not_found, which go to the error handler and its error page.
+func formErrorsOf(err error) (formErrors, int, bool) {
+	e, ok := apperr.As(err)
+	if !ok {
+		return formErrors{}, 0, false
+	}
+	f := formErrors{Fields: map[string]string{}}
+	switch e.Code {
+	case apperr.ValidationFailed:
+		for _, fe := range e.Fields {
+			if _, seen := f.Fields[fe.Field]; !seen {
+				f.Fields[fe.Field] = sentence(fe.Message)
+			}
+			label := fieldLabels[fe.Field]
+			if label == "" {
+				label = fe.Field
+			}
+			f.Summary = append(f.Summary, label+": "+fe.Message+".")
+		}
+	case apperr.InsufficientFunds, apperr.CurrencyMismatch, apperr.AccountClosed, apperr.ProviderManaged,
+		apperr.Conflict, apperr.DuplicateExternalID, apperr.AccountNotEmpty:
+		if name := messageField[e.Code]; name != "" {
+			f.Fields[name] = e.Message
+		}
+		f.Summary = []string{e.Message}
+	case apperr.PreconditionFailed:
+		f.Summary = []string{"Someone changed this account while you were editing it. Check the values below and save again to apply them."}
+	default:
+		return formErrors{}, 0, false
+	}
+	return f, apperr.Status(e.Code), true
+}
+
+// sentence capitalises a field message and ends it with a full stop.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
+}
+
+// subject returns the logged-in person; Router.Page guarantees one.
+func subject(c *fiber.Ctx) (authn.Subject, error) {
+	return authn.MustSubject(c.UserContext())
+}
+
+// queryOf returns every query parameter with all its values.
+func queryOf(c *fiber.Ctx) url.Values {
+	v := url.Values{}
+	c.Context().QueryArgs().VisitAll(func(k, val []byte) { v.Add(string(k), string(val)) })
+	return v
+}
+
+// form reads a form field with surrounding white space removed; forms keep what
+// was typed otherwise.
+func form(c *fiber.Ctx, name string) string { return strings.TrimSpace(c.FormValue(name)) }
+
+// optional sets a text field when the person filled it and leaves it out otherwise,
+// so an empty optional input means "not given", as an absent JSON field does.
+func optional(v string) app.Patch[string] {
+	if v == "" {
+		return app.Patch[string]{}
+	}
+	return app.Set(v)
+}
+
+// clearable sets a field, or clears it when the input was emptied: an edit form
+// shows every field, so an empty one means "none".
+func clearable(v string) app.Patch[string] {
+	if v == "" {
+		return app.Clear[string]()
+	}
+	return app.Set(v)
+}
+
+// currencyCode reads a currency as people type it: "eur" means EUR.
+func currencyCode(v string) string { return strings.ToUpper(strings.TrimSpace(v)) }
+
+// accountURL and friends are the pages' addresses.
+func accountURL(id string) string { return "/accounts/" + id }
+
+func accountPath(a domain.Account, rest string) string { return accountURL(a.ID.String()) + rest }
+
+// crumb is one link of a breadcrumb trail.
+type crumb struct {
+	Label string
+	URL   string
+}
+
+// describedBy lists the ids of the error and hint shown for a field, as the
+// shell's fields do.
+func describedBy(name, hint, err string) string {
+	var ids []string
+	if err != "" {
+		ids = append(ids, "field-"+name+"-error")
+	}
+	if hint != "" {
+		ids = append(ids, "field-"+name+"-hint")
+	}
+	return strings.Join(ids, " ")
+}
+
+// linkedLabel names who keeps a linked account.
+func linkedLabel(a domain.Account) string {
+	if a.Provider != "" {
+		return "Linked · " + a.Provider
+	}
+	return "Linked"
+}
