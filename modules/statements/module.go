@@ -38,7 +38,9 @@ var Module = fx.Module("statements",
 	),
 )
 
-func newLedger(l accounts.Ledger) app.Ledger { return ledgerAdapter{accounts: l} }
+func newLedger(l accounts.Ledger, db *database.DB) app.Ledger {
+	return ledgerAdapter{accounts: l, entries: store.NewEntries(db)}
+}
 
 func newDirectory(d identity.Directory) app.Directory { return directoryAdapter{users: d} }
 
