@@ -79,14 +79,14 @@ func NewBrowser(t testing.TB) *Browser {
 	t.Helper()
 	path := ChromiumPath()
 	if path == "" {
-		msg := "browser test skipped: no Chromium found (set KONTOR_TEST_CHROMIUM or put chromium on PATH)"
+		why := "no Chromium found (set KONTOR_TEST_CHROMIUM or put chromium on PATH)"
 		if v := os.Getenv("KONTOR_TEST_CHROMIUM"); v != "" {
-			msg = fmt.Sprintf("browser test skipped: KONTOR_TEST_CHROMIUM=%q is not an executable", v)
+			why = fmt.Sprintf("KONTOR_TEST_CHROMIUM=%q is not an executable", v)
 		}
 		if dbtest.InCI() {
-			t.Fatalf("%s; Chromium is required when CI=true", strings.Replace(msg, "browser test skipped: ", "", 1))
+			t.Fatalf("browser: %s; Chromium is required when CI=true", why)
 		}
-		t.Skip(msg + "; CI runs it")
+		t.Skipf("browser test skipped: %s; CI runs it", why)
 	}
 
 	b := &Browser{t: t, output: &boundedBuffer{max: 64 << 10}}
@@ -234,7 +234,10 @@ func (b *Browser) Submit(selector string) int {
 	defer cancel()
 	res, err := chromedp.RunResponse(ctx, chromedp.Click(sel))
 	if err != nil {
-		b.t.Fatalf("browser: submit with %s: %v (at %s)", selector, explain(err), b.location())
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("no page loaded within %s; did the form submit (a required field left empty stops it)?", StepTimeout)
+		}
+		b.t.Fatalf("browser: submit with %s: %v (at %s)", selector, err, b.location())
 	}
 	if res == nil {
 		return 0
