@@ -31,8 +31,8 @@ type accountView struct {
 	Errors       formErrors
 	Transactions []domain.Transaction
 	Pager        shell.PagerProps
-	// History is the balance at the end of each of the last 30 days, newest first.
-	History []app.Point
+	// History is the balance at the end of each of the last 30 days, oldest first.
+	History []shell.ChartPoint
 }
 
 func (r *Routes) accountPage(c *fiber.Ctx) error {
@@ -79,9 +79,9 @@ func (r *Routes) accountPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v.History = make([]app.Point, len(series.Points))
+	v.History = make([]shell.ChartPoint, len(series.Points))
 	for i, p := range series.Points {
-		v.History[len(series.Points)-1-i] = p
+		v.History[i] = shell.ChartPoint{Date: p.Date, Value: p.Balance}
 	}
 	return shell.Render(c, status, accountPage(shell.Meta(c, a.Name), v))
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -207,4 +208,42 @@ func section(t *testing.T, page, id string) string {
 		rest = rest[:j]
 	}
 	return rest
+}
+
+var (
+	formTag   = regexp.MustCompile(`(?s)<form method="post" action="([^"]+)"[^>]*>(.*?)</form>`)
+	fieldName = regexp.MustCompile(`<(?:input|select|textarea)[^>]*\sname="([^"]+)"`)
+)
+
+// formFields returns the names of the fields the POST form with action posts, so
+// tests can hold the forms to the names the handlers read.
+func formFields(t *testing.T, page, action string) []string {
+	t.Helper()
+	for _, m := range formTag.FindAllStringSubmatch(page, -1) {
+		if m[1] != action {
+			continue
+		}
+		var names []string
+		for _, f := range fieldName.FindAllStringSubmatch(m[2], -1) {
+			names = append(names, f[1])
+		}
+		return names
+	}
+	t.Fatalf("no form posts to %s", action)
+	return nil
+}
+
+// sameFields fails t unless a form posts exactly the fields want.
+func sameFields(t *testing.T, page, action string, want ...string) {
+	t.Helper()
+	got := formFields(t, page, action)
+	if strings.Join(sorted(got), ",") != strings.Join(sorted(append(want, "_csrf")), ",") {
+		t.Errorf("the form to %s posts %v, want %v and _csrf", action, got, want)
+	}
+}
+
+func sorted(s []string) []string {
+	out := append([]string(nil), s...)
+	sort.Strings(out)
+	return out
 }

@@ -18,6 +18,8 @@ func TestCreateAccountForm(t *testing.T) {
 	page := ada.page(t, "/accounts/new")
 	contains(t, page, `<form method="post" action="/accounts"`, `name="_csrf"`, `<label for="field-name">Name</label>`,
 		`<option value="credit_card">Credit card</option>`, `<option value="401k">401(k)</option>`, "Opening balance", `<textarea`)
+	sameFields(t, page, "/accounts", "name", "account_type", "currency", "opening_balance", "account_number", "subtype",
+		"overdraft_limit", "interest_rate", "color", "icon", "notes")
 
 	t.Run("CSRF token missing", func(t *testing.T) {
 		res := postForm(t, ada.browser, "/accounts", url.Values{"name": {"Everyday"}, "account_type": {"checking"}, "currency": {"EUR"}})
