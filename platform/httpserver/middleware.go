@@ -56,7 +56,7 @@ func accessLog(log *slog.Logger, handle fiber.ErrorHandler) fiber.Handler {
 			"path", c.Path(),
 			"status", status,
 			"duration_ms", float64(time.Since(start).Microseconds()) / 1000,
-			"bytes", len(c.Response().Body()),
+			"bytes", responseSize(c),
 			"request_id", RequestID(c),
 			"ip", c.IP(),
 		}
@@ -128,4 +128,13 @@ func (m *Metrics) handler(c *fiber.Ctx) error {
 	m.requests.WithLabelValues(c.Method(), route, strconv.Itoa(c.Response().StatusCode())).Inc()
 	m.duration.WithLabelValues(c.Method(), route).Observe(time.Since(start).Seconds())
 	return err
+}
+
+// responseSize reports the body size without touching a streamed body: reading
+// Body() of a stream would buffer a whole statement download in memory.
+func responseSize(c *fiber.Ctx) int {
+	if c.Response().IsBodyStream() {
+		return c.Response().Header.ContentLength() // -1 when chunked
+	}
+	return len(c.Response().Body())
 }
