@@ -1,0 +1,135 @@
+package idempotency
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"go.uber.org/fx"
+	"go.uber.org/fx/fxtest"
+
+	"github.com/kontor-app/kontor/platform/database"
+	"github.com/kontor-app/kontor/platform/database/dbtest"
+)
+
+// TestMain, in the external test package, stops the PostgreSQL container.
+
+var t0 = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+
+func TestStoreLifecycle(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		s := NewStore(db)
+		req := Request{Scope: "user:1", Key: "k", Method: "POST", Path: "/api/v1/accounts", RequestHash: "abc"}
+
+		rec, started, err := s.Begin(ctx, req, t0)
+		if err != nil || !started || rec.State != StateRunning || !rec.ExpiresAt.Equal(t0.Add(Retention)) {
+			t.Fatalf("first Begin: %+v started=%v err=%v", rec, started, err)
+		}
+		rec, started, err = s.Begin(ctx, req, t0.Add(time.Second))
+		if err != nil || started || rec.State != StateRunning || !rec.Matches(req) {
+			t.Fatalf("second Begin: %+v started=%v err=%v", rec, started, err)
+		}
+
+		resp := Response{Status: 201, Headers: map[string]string{"Location": "/api/v1/accounts/1"}, Body: []byte(`{"id":1}` + "\x00\xff")}
+		if err := s.Complete(ctx, req.Scope, req.Key, resp); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Complete(ctx, req.Scope, req.Key, resp); err == nil {
+			t.Fatal("completing a completed key succeeded")
+		}
+		rec, started, err = s.Begin(ctx, req, t0.Add(time.Hour))
+		if err != nil || started || rec.State != StateCompleted || rec.Response.Status != 201 ||
+			string(rec.Response.Body) != string(resp.Body) || rec.Response.Headers["Location"] != "/api/v1/accounts/1" {
+			t.Fatalf("Begin on a completed key: %+v started=%v err=%v", rec, started, err)
+		}
+		// Forget leaves completed keys alone: it only releases running ones.
+		if err := s.Forget(ctx, req.Scope, req.Key); err != nil {
+			t.Fatal(err)
+		}
+		if _, found, _ := s.Get(ctx, req.Scope, req.Key); !found {
+			t.Fatal("Forget removed a completed key")
+		}
+
+		// After the retention the key is free again.
+		rec, started, err = s.Begin(ctx, req, t0.Add(Retention))
+		if err != nil || !started || rec.State != StateRunning {
+			t.Fatalf("Begin after expiry: %+v started=%v err=%v", rec, started, err)
+		}
+		if err := s.Forget(ctx, req.Scope, req.Key); err != nil {
+			t.Fatal(err)
+		}
+		if _, found, _ := s.Get(ctx, req.Scope, req.Key); found {
+			t.Fatal("Forget left a running key")
+		}
+	})
+}
+
+func TestDeleteExpired(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		s := NewStore(db)
+		for i, key := range []string{"old", "older", "new"} {
+			at := t0.Add(-time.Duration(2-i) * 20 * time.Hour) // older -40h, old -20h... new now
+			if key == "older" {
+				at = t0.Add(-40 * time.Hour)
+			}
+			if _, _, err := s.Begin(ctx, Request{Scope: "s", Key: key, Method: "POST", Path: "/", RequestHash: "h"}, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// At t0+5h "older" (expired t0-16h) and "old" (expired at t0+4h) are gone.
+		n, err := s.DeleteExpired(ctx, t0.Add(5*time.Hour))
+		if err != nil || n != 2 {
+			t.Fatalf("DeleteExpired = %d, %v; want 2", n, err)
+		}
+		if _, found, _ := s.Get(ctx, "s", "new"); !found {
+			t.Fatal("DeleteExpired removed a live key")
+		}
+	})
+}
+
+func TestJanitorSweepsUntilStopped(t *testing.T) {
+	db := dbtest.NewSQLite(t)
+	s := NewStore(db)
+	ctx, cancel := context.WithCancel(context.Background())
+	clock := make(chan time.Time, 10)
+	now := func() time.Time { return <-clock }
+	done := make(chan struct{})
+	go func() { defer close(done); s.sweep(ctx, time.Millisecond, now) }()
+
+	if _, _, err := s.Begin(context.Background(), Request{Scope: "s", Key: "k", Method: "POST", Path: "/", RequestHash: "h"}, t0); err != nil {
+		t.Fatal(err)
+	}
+	clock <- t0                    // first sweep: nothing expired
+	clock <- t0.Add(Retention)     // second sweep: the key expired
+	clock <- t0.Add(2 * Retention) // third sweep proves the second finished
+	deadline := time.After(10 * time.Second)
+	for len(clock) > 0 {
+		select {
+		case <-deadline:
+			t.Fatal("janitor did not sweep")
+		case <-time.After(time.Millisecond):
+		}
+	}
+	cancel()
+	clock <- t0 // in case it is waiting for the time
+	<-done
+	if _, found, _ := s.Get(context.Background(), "s", "k"); found {
+		t.Fatal("janitor left an expired key")
+	}
+}
+
+func TestModule(t *testing.T) {
+	db := dbtest.NewSQLite(t)
+	if err := fx.ValidateApp(Module, fx.Supply(db), fx.NopLogger); err != nil {
+		t.Fatal(err)
+	}
+	var s *Store
+	app := fxtest.New(t, Module, fx.Supply(db), fx.Populate(&s))
+	app.RequireStart()
+	app.RequireStop()
+	if s == nil {
+		t.Fatal("Module provided no *Store")
+	}
+}
