@@ -69,16 +69,16 @@ func TestDeleteExpired(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		s := NewStore(db)
-		for i, key := range []string{"old", "older", "new"} {
-			at := t0.Add(-time.Duration(2-i) * 20 * time.Hour) // older -40h, old -20h... new now
-			if key == "older" {
-				at = t0.Add(-40 * time.Hour)
-			}
-			if _, _, err := s.Begin(ctx, Request{Scope: "s", Key: key, Method: "POST", Path: "/", RequestHash: "h"}, at); err != nil {
+		for key, claimed := range map[string]time.Time{
+			"older": t0.Add(-40 * time.Hour), // expired at t0-16h
+			"old":   t0.Add(-20 * time.Hour), // expires at t0+4h
+			"new":   t0,                      // expires at t0+24h
+		} {
+			if _, _, err := s.Begin(ctx, Request{Scope: "s", Key: key, Method: "POST", Path: "/", RequestHash: "h"}, claimed); err != nil {
 				t.Fatal(err)
 			}
 		}
-		// At t0+5h "older" (expired t0-16h) and "old" (expired at t0+4h) are gone.
+		// At t0+5h "older" and "old" have expired.
 		n, err := s.DeleteExpired(ctx, t0.Add(5*time.Hour))
 		if err != nil || n != 2 {
 			t.Fatalf("DeleteExpired = %d, %v; want 2", n, err)
