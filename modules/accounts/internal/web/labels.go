@@ -238,3 +238,12 @@ func eyebrow(a domain.Account) string {
 	}
 	return typeLabel(a.Type)
 }
+
+// entryNote is the line under a transaction's description: its type and who was
+// on the other side.
+func entryNote(t domain.Transaction) string {
+	if t.Counterparty != "" {
+		return entryTypeLabel(t.Type) + " · " + t.Counterparty
+	}
+	return entryTypeLabel(t.Type)
+}
