@@ -2,7 +2,6 @@ package web
 
 import (
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -89,9 +88,6 @@ func (r *Routes) accountPage(c *fiber.Ctx) error {
 // canPost reports whether people may record transactions on the account here:
 // linked accounts get theirs from the provider, and closed ones take none.
 func canPost(a domain.Account) bool { return a.IsManual() && !a.IsClosed() }
-
-// today is the latest date the date inputs offer.
-func today() string { return isoDate(time.Now()) }
 
 // linkedExplanation says why a linked account cannot be changed by hand.
 func linkedExplanation(a domain.Account) string {

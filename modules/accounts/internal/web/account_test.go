@@ -33,6 +33,8 @@ func TestAccountPage(t *testing.T) {
 		`href="/accounts/`+a.ID+`/statement"`, `action="/accounts/`+a.ID+`/archive"`, `href="/accounts/`+a.ID+`/close"`,
 		"Groceries", "Market", "−30.00 EUR", "−2.50 EUR", "+0.75 EUR", "Pending", "Opening balance", "+100.00 EUR",
 		"2 Mar 2025", "Balance, last 30 days", "Balance history of Everyday", "<svg")
+	// The statement page the actions link to exists.
+	ada.get(t, "/accounts/"+a.ID+"/statement").Expect(t, http.StatusOK)
 	// Newest first.
 	if i, j, k := strings.Index(page, "+0.75 EUR"), strings.Index(page, "Card fee"), strings.Index(page, "Groceries"); i < 0 || j < 0 || k < 0 || i > j || j > k {
 		t.Error("the ledger is not newest first")

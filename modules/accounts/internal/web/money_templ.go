@@ -168,7 +168,7 @@ func transactionPage(m shell.PageMeta, a domain.Account, f transactionForm) temp
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = shell.Field(shell.FieldProps{Name: "booked_at", Label: "Date (optional)", Type: "date", Value: f.BookedAt, Error: f.Errors.field("booked_at"), Max: today(), Hint: "Leave it empty to book it now."}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = shell.Field(shell.FieldProps{Name: "booked_at", Label: "Date (optional)", Type: "date", Value: f.BookedAt, Error: f.Errors.field("booked_at"), Hint: "Leave it empty to book it now."}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -276,7 +276,7 @@ func transferPage(m shell.PageMeta, v transferView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = shell.Field(shell.FieldProps{Name: "booked_at", Label: "Date (optional)", Type: "date", Value: v.Form.BookedAt, Error: v.Form.Errors.field("booked_at"), Max: today(), Hint: "Leave it empty to book it now."}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = shell.Field(shell.FieldProps{Name: "booked_at", Label: "Date (optional)", Type: "date", Value: v.Form.BookedAt, Error: v.Form.Errors.field("booked_at"), Hint: "Leave it empty to book it now."}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -164,6 +164,17 @@ func TestCloseAccount(t *testing.T) {
 	lacks(t, page, `action="`+path+`"`)
 	// Closing again changes nothing and fails nothing.
 	ada.post(t, path, nil).Expect(t, http.StatusSeeOther)
-	// The edit form no longer offers a status.
-	lacks(t, ada.page(t, "/accounts/"+a.ID+"/edit"), `name="status"`)
+	// The edit form no longer offers a status or a balance, and still renames.
+	page = ada.page(t, "/accounts/"+a.ID+"/edit")
+	lacks(t, page, `name="status"`, `name="balance_amount"`)
+	contains(t, page, "A closed account stays closed.")
+	edit := url.Values{}
+	for _, name := range formFields(t, page, "/accounts/"+a.ID+"/edit") {
+		edit.Set(name, "")
+	}
+	edit.Set("name", "Everyday (old)")
+	edit.Set("account_type", "checking")
+	edit.Set("currency", "EUR")
+	edit.Set("account_number", "ACC-OLD")
+	contains(t, ada.follow(t, ada.post(t, "/accounts/"+a.ID+"/edit", edit), ""), "Saved the changes to “Everyday (old)”.", "Closed")
 }
