@@ -172,7 +172,7 @@ func accountPage(m shell.PageMeta, v accountView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if len(v.Transactions) == 0 && !v.Errors.any() {
+			if len(v.Transactions) == 0 && !v.Errors.present() {
 				if v.Filter.active() {
 					templ_7745c5c3_Err = shell.EmptyState(shell.EmptyStateProps{Title: "No transactions match these filters", Text: "Change or clear the filters to see more.", ActionURL: accountPath(v.Account, ""), ActionLabel: "Clear the filters"}).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
@@ -542,7 +542,7 @@ func ledgerFilterForm(v accountView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if v.Filter.active() || v.Errors.any() {
+		if v.Filter.active() || v.Errors.present() {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 44, " open")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err

@@ -61,7 +61,7 @@ func TestAccountPage(t *testing.T) {
 		res := ada.get(t, "/accounts/"+a.ID+"?start_date=2025-04-01&end_date=2025-03-01&transaction_type=bribe")
 		res.Expect(t, http.StatusUnprocessableEntity)
 		checkPage(t, res)
-		contains(t, body(res), "Please fix 2 problems", "Must not be after end_date.", "Must be one of deposit", "<h1>Everyday</h1>")
+		contains(t, body(res), "Please fix 2 problems", "Must not be after “To”.", "Must be one of deposit", "<h1>Everyday</h1>")
 	})
 
 	t.Run("cursor paging", func(t *testing.T) {

@@ -131,13 +131,6 @@ func entryStatusOptions() []shell.Option {
 	return []shell.Option{{Value: string(domain.Posted), Label: "Posted"}, {Value: string(domain.Pending), Label: "Pending"}}
 }
 
-func entryStatusLabel(s domain.TransactionStatus) string {
-	if s == domain.Pending {
-		return "Pending"
-	}
-	return "Posted"
-}
-
 // group is one heading of the accounts page and the account types under it.
 type group struct {
 	Key   string

@@ -138,7 +138,7 @@ func listPage(m shell.PageMeta, v listView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if len(v.Groups) == 0 && !v.Errors.any() {
+			if len(v.Groups) == 0 && !v.Errors.present() {
 				if v.Filter.active() {
 					templ_7745c5c3_Err = shell.EmptyState(shell.EmptyStateProps{Title: "No accounts match these filters", Text: "Change or clear the filters to see more of your accounts.", ActionURL: "/accounts", ActionLabel: "Clear the filters"}).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {

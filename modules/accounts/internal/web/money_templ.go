@@ -82,7 +82,7 @@ func transactionPage(m shell.PageMeta, a domain.Account, f transactionForm) temp
 				return templ_7745c5c3_Err
 			}
 			if !a.IsManual() {
-				if !f.Errors.any() {
+				if !f.Errors.present() {
 					templ_7745c5c3_Err = notice("info", linkedExplanation(a)).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
@@ -106,7 +106,7 @@ func transactionPage(m shell.PageMeta, a domain.Account, f transactionForm) temp
 					return templ_7745c5c3_Err
 				}
 			} else if a.IsClosed() {
-				if !f.Errors.any() {
+				if !f.Errors.present() {
 					templ_7745c5c3_Err = notice("info", "This account is closed and takes no new transactions.").Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err

@@ -87,7 +87,7 @@ func TestTransferForm(t *testing.T) {
 		res := ada.post(t, "/transfers/new", url.Values{"source_account_id": {from.ID}, "destination_account_id": {from.ID}, "amount": {"0"}})
 		res.Expect(t, http.StatusUnprocessableEntity)
 		checkPage(t, res)
-		contains(t, body(res), "To: must differ from source_account_id.", "Amount: must be a positive amount.", `<option value="`+from.ID+`" selected>`)
+		contains(t, body(res), "To: must differ from “From”.", "Amount: must be a positive amount.", `<option value="`+from.ID+`" selected>`)
 		res = ada.post(t, "/transfers/new", url.Values{})
 		res.Expect(t, http.StatusUnprocessableEntity)
 		contains(t, body(res), "From: is required.", "To: is required.", "Amount: is required.")

@@ -73,8 +73,8 @@ type formErrors struct {
 
 func (f formErrors) field(name string) string { return f.Fields[name] }
 
-// any reports whether there is anything to show.
-func (f formErrors) any() bool { return len(f.Summary) > 0 || len(f.Fields) > 0 }
+// present reports whether there is anything to show.
+func (f formErrors) present() bool { return len(f.Summary) > 0 || len(f.Fields) > 0 }
 
 // fieldLabels name the fields in the error summary as their labels do.
 var fieldLabels = map[string]string{
@@ -108,9 +108,8 @@ var fieldLabels = map[string]string{
 // messageField says which field a non-validation error belongs to, so the message
 // also appears where the person must act.
 var messageField = map[apperr.Code]string{
-	apperr.InsufficientFunds:   "amount",
-	apperr.CurrencyMismatch:    "destination_account_id",
-	apperr.DuplicateExternalID: "external_id",
+	apperr.InsufficientFunds: "amount",
+	apperr.CurrencyMismatch:  "destination_account_id",
 }
 
 // formErrorsOf turns a use-case error into what a form shows, with the status to
@@ -125,14 +124,15 @@ func formErrorsOf(err error) (formErrors, int, bool) {
 	switch e.Code {
 	case apperr.ValidationFailed:
 		for _, fe := range e.Fields {
+			msg := namedByLabels(fe.Message)
 			if _, seen := f.Fields[fe.Field]; !seen {
-				f.Fields[fe.Field] = sentence(fe.Message)
+				f.Fields[fe.Field] = sentence(msg)
 			}
 			label := fieldLabels[fe.Field]
 			if label == "" {
 				label = fe.Field
 			}
-			f.Summary = append(f.Summary, label+": "+fe.Message+".")
+			f.Summary = append(f.Summary, label+": "+msg+".")
 		}
 	case apperr.InsufficientFunds, apperr.CurrencyMismatch, apperr.AccountClosed, apperr.ProviderManaged,
 		apperr.Conflict, apperr.DuplicateExternalID, apperr.AccountNotEmpty:
@@ -146,6 +146,17 @@ func formErrorsOf(err error) (formErrors, int, bool) {
 		return formErrors{}, 0, false
 	}
 	return f, apperr.Status(e.Code), true
+}
+
+// namedByLabels replaces the API's field names in a message, such as "must not be
+// after end_date", with the labels the form shows.
+func namedByLabels(msg string) string {
+	for name, label := range fieldLabels {
+		if strings.Contains(name, "_") && strings.Contains(msg, name) {
+			msg = strings.ReplaceAll(msg, name, "“"+label+"”")
+		}
+	}
+	return msg
 }
 
 // sentence capitalises a field message and ends it with a full stop.
@@ -197,7 +208,8 @@ func clearable(v string) app.Patch[string] {
 // currencyCode reads a currency as people type it: "eur" means EUR.
 func currencyCode(v string) string { return strings.ToUpper(strings.TrimSpace(v)) }
 
-// accountURL and friends are the pages' addresses.
+// accountURL is the address of the account page with id; accountPath is the
+// address of one of an account's pages.
 func accountURL(id string) string { return "/accounts/" + id }
 
 func accountPath(a domain.Account, rest string) string { return accountURL(a.ID.String()) + rest }
