@@ -67,20 +67,25 @@ func (c Currency) MinorUnits() int32 {
 	return 2
 }
 
-// Format renders a for people: thousands separated by commas and exactly
-// c.MinorUnits() fractional digits, "1,234,567.50" for 1234567.5 USD. Rounding is half
-// to even and happens only here, on the way to the screen; never parse the result
-// back into an amount. A value that rounds to zero prints without a minus sign.
+// Format renders a for people: thousands separated by commas and at least
+// c.MinorUnits() fractional digits, "1,234,567.50" for 1234567.5 USD. It never rounds:
+// an amount finer than the currency's minor unit keeps its digits ("0.005" USD prints
+// as "0.005"), so displayed figures add up exactly as the ledger does. Never parse the
+// result back into an amount.
 func Format(a Amount, c Currency) string {
-	fixed := a.StringFixed(c.MinorUnits())
+	s := a.String()
 	sign := ""
-	if strings.HasPrefix(fixed, "-") {
-		sign, fixed = "-", fixed[1:]
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
 	}
-	intPart, fracPart, hasFrac := strings.Cut(fixed, ".")
+	intPart, frac, _ := strings.Cut(s, ".")
+	frac = strings.TrimRight(frac, "0")
+	if units := int(c.MinorUnits()); len(frac) < units {
+		frac += strings.Repeat("0", units-len(frac))
+	}
 
 	var b strings.Builder
-	b.Grow(len(fixed) + len(intPart)/3 + 1)
+	b.Grow(len(s) + len(intPart)/3 + 2)
 	b.WriteString(sign)
 	// The first group holds what is left over after the full groups of three.
 	first := len(intPart) % 3
@@ -92,9 +97,9 @@ func Format(a Amount, c Currency) string {
 		b.WriteByte(',')
 		b.WriteString(intPart[i : i+3])
 	}
-	if hasFrac {
+	if frac != "" {
 		b.WriteByte('.')
-		b.WriteString(fracPart)
+		b.WriteString(frac)
 	}
 	return b.String()
 }

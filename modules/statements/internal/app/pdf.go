@@ -24,6 +24,7 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/kontor-app/kontor/modules/statements/internal/domain"
+	"github.com/kontor-app/kontor/platform/money"
 )
 
 // pdfFont is the PDF's font: Helvetica, one of the fonts every PDF reader has. It is
@@ -90,8 +91,8 @@ func (r *pdfRenderer) Line(l domain.Line) error {
 		winAnsi(l.BookedAt.UTC().Format(domain.DateLayout)),
 		winAnsi(truncateRunes(l.Description, descriptionRunes)),
 		winAnsi(typeLabel(l.Type)),
-		winAnsi(domain.Display(l.Amount, cur)),
-		winAnsi(domain.Display(l.BalanceAfter, cur)),
+		winAnsi(money.Format(l.Amount, cur)),
+		winAnsi(money.Format(l.BalanceAfter, cur)),
 	}})
 	return nil
 }
@@ -154,7 +155,7 @@ func (r *pdfRenderer) headerRows(t domain.Totals) []core.Row {
 			text.NewCol(2, winAnsi(k2), label), text.NewCol(4, winAnsi(v2), value),
 		)
 	}
-	figures := [4]string{domain.Display(t.Opening, cur), domain.Display(t.Deposits, cur), domain.Display(t.Withdrawals, cur), domain.Display(t.Closing, cur)}
+	figures := [4]string{money.Format(t.Opening, cur), money.Format(t.Deposits, cur), money.Format(t.Withdrawals, cur), money.Format(t.Closing, cur)}
 	// One size for all four figures keeps them on one baseline.
 	longest := ""
 	for _, f := range figures {

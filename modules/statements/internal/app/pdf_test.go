@@ -157,7 +157,7 @@ func TestLongPDFRunsOverManyPages(t *testing.T) {
 				t.Fatalf("PDF totals %v, JSON closing %s withdrawals %s", got, s.ClosingBalance, s.TotalWithdrawals)
 			}
 			last := s.Transactions[len(s.Transactions)-1]
-			if !strings.Contains(text, domain.Display(last.BalanceAfter, "USD")) {
+			if !strings.Contains(text, money.Format(last.BalanceAfter, "USD")) {
 				t.Fatalf("last running balance %s not in the PDF", last.BalanceAfter)
 			}
 		})

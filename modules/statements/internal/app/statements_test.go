@@ -209,24 +209,3 @@ func TestViewPagesLinesButTotalsTheWholePeriod(t *testing.T) {
 		t.Fatalf("view: offset %d, %d lines, first %s, totals %+v", v.Offset, len(v.Lines), v.Lines[0].TransactionID, v.Totals)
 	}
 }
-
-func TestDisplayAmount(t *testing.T) {
-	cases := []struct {
-		in   string
-		cur  money.Currency
-		want string
-	}{
-		{"1234567.5", "USD", "1,234,567.50"},
-		{"-0.000000000000000001", "USD", "-0.000000000000000001"},
-		{"1000", "JPY", "1,000"},
-		{"999.5", "JPY", "999.5"},
-		{"12.3456", "KWD", "12.3456"},
-		{"0", "BTC", "0.00000000"},
-		{"-100", "EUR", "-100.00"},
-	}
-	for _, c := range cases {
-		if got := domain.Display(money.MustParse(c.in), c.cur); got != c.want {
-			t.Errorf("domain.Display(%s, %s) = %q, want %q", c.in, c.cur, got, c.want)
-		}
-	}
-}

@@ -1,11 +1,5 @@
 package domain
 
-import (
-	"strings"
-
-	"github.com/kontor-app/kontor/platform/money"
-)
-
 // Format is a statement's file format.
 type Format string
 
@@ -63,39 +57,4 @@ func safeFilePart(s string) string {
 		}
 	}
 	return string(b)
-}
-
-// Display writes a for people, exactly: thousands separated by commas and at
-// least the currency's minor units, but never rounded, so the figures of a printed
-// statement add up to the last digit just as the JSON ones do ("1,234.5678" stays
-// as it is; JPY 1000 prints as "1,000").
-func Display(a money.Amount, c money.Currency) string {
-	s := a.String()
-	sign := ""
-	if strings.HasPrefix(s, "-") {
-		sign, s = "-", s[1:]
-	}
-	intPart, frac, _ := strings.Cut(s, ".")
-	units := int(c.MinorUnits())
-	frac = strings.TrimRight(frac, "0")
-	if len(frac) < units {
-		frac += strings.Repeat("0", units-len(frac))
-	}
-	var b strings.Builder
-	b.Grow(len(s) + len(intPart)/3 + 1)
-	b.WriteString(sign)
-	first := len(intPart) % 3
-	if first == 0 {
-		first = 3
-	}
-	b.WriteString(intPart[:first])
-	for i := first; i < len(intPart); i += 3 {
-		b.WriteByte(',')
-		b.WriteString(intPart[i : i+3])
-	}
-	if frac != "" {
-		b.WriteByte('.')
-		b.WriteString(frac)
-	}
-	return b.String()
 }

@@ -12,11 +12,11 @@ import (
 
 // amount formats a for the screen exactly, grouped and with at least the currency's
 // minor units, so the figures of a statement add up on screen as they do in the PDF.
-func amount(a money.Amount, c money.Currency) string { return domain.Display(a, c) }
+func amount(a money.Amount, c money.Currency) string { return money.Format(a, c) }
 
 // signed formats a change with an explicit sign, "+1,200.00" or "-35.10".
 func signed(a money.Amount, c money.Currency) string {
-	s := domain.Display(a, c)
+	s := money.Format(a, c)
 	if a.IsPositive() {
 		return "+" + s
 	}
