@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"go.uber.org/fx"
+
+	"github.com/kontor-app/kontor/platform/periodic"
 )
 
 // JanitorInterval is how often expired keys are deleted.
@@ -18,45 +20,12 @@ var Module = fx.Module("idempotency",
 	fx.Invoke(startJanitor),
 )
 
-func startJanitor(lc fx.Lifecycle, s *Store) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	lc.Append(fx.Hook{
-		OnStart: func(context.Context) error {
-			go func() {
-				defer close(done)
-				s.sweep(ctx, JanitorInterval, time.Now)
-			}()
-			return nil
-		},
-		OnStop: func(stop context.Context) error {
-			cancel()
-			select {
-			case <-done:
-				return nil
-			case <-stop.Done():
-				return stop.Err()
-			}
-		},
+func startJanitor(lc fx.Lifecycle, log *slog.Logger, s *Store) {
+	periodic.Every(lc, log, "idempotency-janitor", JanitorInterval, func(ctx context.Context) error {
+		n, err := s.DeleteExpired(ctx, time.Now())
+		if n > 0 {
+			log.DebugContext(ctx, "idempotency: expired keys deleted", "count", n)
+		}
+		return err
 	})
-}
-
-// sweep deletes expired keys now and every interval until ctx ends.
-func (s *Store) sweep(ctx context.Context, interval time.Duration, now func() time.Time) {
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
-	for {
-		n, err := s.DeleteExpired(ctx, now())
-		switch {
-		case err != nil && ctx.Err() == nil:
-			slog.ErrorContext(ctx, "idempotency: expired keys could not be deleted", "error", err.Error())
-		case n > 0:
-			slog.DebugContext(ctx, "idempotency: expired keys deleted", "count", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-		}
-	}
 }

@@ -2,6 +2,8 @@ package idempotency
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -89,44 +91,14 @@ func TestDeleteExpired(t *testing.T) {
 	})
 }
 
-func TestJanitorSweepsUntilStopped(t *testing.T) {
-	db := dbtest.NewSQLite(t)
-	s := NewStore(db)
-	ctx, cancel := context.WithCancel(context.Background())
-	clock := make(chan time.Time, 10)
-	now := func() time.Time { return <-clock }
-	done := make(chan struct{})
-	go func() { defer close(done); s.sweep(ctx, time.Millisecond, now) }()
-
-	if _, _, err := s.Begin(context.Background(), Request{Scope: "s", Key: "k", Method: "POST", Path: "/", RequestHash: "h"}, t0); err != nil {
-		t.Fatal(err)
-	}
-	clock <- t0                    // first sweep: nothing expired
-	clock <- t0.Add(Retention)     // second sweep: the key expired
-	clock <- t0.Add(2 * Retention) // third sweep proves the second finished
-	deadline := time.After(10 * time.Second)
-	for len(clock) > 0 {
-		select {
-		case <-deadline:
-			t.Fatal("janitor did not sweep")
-		case <-time.After(time.Millisecond):
-		}
-	}
-	cancel()
-	clock <- t0 // in case it is waiting for the time
-	<-done
-	if _, found, _ := s.Get(context.Background(), "s", "k"); found {
-		t.Fatal("janitor left an expired key")
-	}
-}
-
 func TestModule(t *testing.T) {
 	db := dbtest.NewSQLite(t)
-	if err := fx.ValidateApp(Module, fx.Supply(db), fx.NopLogger); err != nil {
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := fx.ValidateApp(Module, fx.Supply(db, logger), fx.NopLogger); err != nil {
 		t.Fatal(err)
 	}
 	var s *Store
-	app := fxtest.New(t, Module, fx.Supply(db), fx.Populate(&s))
+	app := fxtest.New(t, Module, fx.Supply(db, logger), fx.Populate(&s))
 	app.RequireStart()
 	app.RequireStop()
 	if s == nil {
