@@ -1,7 +1,10 @@
 package identity
 
 import (
+	"context"
+	"log/slog"
 	"strings"
+	"time"
 
 	"go.uber.org/fx"
 
@@ -13,6 +16,7 @@ import (
 	"github.com/kontor-app/kontor/platform/authz"
 	"github.com/kontor-app/kontor/platform/config"
 	"github.com/kontor-app/kontor/platform/httpserver"
+	"github.com/kontor-app/kontor/platform/periodic"
 )
 
 // Module provides the identity use cases to the application: the Authenticator the
@@ -36,7 +40,18 @@ var Module = fx.Module("identity",
 		fx.Annotate(newWebRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
 		fx.Annotate(api.Spec, fx.ResultTags(`group:"openapi"`)),
 	),
+	fx.Invoke(startJanitor),
 )
+
+// PurgeInterval is how often expired sessions and refresh tokens are deleted.
+const PurgeInterval = time.Hour
+
+func startJanitor(lc fx.Lifecycle, log *slog.Logger, svc *app.Service) {
+	periodic.Every(lc, log, "identity-purge", PurgeInterval, func(ctx context.Context) error {
+		_, err := svc.PurgeExpired(ctx)
+		return err
+	})
+}
 
 func newHasher() *app.Argon2Hasher { return app.NewArgon2Hasher(app.DefaultArgon2Params) }
 

@@ -1,6 +1,8 @@
 package identity_test
 
 import (
+	"io"
+	"log/slog"
 	"testing"
 
 	"go.uber.org/fx"
@@ -28,6 +30,7 @@ func TestModuleGraph(t *testing.T) {
 		fx.Supply(config.Config{SecretKey: "0123456789abcdef0123456789abcdef", BaseURL: "https://kontor.example"}),
 		fx.Provide(func() *database.DB { return nil }),
 		fx.Provide(func() *authz.Authorizer { return nil }),
+		fx.Supply(slog.New(slog.NewTextHandler(io.Discard, nil))),
 		identity.Module,
 		fx.Invoke(func(consumed) {}),
 	)

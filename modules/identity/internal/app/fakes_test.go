@@ -226,6 +226,19 @@ func (r *memRepo) DeleteSession(_ context.Context, id uuid.UUID) error {
 	return nil
 }
 
+func (r *memRepo) DeleteExpired(_ context.Context, now time.Time) (int64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var n int64
+	for id, s := range r.sessions {
+		if s.ExpiresAt.Before(now) {
+			delete(r.sessions, id)
+			n++
+		}
+	}
+	return n, nil
+}
+
 // plainHasher stands in for argon2id, which is too slow for hundreds of unit-test
 // logins, and counts comparisons so tests can see the dummy check happen.
 type plainHasher struct {

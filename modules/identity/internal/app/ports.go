@@ -66,6 +66,11 @@ type Repository interface {
 	SessionByHash(ctx context.Context, hash string) (domain.Session, error)
 	// DeleteSession removes the session with id; a missing one is not an error.
 	DeleteSession(ctx context.Context, id uuid.UUID) error
+	// DeleteExpired removes sessions that expired before now and refresh-token
+	// families whose every token expired before now, and says how many rows went.
+	// A family stays while any of its tokens lives, so a replayed old token is still
+	// recognised and still revokes the family.
+	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 }
 
 // PasswordHasher turns passwords into self-describing hashes and checks them.

@@ -260,6 +260,16 @@ func (s *Service) StartSession(ctx context.Context, in LoginInput) (NewSession, 
 	return NewSession{Token: token, ExpiresAt: sess.ExpiresAt, User: u}, nil
 }
 
+// PurgeExpired deletes expired sessions and wholly expired refresh-token families;
+// the module runs it periodically so the tables do not grow without end.
+func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
+	n, err := s.repo.DeleteExpired(ctx, s.clock.Now())
+	if err != nil {
+		return 0, apperr.Wrap(err, "purge expired credentials")
+	}
+	return n, nil
+}
+
 // EndSession ends the browser session the Subject authenticated with.
 func (s *Service) EndSession(ctx context.Context, sub authn.Subject) error {
 	id, err := uuid.Parse(sub.SessionID)

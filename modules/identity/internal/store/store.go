@@ -343,3 +343,26 @@ func (s *Store) DeleteSession(ctx context.Context, id uuid.UUID) error {
 	_, err := s.db.Conn(ctx).NewDelete().Model((*sessionRow)(nil)).Where("id = ?", id).Exec(ctx)
 	return err
 }
+
+// DeleteExpired removes expired sessions and refresh-token families that have wholly
+// expired, in one transaction.
+func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
+	var total int64
+	err := s.db.RunInTx(ctx, func(ctx context.Context, tx bun.IDB) error {
+		res, err := tx.NewDelete().Model((*sessionRow)(nil)).Where("expires_at < ?", now.UTC()).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		total += n
+		live := tx.NewSelect().Model((*refreshTokenRow)(nil)).Column("family_id").Where("expires_at >= ?", now.UTC())
+		res, err = tx.NewDelete().Model((*refreshTokenRow)(nil)).Where("family_id NOT IN (?)", live).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		total += n
+		return nil
+	})
+	return total, err
+}

@@ -367,3 +367,50 @@ func TestSessions(t *testing.T) {
 		}
 	})
 }
+
+func TestDeleteExpired(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		s := store.New(db)
+		u := mustUser(t, s, "ada@example.com")
+
+		oldSess, oldToken, _ := domain.NewSession(newID(), u.ID, t0)
+		newSess, newToken, _ := domain.NewSession(newID(), u.ID, t0.Add(30*24*time.Hour))
+		for _, sess := range []domain.Session{oldSess, newSess} {
+			if err := s.CreateSession(ctx, sess); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A dead family: one token, long expired. A live family: an expired token
+		// rotated into a live one; both must stay so a replay is still recognised.
+		dead, _, _ := domain.NewRefreshToken(newID(), u.ID, uuid.Nil, t0)
+		oldLive, _, _ := domain.NewRefreshToken(newID(), u.ID, uuid.Nil, t0)
+		newLive, _, _ := domain.NewRefreshToken(newID(), u.ID, oldLive.FamilyID, t0.Add(40*24*time.Hour))
+		for _, tok := range []domain.RefreshToken{dead, oldLive, newLive} {
+			if err := s.CreateRefreshToken(ctx, tok); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		now := t0.Add(43 * 24 * time.Hour) // past the old session (14 days), dead and oldLive (30 days)
+		n, err := s.DeleteExpired(ctx, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 2 {
+			t.Fatalf("deleted %d rows, want 2 (one session, one dead family)", n)
+		}
+		if _, err := s.SessionByHash(ctx, domain.HashSecret(oldToken)); !errors.Is(err, app.ErrNotFound) {
+			t.Errorf("expired session kept: %v", err)
+		}
+		if _, err := s.SessionByHash(ctx, domain.HashSecret(newToken)); err != nil {
+			t.Errorf("live session deleted: %v", err)
+		}
+		if _, err := s.RefreshTokenByHash(ctx, oldLive.TokenHash); err != nil {
+			t.Errorf("expired token of a live family deleted: %v", err)
+		}
+		if _, err := s.RefreshTokenByHash(ctx, dead.TokenHash); !errors.Is(err, app.ErrNotFound) {
+			t.Errorf("dead family kept: %v", err)
+		}
+	})
+}
