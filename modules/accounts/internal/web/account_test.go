@@ -60,8 +60,8 @@ func TestAccountPage(t *testing.T) {
 	t.Run("invalid filters", func(t *testing.T) {
 		res := ada.get(t, "/accounts/"+a.ID+"?start_date=2025-04-01&end_date=2025-03-01&transaction_type=bribe")
 		res.Expect(t, http.StatusUnprocessableEntity)
-		checkPage(t, res)
-		contains(t, body(res), "Please fix 2 problems", "Must not be after “To”.", "Must be one of deposit", "<h1>Everyday</h1>")
+		res.ExpectPage(t)
+		contains(t, res.Text(), "Please fix 2 problems", "Must not be after “To”.", "Must be one of deposit", "<h1>Everyday</h1>")
 	})
 
 	t.Run("cursor paging", func(t *testing.T) {
@@ -120,15 +120,15 @@ func TestEditAccountForm(t *testing.T) {
 	t.Run("invalid fields", func(t *testing.T) {
 		res := ada.post(t, path, form(map[string]string{"name": " ", "interest_rate": "lots", "account_number": ""}))
 		res.Expect(t, http.StatusUnprocessableEntity)
-		checkPage(t, res)
-		contains(t, body(res), "Please fix 3 problems", "Name: must not be empty.", "Interest rate: must be a decimal number.",
+		res.ExpectPage(t)
+		contains(t, res.Text(), "Please fix 3 problems", "Name: must not be empty.", "Interest rate: must be a decimal number.",
 			"Account number: must not be empty.", `value="lots"`)
 	})
 
 	t.Run("currency is fixed once there are transactions", func(t *testing.T) {
 		res := ada.post(t, path, form(map[string]string{"currency": "usd"}))
 		res.Expect(t, http.StatusUnprocessableEntity)
-		contains(t, body(res), "Cannot change once the account has transactions.")
+		contains(t, res.Text(), "Cannot change once the account has transactions.")
 	})
 
 	t.Run("saved", func(t *testing.T) {
@@ -154,8 +154,8 @@ func TestEditAccountForm(t *testing.T) {
 		ada.api.Post(t, "/api/v1/accounts/"+a.ID+"/transactions", map[string]any{"type": "deposit", "amount": "5"}).Expect(t, http.StatusCreated)
 		res := ada.post(t, path, stale)
 		res.Expect(t, http.StatusPreconditionFailed)
-		checkPage(t, res)
-		page := body(res)
+		res.ExpectPage(t)
+		page := res.Text()
 		contains(t, page, "Someone changed this account while you were editing it.", `value="Stale"`,
 			`name="version" value="`+strconv.FormatInt(ada.account(t, a.ID).Version, 10)+`"`)
 		if got := ada.account(t, a.ID); got.Name != "Daily" || got.Balance != "125.00" {
@@ -184,5 +184,5 @@ func TestArchiveAndRestore(t *testing.T) {
 	contains(t, page, "Restored “Old card”.", `action="/accounts/`+a.ID+`/archive"`)
 	contains(t, ada.page(t, "/accounts"), ">Old card</a>")
 
-	postForm(t, ada.browser, "/accounts/"+a.ID+"/archive", url.Values{}).Expect(t, http.StatusForbidden)
+	ada.browser.PostForm(t, "/accounts/"+a.ID+"/archive", url.Values{}).Expect(t, http.StatusForbidden)
 }

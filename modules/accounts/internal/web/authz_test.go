@@ -64,8 +64,8 @@ func TestSessionAuthorization(t *testing.T) {
 		if res.Status != status {
 			t.Fatalf("status %d, want %d:\n%s", res.Status, status, res.Body)
 		}
-		checkPage(t, res)
-		page := body(res)
+		res.ExpectPage(t)
+		page := res.Text()
 		if !strings.Contains(page, "Error ") || !strings.Contains(page, words) {
 			t.Errorf("not the %d error page:\n%s", status, page)
 		}
@@ -127,8 +127,8 @@ func TestSessionAuthorization(t *testing.T) {
 		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/login?next=%2Faccounts%2F"+mine.ID {
 			t.Errorf("GET without a session: %d to %q", res.Status, res.Header.Get("Location"))
 		}
-		tok := csrfToken(t, anon, "/login")
-		res = postForm(t, anon, "/accounts/"+mine.ID+"/close", url.Values{"_csrf": {tok}})
+		tok := anon.CSRFToken(t, "/login")
+		res = anon.PostForm(t, "/accounts/"+mine.ID+"/close", url.Values{"_csrf": {tok}})
 		if res.Status != http.StatusUnauthorized {
 			t.Errorf("POST without a session: %d", res.Status)
 		}

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"fmt"
-	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -29,19 +28,6 @@ type person struct {
 	email   string
 }
 
-var csrfInput = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
-
-// csrfToken opens path and returns the CSRF token of its forms.
-func csrfToken(t *testing.T, c *harness.Client, path string) string {
-	t.Helper()
-	res := c.Get(t, path).Expect(t, http.StatusOK)
-	m := csrfInput.FindSubmatch(res.Body)
-	if m == nil {
-		t.Fatalf("%s has no CSRF field:\n%s", path, res.Body)
-	}
-	return string(m[1])
-}
-
 // newPerson registers through the JSON API and logs in through the login form.
 func newPerson(t *testing.T, inst *harness.Instance, name string) *person {
 	t.Helper()
@@ -55,22 +41,12 @@ func newPerson(t *testing.T, inst *harness.Instance, name string) *person {
 	api.Token = pair.AccessToken
 
 	b := inst.Client()
-	tok := csrfToken(t, b, "/login")
-	res := postForm(t, b, "/login", url.Values{"_csrf": {tok}, "email": {email}, "password": {password}})
+	tok := b.CSRFToken(t, "/login")
+	res := b.PostForm(t, "/login", url.Values{"_csrf": {tok}, "email": {email}, "password": {password}})
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("log in: %d\n%s", res.Status, res.Body)
 	}
 	return &person{browser: b, api: api, csrf: tok, email: email}
-}
-
-// postForm submits a form, the way a browser without JavaScript does.
-func postForm(t *testing.T, c *harness.Client, path string, v url.Values) *harness.Response {
-	t.Helper()
-	res := c.Raw(t, http.MethodPost, path, []byte(v.Encode()), "Content-Type: application/x-www-form-urlencoded")
-	if res.Status >= 500 {
-		t.Fatalf("POST %s: server error %d:\n%s", path, res.Status, res.Body)
-	}
-	return res
 }
 
 // post submits a form with the person's CSRF token.
@@ -80,7 +56,7 @@ func (p *person) post(t *testing.T, path string, v url.Values) *harness.Response
 		v = url.Values{}
 	}
 	v.Set("_csrf", p.csrf)
-	return postForm(t, p.browser, path, v)
+	return p.browser.PostForm(t, path, v)
 }
 
 // get opens a page in the person's browser session.
@@ -97,8 +73,8 @@ func (p *person) get(t *testing.T, path string) *harness.Response {
 func (p *person) page(t *testing.T, path string) string {
 	t.Helper()
 	res := p.get(t, path).Expect(t, http.StatusOK)
-	checkPage(t, res)
-	return body(res)
+	res.ExpectPage(t)
+	return res.Text()
 }
 
 // follow expects a 303 to want (when not empty) and opens where it leads.
@@ -138,29 +114,6 @@ func (p *person) account(t *testing.T, id string) account {
 	var a account
 	p.api.Get(t, "/api/v1/accounts/"+id).Expect(t, http.StatusOK).JSON(t, &a)
 	return a
-}
-
-func body(res *harness.Response) string { return html.UnescapeString(string(res.Body)) }
-
-// checkPage fails t unless res is an HTML page that keeps to the strict CSP: no
-// inline scripts, styles or event handlers.
-func checkPage(t *testing.T, res *harness.Response) {
-	t.Helper()
-	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
-		t.Fatalf("content type %q, want text/html", ct)
-	}
-	page := string(res.Body)
-	for _, tag := range regexp.MustCompile(`<script[^>]*>`).FindAllString(page, -1) {
-		if !strings.Contains(tag, "src=") {
-			t.Errorf("inline script: %s", tag)
-		}
-	}
-	if strings.Contains(page, "<style") || regexp.MustCompile(`\sstyle=`).MatchString(page) {
-		t.Error("inline style")
-	}
-	if m := regexp.MustCompile(`\son[a-z]+=`).FindString(page); m != "" {
-		t.Errorf("inline event handler %q", m)
-	}
 }
 
 // contains fails t for each of wants that page lacks.

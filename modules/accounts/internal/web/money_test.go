@@ -25,19 +25,19 @@ func TestRecordTransactionForm(t *testing.T) {
 	t.Run("invalid fields", func(t *testing.T) {
 		res := ada.post(t, path, url.Values{"type": {"deposit"}, "amount": {"-5"}, "description": {"Gift"}, "booked_at": {"yesterday"}})
 		res.Expect(t, http.StatusUnprocessableEntity)
-		checkPage(t, res)
-		contains(t, body(res), "Please fix 2 problems", "Amount: must be a positive amount; the type sets the sign.",
+		res.ExpectPage(t)
+		contains(t, res.Text(), "Please fix 2 problems", "Amount: must be a positive amount; the type sets the sign.",
 			"Date: must be an RFC 3339 timestamp", `value="-5"`, `value="Gift"`)
 		res = ada.post(t, path, url.Values{"type": {"deposit"}})
 		res.Expect(t, http.StatusUnprocessableEntity)
-		contains(t, body(res), "Amount: is required.")
+		contains(t, res.Text(), "Amount: is required.")
 	})
 
 	t.Run("insufficient funds in words", func(t *testing.T) {
 		res := ada.post(t, path, url.Values{"type": {"withdrawal"}, "amount": {"150.00"}})
 		res.Expect(t, http.StatusUnprocessableEntity)
-		checkPage(t, res)
-		contains(t, body(res), "The account has 120.00 EUR available (balance plus overdraft limit); 150.00 EUR is more than that.",
+		res.ExpectPage(t)
+		contains(t, res.Text(), "The account has 120.00 EUR available (balance plus overdraft limit); 150.00 EUR is more than that.",
 			`id="field-amount-error"`, `value="150.00"`, `<option value="withdrawal" selected>`)
 		if got := ada.account(t, a.ID).Balance; got != "100.00" {
 			t.Errorf("balance %s after a refused withdrawal", got)
@@ -60,8 +60,8 @@ func TestRecordTransactionForm(t *testing.T) {
 		lacks(t, page, `<form method="post" action="/accounts/`+c.ID+`/transactions/new"`)
 		res := ada.post(t, "/accounts/"+c.ID+"/transactions/new", url.Values{"type": {"deposit"}, "amount": {"5"}})
 		res.Expect(t, http.StatusConflict)
-		checkPage(t, res)
-		contains(t, body(res), "The account is closed and takes no new transactions.")
+		res.ExpectPage(t)
+		contains(t, res.Text(), "The account is closed and takes no new transactions.")
 	})
 }
 
@@ -86,30 +86,30 @@ func TestTransferForm(t *testing.T) {
 	t.Run("invalid fields", func(t *testing.T) {
 		res := ada.post(t, "/transfers/new", url.Values{"source_account_id": {from.ID}, "destination_account_id": {from.ID}, "amount": {"0"}})
 		res.Expect(t, http.StatusUnprocessableEntity)
-		checkPage(t, res)
-		contains(t, body(res), "To: must differ from “From”.", "Amount: must be a positive amount.", `<option value="`+from.ID+`" selected>`)
+		res.ExpectPage(t)
+		contains(t, res.Text(), "To: must differ from “From”.", "Amount: must be a positive amount.", `<option value="`+from.ID+`" selected>`)
 		res = ada.post(t, "/transfers/new", url.Values{})
 		res.Expect(t, http.StatusUnprocessableEntity)
-		contains(t, body(res), "From: is required.", "To: is required.", "Amount: is required.")
+		contains(t, res.Text(), "From: is required.", "To: is required.", "Amount: is required.")
 	})
 
 	t.Run("currency mismatch explained", func(t *testing.T) {
 		res := ada.post(t, "/transfers/new", url.Values{"source_account_id": {from.ID}, "destination_account_id": {usd.ID}, "amount": {"10"}})
 		res.Expect(t, http.StatusUnprocessableEntity)
-		checkPage(t, res)
-		contains(t, body(res), "The source account is kept in EUR and the destination in USD; a transfer needs one currency.", `id="field-destination_account_id-error"`)
+		res.ExpectPage(t)
+		contains(t, res.Text(), "The source account is kept in EUR and the destination in USD; a transfer needs one currency.", `id="field-destination_account_id-error"`)
 	})
 
 	t.Run("insufficient funds", func(t *testing.T) {
 		res := ada.post(t, "/transfers/new", url.Values{"source_account_id": {from.ID}, "destination_account_id": {to.ID}, "amount": {"500"}})
 		res.Expect(t, http.StatusUnprocessableEntity)
-		contains(t, body(res), "The account has 100.00 EUR available", `value="500"`)
+		contains(t, res.Text(), "The account has 100.00 EUR available", `value="500"`)
 	})
 
 	t.Run("closed destination", func(t *testing.T) {
 		res := ada.post(t, "/transfers/new", url.Values{"source_account_id": {from.ID}, "destination_account_id": {closed.ID}, "amount": {"5"}})
 		res.Expect(t, http.StatusConflict)
-		contains(t, body(res), "The account is closed and takes no new transactions.")
+		contains(t, res.Text(), "The account is closed and takes no new transactions.")
 	})
 
 	t.Run("moved", func(t *testing.T) {
@@ -136,8 +136,8 @@ func TestCloseAccount(t *testing.T) {
 
 	res := ada.post(t, path, nil)
 	res.Expect(t, http.StatusConflict)
-	checkPage(t, res)
-	page = body(res)
+	res.ExpectPage(t)
+	page = res.Text()
 	contains(t, page, "The account was not closed.", "This account still holds 120.00 EUR. Move or withdraw it, then close the account.",
 		`href="/transfers/new?from=`+a.ID+`&amount=120.00"`, `href="/accounts/`+a.ID+`/transactions/new?type=withdrawal&amount=120.00"`)
 	lacks(t, page, `action="`+path+`"`)
@@ -147,7 +147,7 @@ func TestCloseAccount(t *testing.T) {
 
 	res = ada.post(t, "/accounts/"+card.ID+"/close", nil)
 	res.Expect(t, http.StatusConflict)
-	contains(t, body(res), "This account still owes 35.50 EUR. Pay it off or move money into it, then close the account.",
+	contains(t, res.Text(), "This account still owes 35.50 EUR. Pay it off or move money into it, then close the account.",
 		`href="/accounts/`+card.ID+`/transactions/new?type=deposit&amount=35.50"`, `href="/transfers/new?to=`+card.ID+`&amount=35.50"`)
 
 	// Emptied, it closes.

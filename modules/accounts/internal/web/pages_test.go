@@ -22,16 +22,16 @@ func TestCreateAccountForm(t *testing.T) {
 		"overdraft_limit", "interest_rate", "color", "icon", "notes")
 
 	t.Run("CSRF token missing", func(t *testing.T) {
-		res := postForm(t, ada.browser, "/accounts", url.Values{"name": {"Everyday"}, "account_type": {"checking"}, "currency": {"EUR"}})
+		res := ada.browser.PostForm(t, "/accounts", url.Values{"name": {"Everyday"}, "account_type": {"checking"}, "currency": {"EUR"}})
 		res.Expect(t, http.StatusForbidden)
-		checkPage(t, res)
+		res.ExpectPage(t)
 	})
 
 	t.Run("missing fields", func(t *testing.T) {
 		res := ada.post(t, "/accounts", url.Values{"subtype": {"joint"}, "notes": {"kept"}})
 		res.Expect(t, http.StatusUnprocessableEntity)
-		checkPage(t, res)
-		page := body(res)
+		res.ExpectPage(t)
+		page := res.Text()
 		contains(t, page, "Please fix 3 problems", "Name: is required.", "Type: is required.", "Currency: is required.",
 			`aria-invalid="true"`, `value="joint"`, ">kept</textarea>")
 	})
@@ -42,8 +42,8 @@ func TestCreateAccountForm(t *testing.T) {
 			"overdraft_limit": {"-5"}, "interest_rate": {"2000"},
 		})
 		res.Expect(t, http.StatusUnprocessableEntity)
-		checkPage(t, res)
-		page := body(res)
+		res.ExpectPage(t)
+		page := res.Text()
 		contains(t, page, `value="Everyday"`, `<option value="checking" selected>`, `value="E1"`, `value="1,200.00"`,
 			"Must be an upper-case ISO 4217 currency code", "Opening balance: must be a decimal number.",
 			"Overdraft limit: must not be negative.", "Interest rate: must be a percentage between 0 and 1000.")
@@ -71,8 +71,8 @@ func TestCreateAccountForm(t *testing.T) {
 			Expect(t, http.StatusSeeOther)
 		res := ada.post(t, "/accounts", url.Values{"name": {"Two"}, "account_type": {"savings"}, "currency": {"EUR"}, "account_number": {"NL01-1234"}})
 		res.Expect(t, http.StatusConflict)
-		checkPage(t, res)
-		contains(t, body(res), "Another of your accounts already has this account number.", `value="Two"`)
+		res.ExpectPage(t)
+		contains(t, res.Text(), "Another of your accounts already has this account number.", `value="Two"`)
 	})
 }
 
@@ -137,15 +137,15 @@ func TestAccountsList(t *testing.T) {
 	t.Run("invalid filter", func(t *testing.T) {
 		res := ada.get(t, "/accounts?currency=e&status=gone")
 		res.Expect(t, http.StatusUnprocessableEntity)
-		checkPage(t, res)
-		contains(t, body(res), "Please fix 2 problems", "Must be an upper-case ISO 4217 currency code", "Must be one of active, inactive, closed.")
+		res.ExpectPage(t)
+		contains(t, res.Text(), "Please fix 2 problems", "Must be an upper-case ISO 4217 currency code", "Must be one of active, inactive, closed.")
 	})
 
 	t.Run("bad cursor", func(t *testing.T) {
 		res := ada.get(t, "/accounts?cursor=nonsense")
 		res.Expect(t, http.StatusBadRequest)
-		checkPage(t, res)
-		contains(t, body(res), "start again without it")
+		res.ExpectPage(t)
+		contains(t, res.Text(), "start again without it")
 	})
 }
 
