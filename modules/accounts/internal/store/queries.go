@@ -215,7 +215,16 @@ func (s *Store) transactionsQuery(ctx context.Context, q app.TransactionQuery, r
 	case 0:
 		sel = sel.Where("user_id = ?", q.UserID)
 	case 1:
-		sel = sel.Where("account_id = ?", q.AccountIDs[0]).Where("user_id = ?", q.UserID)
+		// SQLite has no statistics (nothing runs ANALYZE), so it sees two equally good
+		// indexes for account_id = ? AND user_id = ? and may walk (user_id, booked_at,
+		// id) instead, filtering the user's whole ledger for one account's entries;
+		// the unary plus keeps user_id a filter so only (account_id, booked_at, id)
+		// qualifies. PostgreSQL's statistics pick the account index by themselves.
+		userFilter := "user_id = ?"
+		if !s.postgres() {
+			userFilter = "+user_id = ?"
+		}
+		sel = sel.Where("account_id = ?", q.AccountIDs[0]).Where(userFilter, q.UserID)
 	default:
 		sel = sel.Where("user_id = ?", q.UserID).Where("account_id IN (?)", bun.In(q.AccountIDs))
 	}
