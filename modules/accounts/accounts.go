@@ -2,10 +2,12 @@
 // their ledger of transactions, transfers, balance history and net worth. Other
 // modules depend only on this file's contract; everything else is internal.
 //
-// The contract has three parts. Ledger lets a reader such as the statements module
-// read one account and stream its ledger; ProviderSync lets the sync module mirror a
-// provider's accounts and transactions; Directory lets the connections module list a
-// connection's accounts with the same filters and body as GET /accounts.
+// The contract has four parts. Ledger lets a reader such as the statements module
+// read one account and stream its ledger; Insight gives a dashboard all of one
+// user's accounts at once (balances beside ledger sums, daily net changes, the
+// latest entries); ProviderSync lets the sync module mirror a provider's accounts
+// and transactions; Directory lets the connections module list a connection's
+// accounts with the same filters and body as GET /accounts.
 package accounts
 
 import (
@@ -79,14 +81,76 @@ type Ledger interface {
 	// Account returns the subject's account with id.
 	Account(ctx context.Context, sub authn.Subject, id uuid.UUID) (Account, error)
 	// Transactions calls fn with the account's entries booked from from (inclusive)
-	// to to (exclusive), in booking order (booked_at, then id), streaming them in
-	// chunks; an error from fn stops the walk and is returned.
+	// to to (exclusive), in booking order (booked_at, then id), from one ordered
+	// query whose rows are handed to fn one at a time as they are read, so neither
+	// side holds the period in memory; an error from fn stops the walk and is
+	// returned as it is.
 	Transactions(ctx context.Context, accountID uuid.UUID, from, to time.Time, fn func(Transaction) error) error
 	// BalanceAt returns the balance at the end of day.
 	BalanceAt(ctx context.Context, accountID uuid.UUID, day time.Time) (money.Amount, error)
 	// DailyBalances returns the balance at the end of every day from from to to,
 	// both inclusive.
 	DailyBalances(ctx context.Context, accountID uuid.UUID, from, to time.Time) ([]DailyBalance, error)
+}
+
+// AccountSnapshot is what a dashboard needs of one account: its balance beside the
+// sum of its ledger, which must agree (a difference means the data needs repair),
+// and what tells whether a linked account is kept up to date. Type is one of
+// API.md's account types and Status one of active, inactive and closed.
+type AccountSnapshot struct {
+	ID           uuid.UUID
+	Name         string
+	Type         string
+	Currency     money.Currency
+	Balance      money.Amount
+	LedgerSum    money.Amount
+	Status       string
+	IsArchived   bool
+	ConnectionID uuid.NullUUID
+	LastSyncedAt *time.Time
+}
+
+// DayChange is the net change of all of a user's accounts in one currency on one
+// day (UTC).
+type DayChange struct {
+	Currency money.Currency
+	Day      time.Time
+	Delta    money.Amount
+}
+
+// ChangeHistory is the net change of a user's accounts per currency and day over a
+// window, and how far back each currency's history reaches.
+type ChangeHistory struct {
+	// Days holds one DayChange per currency and day with a change, in day order.
+	Days []DayChange
+	// FirstDay is the day of each currency's first change ever, which may lie
+	// before the window; a currency with no change has no entry.
+	FirstDay map[money.Currency]time.Time
+}
+
+// RecentTransaction is an entry in a list of a user's latest entries across
+// accounts, with the name of its account.
+type RecentTransaction struct {
+	Transaction
+	AccountName string
+}
+
+// Insight reads all of one user's accounts at once for a dashboard. Every method
+// reads only the subject's own accounts and asks the authorizer first (forbidden
+// otherwise). None reads a ledger through: sums and changes come from the daily
+// deltas and the latest entries from an index walk that stops after n, so the cost
+// grows with the number of accounts and days, not of entries.
+type Insight interface {
+	// Snapshots returns every account of the subject, archived and closed ones
+	// included, by sort order then id.
+	Snapshots(ctx context.Context, sub authn.Subject) ([]AccountSnapshot, error)
+	// DailyChanges returns the net change per currency of every day from from (a
+	// UTC day) on, and the first day each currency ever changed.
+	DailyChanges(ctx context.Context, sub authn.Subject, from time.Time) (ChangeHistory, error)
+	// RecentTransactions returns the subject's n latest entries across all their
+	// accounts, newest first (booked_at, then id); n is capped at 200, and n < 1
+	// returns none.
+	RecentTransactions(ctx context.Context, sub authn.Subject, n int) ([]RecentTransaction, error)
 }
 
 // ProviderAccount is an account as a provider reports it. Balance is the provider's
@@ -171,13 +235,15 @@ type Directory interface {
 	ConnectionAccounts(ctx context.Context, sub authn.Subject, connectionID uuid.UUID, query url.Values) (AccountList, error)
 }
 
-// contract implements Ledger, ProviderSync and Directory over the use cases.
+// contract implements Ledger, Insight, ProviderSync and Directory over the use
+// cases.
 type contract struct {
 	svc *app.Service
 }
 
 var (
 	_ Ledger       = contract{}
+	_ Insight      = contract{}
 	_ ProviderSync = contract{}
 	_ Directory    = contract{}
 )
@@ -201,15 +267,19 @@ func (c contract) Account(ctx context.Context, sub authn.Subject, id uuid.UUID) 
 	return accountOf(a), nil
 }
 
+func transactionOf(t domain.Transaction) Transaction {
+	return Transaction{
+		ID: t.ID, AccountID: t.AccountID, ExternalID: t.ExternalID, ProviderTransactionID: t.ProviderTransactionID,
+		Type: string(t.Type), Amount: t.Amount, Currency: t.Currency, Description: t.Description,
+		Counterparty: t.Counterparty, Status: string(t.Status), BookedAt: t.BookedAt, TransferID: t.TransferID,
+		CreatedAt: t.CreatedAt,
+	}
+}
+
 // Transactions streams the account's entries in booking order.
 func (c contract) Transactions(ctx context.Context, accountID uuid.UUID, from, to time.Time, fn func(Transaction) error) error {
 	return c.svc.StreamTransactions(ctx, accountID, from, to, func(t domain.Transaction) error {
-		return fn(Transaction{
-			ID: t.ID, AccountID: t.AccountID, ExternalID: t.ExternalID, ProviderTransactionID: t.ProviderTransactionID,
-			Type: string(t.Type), Amount: t.Amount, Currency: t.Currency, Description: t.Description,
-			Counterparty: t.Counterparty, Status: string(t.Status), BookedAt: t.BookedAt, TransferID: t.TransferID,
-			CreatedAt: t.CreatedAt,
-		})
+		return fn(transactionOf(t))
 	})
 }
 
@@ -227,6 +297,48 @@ func (c contract) DailyBalances(ctx context.Context, accountID uuid.UUID, from, 
 	out := make([]DailyBalance, len(points))
 	for i, p := range points {
 		out[i] = DailyBalance{Day: p.Date, Balance: p.Balance}
+	}
+	return out, nil
+}
+
+// Snapshots returns the subject's accounts with their ledger sums.
+func (c contract) Snapshots(ctx context.Context, sub authn.Subject) ([]AccountSnapshot, error) {
+	snaps, err := c.svc.Snapshots(ctx, sub)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AccountSnapshot, len(snaps))
+	for i, a := range snaps {
+		out[i] = AccountSnapshot{
+			ID: a.ID, Name: a.Name, Type: string(a.Type), Currency: a.Currency, Balance: a.Balance, LedgerSum: a.LedgerSum,
+			Status: string(a.Status), IsArchived: a.IsArchived, ConnectionID: a.ConnectionID, LastSyncedAt: a.LastSyncedAt,
+		}
+	}
+	return out, nil
+}
+
+// DailyChanges returns the subject's net changes per currency and day from from on.
+func (c contract) DailyChanges(ctx context.Context, sub authn.Subject, from time.Time) (ChangeHistory, error) {
+	h, err := c.svc.DailyChanges(ctx, sub, from)
+	if err != nil {
+		return ChangeHistory{}, err
+	}
+	out := ChangeHistory{Days: make([]DayChange, len(h.Days)), FirstDay: h.FirstDay}
+	for i, d := range h.Days {
+		out.Days[i] = DayChange(d)
+	}
+	return out, nil
+}
+
+// RecentTransactions returns the subject's n latest entries.
+func (c contract) RecentTransactions(ctx context.Context, sub authn.Subject, n int) ([]RecentTransaction, error) {
+	recent, err := c.svc.RecentTransactions(ctx, sub, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RecentTransaction, len(recent))
+	for i, r := range recent {
+		out[i] = RecentTransaction{Transaction: transactionOf(r.Transaction), AccountName: r.AccountName}
 	}
 	return out, nil
 }

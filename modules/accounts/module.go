@@ -12,8 +12,8 @@ import (
 )
 
 // Module provides the accounts use cases to the application: the JSON routes, the
-// module's part of the OpenAPI document, and the Ledger, ProviderSync and Directory
-// contracts other modules use. The store stays private to the module.
+// module's part of the OpenAPI document, and the Ledger, Insight, ProviderSync and
+// Directory contracts other modules use. The store stays private to the module.
 var Module = fx.Module("accounts",
 	fx.Provide(
 		fx.Private,
@@ -24,6 +24,7 @@ var Module = fx.Module("accounts",
 	fx.Provide(
 		newContract,
 		func(c contract) Ledger { return c },
+		func(c contract) Insight { return c },
 		func(c contract) ProviderSync { return c },
 		func(c contract) Directory { return c },
 		fx.Annotate(newAPIRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),

@@ -18,6 +18,7 @@ func TestModuleGraph(t *testing.T) {
 	type consumed struct {
 		fx.In
 		Ledger    accounts.Ledger
+		Insight   accounts.Insight
 		Sync      accounts.ProviderSync
 		Directory accounts.Directory
 		Routes    []httpserver.Routes `group:"routes"`

@@ -10,19 +10,16 @@ import (
 	"github.com/kontor-app/kontor/modules/identity"
 	"github.com/kontor-app/kontor/modules/statements/internal/app"
 	"github.com/kontor-app/kontor/modules/statements/internal/domain"
-	"github.com/kontor-app/kontor/modules/statements/internal/store"
 	"github.com/kontor-app/kontor/platform/apperr"
 	"github.com/kontor-app/kontor/platform/authn"
 	"github.com/kontor-app/kontor/platform/money"
 )
 
-// ledgerAdapter gives the statement use cases the accounts module's Ledger contract
-// for the account and its opening balance, and the module's own single-pass entry
-// stream (store.Entries) for the entries, which the contract pages too slowly on
-// SQLite for a statement of 100,000 entries.
+// ledgerAdapter gives the statement use cases the accounts module's Ledger contract:
+// the account, its opening balance and its entries, which the contract streams in
+// one ordered pass however many there are.
 type ledgerAdapter struct {
 	accounts accounts.Ledger
-	entries  *store.Entries
 }
 
 var _ app.Ledger = ledgerAdapter{}
@@ -45,7 +42,61 @@ func (l ledgerAdapter) BalanceBefore(ctx context.Context, accountID uuid.UUID, t
 
 // Entries streams the account's transactions as statement entries.
 func (l ledgerAdapter) Entries(ctx context.Context, accountID uuid.UUID, from, until time.Time, fn func(domain.Entry) error) error {
-	return l.entries.Entries(ctx, accountID, from, until, fn)
+	return l.accounts.Transactions(ctx, accountID, from, until, func(t accounts.Transaction) error {
+		return fn(domain.Entry{TransactionID: t.ID, BookedAt: t.BookedAt, Description: t.Description, Type: t.Type, Amount: t.Amount})
+	})
+}
+
+// insightAdapter gives the dashboard the accounts module's Insight contract, which
+// reads only the subject's own accounts.
+type insightAdapter struct {
+	accounts accounts.Insight
+}
+
+var _ app.Insight = insightAdapter{}
+
+// Accounts returns the subject's accounts with their ledger sums.
+func (i insightAdapter) Accounts(ctx context.Context, s authn.Subject) ([]domain.AccountSnapshot, error) {
+	snaps, err := i.accounts.Snapshots(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.AccountSnapshot, len(snaps))
+	for n, a := range snaps {
+		out[n] = domain.AccountSnapshot{
+			ID: a.ID, Name: a.Name, Type: a.Type, Currency: a.Currency, Balance: a.Balance, LedgerSum: a.LedgerSum,
+			Status: a.Status, Archived: a.IsArchived, Linked: a.ConnectionID.Valid, LastSyncedAt: a.LastSyncedAt,
+		}
+	}
+	return out, nil
+}
+
+// DailyChanges returns the subject's net changes per currency and day from from on,
+// and each currency's first day of change.
+func (i insightAdapter) DailyChanges(ctx context.Context, s authn.Subject, from time.Time) ([]domain.DayChange, map[money.Currency]time.Time, error) {
+	h, err := i.accounts.DailyChanges(ctx, s, from)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]domain.DayChange, len(h.Days))
+	for n, d := range h.Days {
+		out[n] = domain.DayChange{Currency: d.Currency, Day: d.Day, Delta: d.Delta}
+	}
+	return out, h.FirstDay, nil
+}
+
+// RecentTransactions returns the subject's n latest transactions, newest first.
+func (i insightAdapter) RecentTransactions(ctx context.Context, s authn.Subject, n int) ([]domain.RecentTransaction, error) {
+	recent, err := i.accounts.RecentTransactions(ctx, s, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.RecentTransaction, len(recent))
+	for k, t := range recent {
+		out[k] = domain.RecentTransaction{ID: t.ID, AccountID: t.AccountID, AccountName: t.AccountName, BookedAt: t.BookedAt,
+			Description: t.Description, Type: t.Type, Amount: t.Amount, Currency: t.Currency}
+	}
+	return out, nil
 }
 
 // directoryAdapter names account holders from the identity module's Directory.

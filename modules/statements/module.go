@@ -9,17 +9,14 @@ import (
 	"github.com/kontor-app/kontor/modules/identity"
 	"github.com/kontor-app/kontor/modules/statements/internal/api"
 	"github.com/kontor-app/kontor/modules/statements/internal/app"
-	"github.com/kontor-app/kontor/modules/statements/internal/store"
 	"github.com/kontor-app/kontor/modules/statements/internal/web"
 	"github.com/kontor-app/kontor/platform/authz"
-	"github.com/kontor-app/kontor/platform/database"
 	"github.com/kontor-app/kontor/platform/httpserver"
 )
 
 // Module provides the statements use cases to the application: the statement API
 // route and its part of the OpenAPI document, the dashboard at "/" and the statement
-// pages. The adapters onto the accounts and identity contracts and the dashboard's
-// read model stay private.
+// pages. The adapters onto the accounts and identity contracts stay private.
 var Module = fx.Module("statements",
 	fx.Provide(
 		fx.Private,
@@ -38,15 +35,13 @@ var Module = fx.Module("statements",
 	),
 )
 
-func newLedger(l accounts.Ledger, db *database.DB) app.Ledger {
-	return ledgerAdapter{accounts: l, entries: store.NewEntries(db)}
-}
+func newLedger(l accounts.Ledger) app.Ledger { return ledgerAdapter{accounts: l} }
 
 func newDirectory(d identity.Directory) app.Directory { return directoryAdapter{users: d} }
 
 func newAuthorizer(a *authz.Authorizer) app.Authorizer { return a }
 
-func newInsight(db *database.DB) app.Insight { return store.New(db) }
+func newInsight(i accounts.Insight) app.Insight { return insightAdapter{accounts: i} }
 
 // newSyncHealth is the hook for the sync module: once it exists, provide its view of
 // broken connections here instead.

@@ -240,7 +240,8 @@ func (s *Service) DailyBalances(ctx context.Context, accountID uuid.UUID, from, 
 }
 
 // StreamTransactions calls fn with the account's entries booked from from (inclusive)
-// to to (exclusive), in booking order; callers have authorized access to the account.
+// to to (exclusive), in booking order, from a single ordered read of the ledger;
+// callers have authorized access to the account.
 func (s *Service) StreamTransactions(ctx context.Context, accountID uuid.UUID, from, to time.Time, fn func(domain.Transaction) error) error {
-	return s.repo.StreamTransactions(ctx, accountID, from, to, fn)
+	return s.repo.StreamLedger(ctx, accountID, from, to, fn)
 }

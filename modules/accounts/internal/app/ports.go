@@ -45,15 +45,26 @@ type Repository interface {
 	ListIDs(ctx context.Context, userID uuid.UUID, connectionID uuid.UUID) ([]uuid.UUID, error)
 	// ListTransactions returns one page of entries, newest first.
 	ListTransactions(ctx context.Context, q TransactionQuery) (TransactionPage, error)
-	// StreamTransactions calls fn for each of the account's entries booked in
-	// [from, to), in booking order, without holding them all in memory.
-	StreamTransactions(ctx context.Context, accountID uuid.UUID, from, to time.Time, fn func(domain.Transaction) error) error
+	// StreamLedger calls fn for each of the account's entries booked in [from, to),
+	// in booking order (booked_at, then id), reading them in one pass without
+	// holding them all in memory; an error from fn stops the walk and is returned
+	// as it is.
+	StreamLedger(ctx context.Context, accountID uuid.UUID, from, to time.Time, fn func(domain.Transaction) error) error
 	// TransactionsByProviderID returns the account's entries with the given provider
 	// transaction ids, keyed by that id.
 	TransactionsByProviderID(ctx context.Context, accountID uuid.UUID, ids []string) (map[string]domain.Transaction, error)
 	// DailyDeltas returns the net change per currency and day for the days on or
 	// after from, of one account or of all the user's accounts.
 	DailyDeltas(ctx context.Context, q DeltaQuery) ([]DayDelta, error)
+	// FirstDeltaDays returns, per currency, the earliest day on which any of the
+	// user's accounts has a daily delta.
+	FirstDeltaDays(ctx context.Context, userID uuid.UUID) (map[money.Currency]time.Time, error)
+	// Snapshots returns every account of the user, archived and closed ones
+	// included, by sort order then id, each with the sum of its daily deltas.
+	Snapshots(ctx context.Context, userID uuid.UUID) ([]AccountSnapshot, error)
+	// LatestTransactions returns the user's n latest entries across all their
+	// accounts, newest first (booked_at, then id), each with its account's name.
+	LatestTransactions(ctx context.Context, userID uuid.UUID, n int) ([]RecentTransaction, error)
 }
 
 // Authorizer decides whether a subject may act on a resource; the casbin authorizer

@@ -13,18 +13,19 @@ import (
 	"github.com/kontor-app/kontor/platform/money"
 )
 
-// Insight is the read model behind the dashboard: a user's accounts with their
-// balances and ledger sums, the daily net changes per currency, and their latest
-// transactions. Every query is bounded by the user's number of accounts and days,
-// never by the length of their ledger.
+// Insight is the read model behind the dashboard, which the accounts module serves:
+// a person's accounts with their balances and ledger sums, the daily net changes per
+// currency, and their latest transactions. Every query reads only the subject's own
+// accounts and is bounded by their number of accounts and days, never by the length
+// of their ledger.
 type Insight interface {
-	// Accounts returns every account of the user, archived and closed ones included.
-	Accounts(ctx context.Context, userID uuid.UUID) ([]domain.AccountSnapshot, error)
+	// Accounts returns every account of s, archived and closed ones included.
+	Accounts(ctx context.Context, s authn.Subject) ([]domain.AccountSnapshot, error)
 	// DailyChanges returns the net change per currency of every day from from on,
 	// and the first day each currency ever changed.
-	DailyChanges(ctx context.Context, userID uuid.UUID, from time.Time) ([]domain.DayChange, map[money.Currency]time.Time, error)
-	// RecentTransactions returns the user's n latest transactions, newest first.
-	RecentTransactions(ctx context.Context, userID uuid.UUID, n int) ([]domain.RecentTransaction, error)
+	DailyChanges(ctx context.Context, s authn.Subject, from time.Time) ([]domain.DayChange, map[money.Currency]time.Time, error)
+	// RecentTransactions returns the n latest transactions of s, newest first.
+	RecentTransactions(ctx context.Context, s authn.Subject, n int) ([]domain.RecentTransaction, error)
 }
 
 // SyncHealth reports accounts whose provider connection is broken (needs
@@ -90,15 +91,15 @@ func (d *DashboardService) Dashboard(ctx context.Context, s authn.Subject) (Dash
 	today := domain.DayOf(now)
 	from := today.AddDate(0, 0, -DashboardHistoryDays)
 
-	accounts, err := d.insight.Accounts(ctx, s.UserID)
+	accounts, err := d.insight.Accounts(ctx, s)
 	if err != nil {
 		return Dashboard{}, apperr.Wrap(err, "dashboard accounts")
 	}
-	changes, first, err := d.insight.DailyChanges(ctx, s.UserID, from)
+	changes, first, err := d.insight.DailyChanges(ctx, s, from)
 	if err != nil {
 		return Dashboard{}, apperr.Wrap(err, "dashboard daily changes")
 	}
-	recent, err := d.insight.RecentTransactions(ctx, s.UserID, recentTransactions)
+	recent, err := d.insight.RecentTransactions(ctx, s, recentTransactions)
 	if err != nil {
 		return Dashboard{}, apperr.Wrap(err, "dashboard recent transactions")
 	}
