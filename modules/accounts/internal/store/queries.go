@@ -275,38 +275,6 @@ func (s *Store) transactionsQuery(ctx context.Context, q app.TransactionQuery, r
 	return sel.OrderExpr("booked_at DESC, id DESC").Limit(int64(q.Limit) + 1), nil
 }
 
-// streamChunk is how many entries StreamTransactions reads per query.
-const streamChunk = 500
-
-// StreamTransactions calls fn for each entry of the account booked in [from, to),
-// in booking order, reading a chunk at a time by keyset.
-func (s *Store) StreamTransactions(ctx context.Context, accountID uuid.UUID, from, to time.Time, fn func(domain.Transaction) error) error {
-	var afterAt time.Time
-	var afterID uuid.UUID
-	first := true
-	for {
-		var rows []transactionRow
-		sel := s.db.Conn(ctx).NewSelect().Model(&rows).Where("account_id = ?", accountID).
-			Where("booked_at >= ?", from.UTC()).Where("booked_at < ?", to.UTC())
-		if !first {
-			sel = sel.Where("(booked_at, id) > (?, ?)", afterAt, afterID)
-		}
-		if err := sel.OrderExpr("booked_at ASC, id ASC").Limit(streamChunk).Scan(ctx); err != nil {
-			return apperr.Wrap(err, "stream transactions")
-		}
-		for i := range rows {
-			if err := fn(rows[i].toDomain()); err != nil {
-				return err
-			}
-		}
-		if len(rows) < streamChunk {
-			return nil
-		}
-		last := rows[len(rows)-1]
-		afterAt, afterID, first = last.BookedAt.UTC(), last.ID, false
-	}
-}
-
 // TransactionsByProviderID returns the account's entries with the given provider
 // transaction ids.
 func (s *Store) TransactionsByProviderID(ctx context.Context, accountID uuid.UUID, ids []string) (map[string]domain.Transaction, error) {
