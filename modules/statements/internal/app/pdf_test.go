@@ -173,15 +173,22 @@ func TestWinAnsi(t *testing.T) {
 	}
 }
 
-// TestWritePDFSample writes the fixture's PDF to $STATEMENT_PDF_SAMPLE for a look.
-func TestWritePDFSample(t *testing.T) {
-	path := os.Getenv("STATEMENT_PDF_SAMPLE")
-	if path == "" {
-		t.Skip("set STATEMENT_PDF_SAMPLE to a file name to write a sample PDF")
+// TestPDFSampleIsKept renders the fixture's statement, checks it is a complete PDF
+// document, and keeps it in $KONTOR_TEST_ARTIFACTS (CI's artifacts folder) so a person
+// can look at what Kontor hands out.
+func TestPDFSampleIsKept(t *testing.T) {
+	dir := os.Getenv("KONTOR_TEST_ARTIFACTS")
+	if dir == "" {
+		dir = t.TempDir()
 	}
 	f := newFixture()
 	pdf := export(t, f, ExportInput{StatementInput: StatementInput{AccountID: accountID, Period: january}, Format: domain.PDF})
+	if !bytes.HasPrefix(pdf, []byte("%PDF-")) || !bytes.Contains(pdf[max(0, len(pdf)-32):], []byte("%%EOF")) {
+		t.Fatalf("not a complete PDF document (%d bytes)", len(pdf))
+	}
+	path := filepath.Join(dir, "statement-sample.pdf")
 	if err := os.WriteFile(path, pdf, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("sample statement kept at %s", path)
 }
