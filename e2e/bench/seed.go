@@ -506,30 +506,6 @@ func centsString(c int64) string {
 
 func amountOf(c int64) money.Amount { return money.MustParse(centsString(c)) }
 
-// amountKey mirrors modules/accounts/internal/store.amountKey exactly (the store is
-// internal to its module, so it cannot be imported): a fixed-width string whose
-// byte order is the numeric order. A sign byte ('0' negative, '1' zero or positive),
-// then 20 integer and 18 fractional digits of the magnitude, each digit replaced by 9
-// minus itself for negatives.
-func amountKey(a money.Amount) string {
-	s := a.Abs().String()
-	intPart, fracPart, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	b.Grow(1 + money.MaxIntegerDigits + money.MaxFractionDigits)
-	digits := strings.Repeat("0", money.MaxIntegerDigits-len(intPart)) + intPart +
-		fracPart + strings.Repeat("0", money.MaxFractionDigits-len(fracPart))
-	if a.IsNegative() {
-		b.WriteByte('0')
-		for i := 0; i < len(digits); i++ {
-			b.WriteByte('9' - digits[i] + '0')
-		}
-		return b.String()
-	}
-	b.WriteByte('1')
-	b.WriteString(digits)
-	return b.String()
-}
-
 // The row types mirror modules/accounts/internal/store's accountRow, transactionRow
 // and transferRow field for field, with the same Go types and bun tags, so bun
 // encodes every value exactly as the store does on either engine.
@@ -623,7 +599,7 @@ func (d *data) accountRow(a *account) accountRow {
 	bal := amountOf(a.balance)
 	row := accountRow{
 		ID: a.id, UserID: d.user, AccountNumber: a.number, Name: a.name, NameKey: strings.ToLower(a.name),
-		AccountType: a.typ, Currency: a.currency, BalanceAmount: bal, BalanceKey: amountKey(bal),
+		AccountType: a.typ, Currency: a.currency, BalanceAmount: bal, BalanceKey: bal.SortKey(),
 		Status: a.status, IsFavourite: a.favourite, ShowInDashboard: true, CustomFields: "[]", Metadata: "{}",
 		TransactionCount: int64(a.n), CreatedAt: a.created, UpdatedAt: a.updated, Version: int64(a.n),
 	}
@@ -661,7 +637,7 @@ func (d *data) transactionRow(e *entry) transactionRow {
 	desc, party := d.description(e)
 	row := transactionRow{
 		ID: e.id, AccountID: a.id, UserID: d.user, Type: txTypes[e.kind], Amount: amount,
-		MagnitudeKey: amountKey(amount.Abs()), Currency: a.currency, Description: desc, Counterparty: party,
+		MagnitudeKey: amount.Abs().SortKey(), Currency: a.currency, Description: desc, Counterparty: party,
 		Status: "posted", BookedAt: time.UnixMicro(e.booked).UTC(), CreatedAt: createdAt(e),
 	}
 	if e.pending {

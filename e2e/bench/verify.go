@@ -91,7 +91,7 @@ func VerifyLedger(ctx context.Context, db *database.DB) error {
 			problems = append(problems, fmt.Sprintf("account %s: balance %s, ledger %s, deltas %s; count %d, ledger %d, deltas %d",
 				id, s.balance, s.ledger, s.deltas, s.count, s.ledgerCount, s.deltaCount))
 		}
-		if s.key != amountKey(s.balance) {
+		if s.key != s.balance.SortKey() {
 			problems = append(problems, fmt.Sprintf("account %s: balance_key %q does not encode %s", id, s.key, s.balance))
 		}
 	}

@@ -302,3 +302,28 @@ func (a Amount) fits() error {
 	_, err := Parse(a.String())
 	return err
 }
+
+// SortKey encodes a as a fixed-width string whose byte order is the numeric order,
+// so a database can sort and range-filter exact amounts as text (SQLite has no exact
+// decimal type). The layout is a sign byte ('0' negative, '1' zero or positive), then
+// the magnitude as MaxIntegerDigits integer and MaxFractionDigits fractional digits;
+// for negatives every digit is replaced by 9 minus itself, so that a larger magnitude
+// sorts lower. Amounts beyond those limits have no key; the database refuses them
+// anyway.
+func (a Amount) SortKey() string {
+	intPart, fracPart, _ := strings.Cut(a.Abs().String(), ".")
+	var b strings.Builder
+	b.Grow(1 + MaxIntegerDigits + MaxFractionDigits)
+	digits := strings.Repeat("0", MaxIntegerDigits-len(intPart)) + intPart +
+		fracPart + strings.Repeat("0", MaxFractionDigits-len(fracPart))
+	if a.IsNegative() {
+		b.WriteByte('0')
+		for i := 0; i < len(digits); i++ {
+			b.WriteByte('9' - digits[i] + '0')
+		}
+		return b.String()
+	}
+	b.WriteByte('1')
+	b.WriteString(digits)
+	return b.String()
+}

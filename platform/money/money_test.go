@@ -434,3 +434,20 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestSortKeyOrder holds the text order of keys to the numeric order of amounts,
+// across signs, magnitudes and the finest fraction.
+func TestSortKeyOrder(t *testing.T) {
+	values := []string{"-99999999999999999999.999999999999999999", "-1000", "-1.5", "-1.4999", "-0.000000000000000001", "0", "0.000000000000000001", "0.1", "1", "1.01", "10", "99999999999999999999.999999999999999999"}
+	var prev string
+	for i, v := range values {
+		k := money.MustParse(v).SortKey()
+		if len(k) != 39 {
+			t.Fatalf("key of %s has length %d", v, len(k))
+		}
+		if i > 0 && !(prev < k) {
+			t.Fatalf("key of %s does not sort after the previous one", v)
+		}
+		prev = k
+	}
+}

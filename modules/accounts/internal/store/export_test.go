@@ -4,11 +4,7 @@ import (
 	"context"
 
 	"github.com/kontor-app/kontor/modules/accounts/internal/app"
-	"github.com/kontor-app/kontor/platform/money"
 )
-
-// AmountKeyForTest exposes amountKey to the external test package.
-func AmountKeyForTest(a money.Amount) string { return amountKey(a) }
 
 // ListQueryForTest returns the SQL of one page of the account list.
 func (s *Store) ListQueryForTest(q app.AccountQuery) string {

@@ -58,10 +58,10 @@ func filterAccounts(q *bun.SelectQuery, f app.AccountFilter) *bun.SelectQuery {
 		}
 	}
 	if f.MinBalance != nil {
-		q = q.Where("balance_key >= ?", amountKey(*f.MinBalance))
+		q = q.Where("balance_key >= ?", f.MinBalance.SortKey())
 	}
 	if f.MaxBalance != nil {
-		q = q.Where("balance_key <= ?", amountKey(*f.MaxBalance))
+		q = q.Where("balance_key <= ?", f.MaxBalance.SortKey())
 	}
 	if f.CreatedAfter != nil {
 		q = q.Where("created_at >= ?", f.CreatedAfter.UTC())
@@ -133,7 +133,7 @@ func keysetValue(field, v string) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return amountKey(a), nil
+		return a.SortKey(), nil
 	case app.SortCreatedAt:
 		return time.Parse(time.RFC3339Nano, v)
 	case app.SortName:
@@ -256,10 +256,10 @@ func (s *Store) transactionsQuery(ctx context.Context, q app.TransactionQuery, r
 		sel = sel.Where("status = ?", string(q.Status))
 	}
 	if q.MinAmount != nil {
-		sel = sel.Where("magnitude_key >= ?", amountKey(q.MinAmount.Abs()))
+		sel = sel.Where("magnitude_key >= ?", q.MinAmount.Abs().SortKey())
 	}
 	if q.MaxAmount != nil {
-		sel = sel.Where("magnitude_key <= ?", amountKey(q.MaxAmount.Abs()))
+		sel = sel.Where("magnitude_key <= ?", q.MaxAmount.Abs().SortKey())
 	}
 	if q.Contains != "" {
 		p := likePattern(q.Contains)

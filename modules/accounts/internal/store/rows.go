@@ -74,7 +74,7 @@ func toAccountRow(a *domain.Account) accountRow {
 		ID: a.ID, UserID: a.UserID, ConnectionID: a.ConnectionID, Provider: a.Provider,
 		ProviderAccountID: a.ProviderAccountID, ExternalID: a.ExternalID, AccountNumber: a.AccountNumber,
 		Name: a.Name, NameKey: nameKey(a.Name), AccountType: string(a.Type), Subtype: a.Subtype,
-		Currency: string(a.Currency), BalanceAmount: a.Balance, BalanceKey: amountKey(a.Balance),
+		Currency: string(a.Currency), BalanceAmount: a.Balance, BalanceKey: a.Balance.SortKey(),
 		AvailableBalanceAmount: a.AvailableBalance, OverdraftLimit: a.OverdraftLimit, InterestRate: a.InterestRate,
 		Status: string(a.Status), IsHidden: a.IsHidden, IsFavourite: a.IsFavourite, ShowInDashboard: a.ShowInDashboard,
 		Color: a.Color, Icon: a.Icon, Notes: a.Notes, SortOrder: a.SortOrder,
@@ -135,7 +135,7 @@ func toTransactionRow(t *domain.Transaction) transactionRow {
 	return transactionRow{
 		ID: t.ID, AccountID: t.AccountID, UserID: t.UserID, ExternalID: t.ExternalID,
 		ProviderTransactionID: t.ProviderTransactionID, Type: string(t.Type), Amount: t.Amount,
-		MagnitudeKey: amountKey(t.Amount.Abs()), Currency: string(t.Currency), Description: t.Description,
+		MagnitudeKey: t.Amount.Abs().SortKey(), Currency: string(t.Currency), Description: t.Description,
 		Counterparty: t.Counterparty, Status: string(t.Status), BookedAt: t.BookedAt.UTC(),
 		TransferID: t.TransferID, CreatedAt: t.CreatedAt.UTC(),
 	}

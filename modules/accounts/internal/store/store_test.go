@@ -549,18 +549,3 @@ func TestConcurrentLedger(t *testing.T) {
 		}
 	})
 }
-
-func TestKeyOrder(t *testing.T) {
-	values := []string{"-99999999999999999999.999999999999999999", "-1000", "-1.5", "-1.4999", "-0.000000000000000001", "0", "0.000000000000000001", "0.1", "1", "1.01", "10", "99999999999999999999.999999999999999999"}
-	var prev string
-	for i, v := range values {
-		k := store.AmountKeyForTest(money.MustParse(v))
-		if len(k) != 39 {
-			t.Fatalf("key of %s has length %d", v, len(k))
-		}
-		if i > 0 && !(prev < k) {
-			t.Fatalf("key of %s does not sort after the previous one", v)
-		}
-		prev = k
-	}
-}
