@@ -32,7 +32,6 @@ import (
 	"github.com/kontor-app/kontor/web"
 )
 
-
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }

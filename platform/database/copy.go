@@ -487,11 +487,11 @@ func copyTable(ctx context.Context, src *sql.Tx, target *DB, p copyPlan, batchSi
 	defer rows.Close()
 	insert := "INSERT INTO " + quoteIdent(p.table) + " (" + strings.Join(names, ", ") + ") VALUES "
 	var (
-		n        int64
-		batch    []any
-		inBatch  int
-		sb       strings.Builder
-		later    []deferredRef
+		n       int64
+		batch   []any
+		inBatch int
+		sb      strings.Builder
+		later   []deferredRef
 	)
 	sqldb := target.DB.DB
 	pkIndex := -1
