@@ -9,7 +9,7 @@
 //	GET  /sandbox/oauth/authorize                  consent page (response_type=code, client_id, redirect_uri, state, scope)
 //	POST /sandbox/oauth/authorize                  the consent form: 303 to redirect_uri with code+state or error=access_denied+state
 //	POST /sandbox/oauth/token                      grant_type=authorization_code | refresh_token, client by HTTP Basic
-//	GET  /sandbox/api/accounts                     bearer: {"accounts":[{id,name,type,currency,mask,balance,available_balance}]}
+//	GET  /sandbox/api/accounts                     bearer: {"accounts":[{id,name,type,currency,mask,balance,available_balance,balance_date}]}
 //	GET  /sandbox/api/transactions/sync            bearer, cursor?, count (1..500, default 100): {added,modified,removed,next_cursor,has_more}
 //	POST /sandbox/api/personas/{persona}/advance   {"days": N}: the world moves on N days
 //	POST /sandbox/api/personas/{persona}/revoke    every consent of the persona is revoked

@@ -422,6 +422,8 @@ type AccountView struct {
 	Mask             string  `json:"mask"`
 	Balance          string  `json:"balance"`
 	AvailableBalance *string `json:"available_balance"`
+	// BalanceDate is the persona's current day, which advance moves on.
+	BalanceDate string `json:"balance_date"`
 }
 
 // Accounts returns persona's accounts with balances consistent with its
@@ -436,11 +438,15 @@ func (s *Service) Accounts(ctx context.Context, persona string) ([]AccountView, 
 	if err != nil {
 		return nil, err
 	}
+	p, err := s.st.Persona(ctx, persona, false)
+	if err != nil || p == nil {
+		return nil, fmt.Errorf("persona %q has no world: %w", persona, err)
+	}
 	out := make([]AccountView, 0, len(accs))
 	for _, a := range accs {
 		sum := sums[a.ID]
 		bal := a.OpeningCents + sum.Posted
-		v := AccountView{ID: a.ID, Name: a.Name, Type: a.Type, Currency: a.Currency, Mask: a.Mask, Balance: domain.FormatCents(bal)}
+		v := AccountView{ID: a.ID, Name: a.Name, Type: a.Type, Currency: a.Currency, Mask: a.Mask, Balance: domain.FormatCents(bal), BalanceDate: p.Today}
 		switch a.Type {
 		case "checking", "savings":
 			av := domain.FormatCents(bal + sum.Pending)
