@@ -181,6 +181,9 @@ func tokenError(err error, doing string) error {
 		case "invalid_client", "unauthorized_client":
 			return &provider.Error{Code: provider.CodeAuthRevoked, Message: "the bank refused Kontor's client credentials", Err: err}
 		}
+		if re.Response != nil && re.Response.StatusCode == http.StatusUnauthorized {
+			return &provider.Error{Code: provider.CodeAuthRevoked, Message: "the bank refused the token request (" + clip(re.ErrorDescription) + "); reauthorize the connection", Err: err}
+		}
 		return &provider.Error{Code: provider.CodeBadData, Message: "the bank's token endpoint answered in a way Kontor cannot use", Err: err}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
