@@ -26,9 +26,9 @@ type txn struct {
 }
 
 type page struct {
-	Added      []txn `json:"added"`
-	Modified   []txn `json:"modified"`
-	Removed    []struct {
+	Added    []txn `json:"added"`
+	Modified []txn `json:"modified"`
+	Removed  []struct {
 		ID        string `json:"id"`
 		AccountID string `json:"account_id"`
 	} `json:"removed"`

@@ -222,7 +222,10 @@ func (s *Service) EnsureWorld(ctx context.Context, persona string) error {
 		if err := flush(); err != nil {
 			return err
 		}
-		return s.st.SavePersona(ctx, p)
+		if err := s.st.SavePersona(ctx, p); err != nil {
+			return err
+		}
+		return s.st.Analyze(ctx)
 	})
 	if database.IsUniqueViolation(err) {
 		// Another request created the world at the same moment.

@@ -176,6 +176,16 @@ func (s *Store) InsertTxns(ctx context.Context, txns []Txn) error {
 	return nil
 }
 
+// Analyze refreshes the planner's statistics after a bulk load (PostgreSQL only; SQLite
+// needs none for these indexed reads).
+func (s *Store) Analyze(ctx context.Context) error {
+	if s.db.Dialect != database.Postgres {
+		return nil
+	}
+	_, err := s.conn(ctx).ExecContext(ctx, "ANALYZE sandbox_transactions")
+	return err
+}
+
 // Accounts returns a persona's accounts in their order.
 func (s *Store) Accounts(ctx context.Context, persona string) ([]Account, error) {
 	var out []Account
