@@ -180,9 +180,9 @@ func TestScanReadsTotalsPastTheRange(t *testing.T) {
 func TestParseSortKeyRejects(t *testing.T) {
 	for _, key := range []string{
 		"", "1", "x00000000000000000000000000000000000000", "1000000000000000000000000000000000000a0",
-		"10000000000000000000000000000000000000", // 38 bytes
-		"0999999999999999999999999999999999999999", // 40 bytes
-		"099999999999999999999999999999999999999",  // negative zero
+		"10000000000000000000000000000000000000",                          // 38 bytes
+		"0999999999999999999999999999999999999999",                        // 40 bytes
+		"099999999999999999999999999999999999999",                         // negative zero
 		"20000000020" + strings.Repeat("1", 20) + strings.Repeat("0", 18), // huge class, 20 digits
 	} {
 		if a, err := money.ParseSortKey(key); err == nil {
