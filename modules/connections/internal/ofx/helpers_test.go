@@ -80,3 +80,12 @@ func sharedOFX(tb testing.TB) string {
 	}
 	return ofxDir
 }
+
+func readFixture(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
