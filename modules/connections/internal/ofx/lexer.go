@@ -44,12 +44,17 @@ type token struct {
 // lexer splits an OFX body (SGML or XML) into tokens, reading the input once through a
 // bufio.Reader and holding at most one value at a time.
 type lexer struct {
-	r       *bufio.Reader
-	line    int
-	buf     []byte
-	peeked  *token
-	pending *token // the end half of a self-closing tag
-	done    bool
+	r          *bufio.Reader
+	line       int
+	buf        []byte
+	peekBufs   [2][]byte // a peeked token's text, alternating so the last one stays valid
+	peekBuf    int
+	peeked     token
+	hasPeeked  bool
+	pending    token // the end half of a self-closing tag
+	hasPending bool
+	done       bool
+	nameBuf    [maxTagName]byte
 }
 
 func newLexer(r *bufio.Reader, line int) *lexer {
@@ -105,50 +110,49 @@ func (l *lexer) unreadByte(c byte) {
 	}
 }
 
-// peek returns the next token without consuming it.
-func (l *lexer) peek() (*token, error) {
-	if l.peeked == nil {
+// peek returns the next token without consuming it. Its text stays valid until the
+// token after the next one has been peeked.
+func (l *lexer) peek() (token, error) {
+	if !l.hasPeeked {
 		t, err := l.next()
 		if err != nil {
-			return nil, err
+			return token{}, err
 		}
-		// The text of a peeked token must survive the call that consumes it, so copy
-		// it out of the shared buffer.
-		cp := *t
-		if cp.text != nil {
-			cp.text = append([]byte(nil), cp.text...)
+		if t.text != nil {
+			l.peekBuf ^= 1
+			l.peekBufs[l.peekBuf] = append(l.peekBufs[l.peekBuf][:0], t.text...)
+			t.text = l.peekBufs[l.peekBuf]
 		}
-		l.peeked = &cp
+		l.peeked, l.hasPeeked = t, true
 	}
 	return l.peeked, nil
 }
 
-// next returns the next token. Whitespace-only text is dropped.
-func (l *lexer) next() (*token, error) {
-	if l.peeked != nil {
-		t := l.peeked
-		l.peeked = nil
-		return t, nil
+// next returns the next token. Whitespace-only text is dropped. A text token's bytes
+// are valid until the next call.
+func (l *lexer) next() (token, error) {
+	if l.hasPeeked {
+		l.hasPeeked = false
+		return l.peeked, nil
 	}
-	if l.pending != nil {
-		t := l.pending
-		l.pending = nil
-		return t, nil
+	if l.hasPending {
+		l.hasPending = false
+		return l.pending, nil
 	}
 	for {
 		c, err := l.readByte()
 		if err == io.EOF {
-			return &token{kind: tokEOF, line: l.line}, nil
+			return token{kind: tokEOF, line: l.line}, nil
 		}
 		if err != nil {
-			return nil, err
+			return token{}, err
 		}
 		if c == '<' {
-			t, err := l.markup()
+			t, ok, err := l.markup()
 			if err != nil {
-				return nil, err
+				return token{}, err
 			}
-			if t == nil { // a comment or declaration
+			if !ok { // a comment or declaration
 				continue
 			}
 			return t, nil
@@ -161,7 +165,7 @@ func (l *lexer) next() (*token, error) {
 }
 
 // text reads a run of text that starts with the non-space byte c, up to the next '<'.
-func (l *lexer) text(c byte) (*token, error) {
+func (l *lexer) text(c byte) (token, error) {
 	start := l.line
 	l.buf = append(l.buf[:0], c)
 	for {
@@ -170,57 +174,56 @@ func (l *lexer) text(c byte) (*token, error) {
 			break
 		}
 		if err != nil {
-			return nil, err
+			return token{}, err
 		}
 		if c == '<' {
 			l.unreadByte(c)
 			break
 		}
 		if len(l.buf) >= maxValue {
-			return nil, errorf(start, "a value longer than %d bytes: this is not an OFX file or it is damaged", maxValue)
+			return token{}, errorf(start, "a value longer than %d bytes: this is not an OFX file or it is damaged", maxValue)
 		}
 		l.buf = append(l.buf, c)
 	}
-	return &token{kind: tokText, text: bytes.TrimRight(l.buf, " \t\r\n"), line: start}, nil
+	return token{kind: tokText, text: bytes.TrimRight(l.buf, " \t\r\n"), line: start}, nil
 }
 
 // markup reads what follows a '<': a tag, a comment, a declaration or a processing
-// instruction. It returns nil for what carries nothing (comments, declarations).
-func (l *lexer) markup() (*token, error) {
+// instruction. It reports false for what carries nothing (comments, declarations).
+func (l *lexer) markup() (token, bool, error) {
 	start := l.line
 	c, err := l.readByte()
 	if err == io.EOF {
-		return nil, errorf(start, "the file ends inside a tag: it is truncated")
+		return token{}, false, errorf(start, "the file ends inside a tag: it is truncated")
 	}
 	if err != nil {
-		return nil, err
+		return token{}, false, err
 	}
 	switch c {
 	case '!':
-		return nil, l.declaration(start)
+		return token{}, false, l.declaration(start)
 	case '?':
 		body, err := l.skipUntil("?>", start, "a processing instruction", maxPI)
 		if err != nil {
-			return nil, err
+			return token{}, false, err
 		}
-		return &token{kind: tokPI, name: body, line: start}, nil
+		return token{kind: tokPI, name: body, line: start}, true, nil
 	case '/':
-		name, selfClosing, err := l.tagName(start, true)
+		name, _, err := l.tagName(start, true)
 		if err != nil {
-			return nil, err
+			return token{}, false, err
 		}
-		_ = selfClosing
-		return &token{kind: tokEnd, name: name, line: start}, nil
+		return token{kind: tokEnd, name: name, line: start}, true, nil
 	default:
 		l.unreadByte(c)
 		name, selfClosing, err := l.tagName(start, false)
 		if err != nil {
-			return nil, err
+			return token{}, false, err
 		}
 		if selfClosing {
-			l.pending = &token{kind: tokEnd, name: name, line: start}
+			l.pending, l.hasPending = token{kind: tokEnd, name: name, line: start}, true
 		}
-		return &token{kind: tokStart, name: name, line: start}, nil
+		return token{kind: tokStart, name: name, line: start}, true, nil
 	}
 }
 
@@ -288,7 +291,7 @@ func (l *lexer) skipUntil(end string, start int, what string, keep int) (string,
 // tagName reads an element name and the rest of its tag up to '>'. Attributes, which
 // OFX does not use, are skipped. It reports whether the tag closes itself (<X/>).
 func (l *lexer) tagName(start int, end bool) (string, bool, error) {
-	var name [maxTagName]byte
+	name := &l.nameBuf
 	n := 0
 	for {
 		c, err := l.readByte()
@@ -317,7 +320,7 @@ func (l *lexer) tagName(start int, end bool) (string, bool, error) {
 			if n == 0 {
 				return "", false, errorf(start, "a tag without a name")
 			}
-			return string(name[:n]), true, nil
+			return intern(name[:n]), true, nil
 		case isSpace(c) && n > 0:
 			// Attributes: skip them up to '>' (or "/>").
 			rest, err := l.skipUntil(">", start, "a tag", 2)
@@ -325,15 +328,43 @@ func (l *lexer) tagName(start int, end bool) (string, bool, error) {
 				return "", false, err
 			}
 			_ = rest
-			return string(name[:n]), false, nil
+			return intern(name[:n]), false, nil
 		default:
 			return "", false, errorf(start, "malformed tag: %q cannot appear in an element name", c)
 		}
 		if n == 0 {
 			return "", false, errorf(start, "a tag without a name")
 		}
-		return string(name[:n]), false, nil
+		return intern(name[:n]), false, nil
 	}
+}
+
+// names maps the element names OFX statements use to one shared string each, so that
+// the millions of tags of a large file allocate nothing; other names get a fresh
+// string. The table is fixed at start-up and only read afterwards.
+type names map[string]string
+
+// newInternTable returns the table of the names OFX statements use.
+func newInternTable() names {
+	m := names{}
+	for n := range knownLeaves {
+		m[n] = n
+	}
+	for _, n := range strings.Fields(`OFX SIGNONMSGSRSV1 SONRS STATUS FI BANKMSGSRSV1 STMTTRNRS STMTRS
+		BANKACCTFROM BANKTRANLIST STMTTRN LEDGERBAL AVAILBAL CREDITCARDMSGSRSV1 CCSTMTTRNRS CCSTMTRS
+		CCACCTFROM INVSTMTMSGSRSV1 INVSTMTTRNRS INVSTMTRS INVACCTFROM INVTRANLIST INVBANKTRAN INVBAL
+		PAYEE BANKACCTTO CCACCTTO CURRENCY ORIGCURRENCY`) {
+		m[n] = n
+	}
+	return m
+}
+
+// intern returns name as a string, shared with earlier identical names where it can.
+func intern(name []byte) string {
+	if s, ok := internTable[string(name)]; ok { // no allocation for the lookup
+		return s
+	}
+	return string(name)
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }

@@ -318,6 +318,9 @@ func walk(lx *lexer, b *builder) error {
 // (<MEMO><NAME>…) is not mistaken for an aggregate.
 var knownLeaves = map[string]bool{}
 
+// internTable is filled once knownLeaves is.
+var internTable names
+
 func init() {
 	for _, n := range strings.Fields(`CODE SEVERITY MESSAGE DTSERVER LANGUAGE DTPROFUP DTACCTUP ORG FID
 		SESSCOOKIE USERKEY TSKEYEXPIRE ACCESSTOKEN TRNUID CLTCOOKIE CURDEF BANKID BRANCHID ACCTID ACCTTYPE
@@ -328,6 +331,7 @@ func init() {
 		COMMISSION FEES MKTVAL SUBACCTSEC UNIQUEID UNIQUEIDTYPE DTTRADE DTSETTLE BUYTYPE SELLTYPE INCOMETYPE`) {
 		knownLeaves[n] = true
 	}
+	internTable = newInternTable()
 }
 
 // builder turns elements into statements and hands them to fn.
@@ -341,6 +345,7 @@ type builder struct {
 	status      *status
 	stmt        *statement
 	statements  int
+	txnBuf      txn // reused for every STMTTRN
 }
 
 // status is an OFX STATUS aggregate being read.
@@ -436,7 +441,8 @@ func (b *builder) enter(name, parent string, line int) error {
 	case "STMTTRN":
 		// In an investment statement only INVBANKTRAN holds a STMTTRN; it is the
 		// cash side (deposits, withdrawals, interest) Kontor records.
-		s.txn = &txn{line: line}
+		b.txnBuf = txn{line: line}
+		s.txn = &b.txnBuf
 	}
 	return nil
 }
@@ -756,7 +762,7 @@ func (b *builder) emit(final bool, line int) error {
 		}
 	}
 	s.emittedCurrency = acct.Currency
-	s.txns = make([]provider.Transaction, 0, min(b.chunk, 64))
+	s.txns = make([]provider.Transaction, 0, min(b.chunk, DefaultChunkSize))
 	s.removed = nil
 	return b.fn(st)
 }
