@@ -21,6 +21,7 @@ import (
 	"github.com/kontor-app/kontor/platform/database"
 	"github.com/kontor-app/kontor/platform/database/dbtest"
 	"github.com/kontor-app/kontor/platform/money"
+	"github.com/kontor-app/kontor/platform/outbound"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -424,5 +425,36 @@ func TestHTTPFailuresAreTyped(t *testing.T) {
 	code(t, err, provider.CodeBadData)
 	if _, err := sandboxbank.New(sandboxbank.Config{BaseURL: "ftp://x"}); err == nil {
 		t.Error("an ftp base URL was accepted")
+	}
+}
+
+// TestThroughOutboundClient runs the adapter on Kontor's outbound client, as the
+// application does: the sandbox bank's own URL is exempt from the private-address
+// rule, any other loopback URL is refused.
+func TestThroughOutboundClient(t *testing.T) {
+	db := dbtest.NewSQLite(t)
+	base, _ := serve(t, db)
+	client := outbound.New(outbound.Options{Allow: []string{base}})
+	a, err := sandboxbank.New(sandboxbank.Config{BaseURL: base, HTTPClient: client.Client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	q := consent(t, browser, a, "st", "standard", "allow")
+	creds, err := a.Exchange(context.Background(), q.Get("code"), redirectURI)
+	if err != nil {
+		t.Fatalf("exchange through the outbound client: %v", err)
+	}
+	if accs, _, err := a.Accounts(context.Background(), creds); err != nil || len(accs) != 5 {
+		t.Fatalf("accounts through the outbound client: %d, %v", len(accs), err)
+	}
+	strict, err := sandboxbank.New(sandboxbank.Config{BaseURL: base, HTTPClient: outbound.New(outbound.Options{}).Client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = strict.Accounts(context.Background(), creds)
+	if pe := code(t, err, provider.CodeProviderUnavailable); !errors.Is(pe, outbound.ErrForbiddenScheme) && !errors.Is(pe, outbound.ErrForbiddenAddress) {
+		t.Fatalf("a loopback bank not exempt: %v", err)
 	}
 }
