@@ -130,7 +130,9 @@ func restore(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 (with compose: docker compose exec -T postgres pg_restore --no-owner -U kontor -d kontor < FILE)`)
 		return 1
 	}
+	shown := file
 	if file == "-" {
+		shown = "standard input"
 		// docker run -i ... restore - < kontor.db: no bind mount, no file modes.
 		dir := filepath.Dir(cfg.SQLitePath())
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -162,7 +164,7 @@ func restore(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kontor restore: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "restored %s into %s (%d migrations applied; Kontor applies newer ones when it starts)\n", file, report.Path, report.Migrations)
+	fmt.Fprintf(stdout, "restored %s into %s (%d migrations applied; Kontor applies newer ones when it starts)\n", shown, report.Path, report.Migrations)
 	printRows(stdout, report.Rows)
 	return 0
 }
