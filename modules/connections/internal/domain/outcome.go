@@ -194,27 +194,16 @@ type ConnectionStatusChanged struct {
 // EventType is the event's name on the stream.
 func (ConnectionStatusChanged) EventType() string { return "ConnectionStatusChanged" }
 
-// The module's own error codes, registered with apperr at start-up.
-const (
-	CodeInvalidState         apperr.Code = "invalid_state"
-	CodeInvalidGrant         apperr.Code = "invalid_grant"
-	CodeTokenCompromisedErr  apperr.Code = "token_compromised"
-	CodeNotReauthorizable    apperr.Code = "connection_not_reauthorizable"
-	CodeInvalidStatementFile apperr.Code = "invalid_statement_file"
-	CodeNotImportable        apperr.Code = "connection_not_importable"
-	CodeDisconnected         apperr.Code = "connection_disconnected"
-	CodeNotActive            apperr.Code = apperr.ConnectionNotActive
-	CodeProviderFailed       apperr.Code = "provider_unavailable"
+// The module's own error codes, registered with apperr (status and title) when the
+// package is initialised.
+var (
+	CodeInvalidState         = apperr.Register("invalid_state", http.StatusBadRequest, "Invalid or expired link state")
+	CodeInvalidGrant         = apperr.Register("invalid_grant", http.StatusBadRequest, "Authorization not accepted")
+	CodeTokenCompromisedErr  = apperr.Register("token_compromised", http.StatusUnprocessableEntity, "Setup token may be compromised")
+	CodeNotReauthorizable    = apperr.Register("connection_not_reauthorizable", http.StatusConflict, "Connection cannot be reauthorized")
+	CodeInvalidStatementFile = apperr.Register("invalid_statement_file", http.StatusUnprocessableEntity, "Statement file cannot be read")
+	CodeNotImportable        = apperr.Register("connection_not_importable", http.StatusConflict, "Connection takes no files")
+	CodeDisconnected         = apperr.Register("connection_disconnected", http.StatusConflict, "Connection is disconnected")
+	CodeProviderFailed       = apperr.Register("provider_unavailable", http.StatusBadGateway, "Provider unavailable")
+	CodeNotActive            = apperr.ConnectionNotActive
 )
-
-// ErrorStatuses maps the module's error codes to HTTP statuses.
-var ErrorStatuses = map[apperr.Code]int{
-	CodeInvalidState:         http.StatusBadRequest,
-	CodeInvalidGrant:         http.StatusBadRequest,
-	CodeTokenCompromisedErr:  http.StatusUnprocessableEntity,
-	CodeNotReauthorizable:    http.StatusConflict,
-	CodeInvalidStatementFile: http.StatusUnprocessableEntity,
-	CodeNotImportable:        http.StatusConflict,
-	CodeDisconnected:         http.StatusConflict,
-	CodeProviderFailed:       http.StatusBadGateway,
-}
