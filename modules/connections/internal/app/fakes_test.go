@@ -138,7 +138,9 @@ func (r *fakeRepo) ConsumeState(_ context.Context, hash string) (bool, error) {
 	return ok, nil
 }
 
-func (r *fakeRepo) Atomically(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }
+func (r *fakeRepo) Atomically(ctx context.Context, fn func(context.Context) error) error {
+	return fn(ctx)
+}
 
 // fakeSealer "encrypts" by reversing the bytes and prefixing the associated data,
 // and refuses a ciphertext opened with other associated data.
