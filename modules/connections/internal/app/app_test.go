@@ -479,3 +479,19 @@ func TestSyncCalls(t *testing.T) {
 		t.Fatalf("outcome %+v", o)
 	}
 }
+
+func TestImportChunkedStatement(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c, _ := e.svc.CreateConnection(ctx, e.alice, app.CreateInput{Provider: "ofx"})
+	body := "PART big USD\nTXN t1 5.00\nTXN t2 -1.00\nACCOUNT big USD 104.00\nTXN t3 100.00"
+	sum, err := e.svc.Import(ctx, e.alice, app.ImportInput{ConnectionID: c.Connection.ID, File: strings.NewReader(body), Size: int64(len(body))})
+	if err != nil || sum.AccountsCreated != 1 || sum.TransactionsAdded != 3 {
+		t.Fatalf("summary %+v %v", sum, err)
+	}
+	// One account, opened with the balance the file states after all its chunks, and
+	// that balance reported once, after the transactions.
+	if e.accounts.upserts != 1 || e.accounts.lastBalance.String() != "104.00" || len(e.accounts.reported) != 1 || e.accounts.reported[0].String() != "104.00" {
+		t.Fatalf("upserts %d balance %s reported %v", e.accounts.upserts, e.accounts.lastBalance, e.accounts.reported)
+	}
+}

@@ -185,6 +185,8 @@ type fakeAccounts struct {
 	txns        map[uuid.UUID]map[string]bool // account -> provider transaction ids
 	inactive    map[uuid.UUID]bool
 	upserts     int
+	lastBalance money.Amount
+	reported    []money.Amount
 	failOnBatch int // fail the n-th SyncTransactions call (1-based), 0 never
 	batches     int
 }
@@ -198,6 +200,7 @@ func (f *fakeAccounts) UpsertAccount(_ context.Context, sub authn.Subject, in ap
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.upserts++
+	f.lastBalance = in.Balance
 	if _, err := money.ParseCurrency(in.Currency); err != nil {
 		return uuid.Nil, "", apperr.Validation(apperr.FieldError{Field: "currency", Message: "must be an ISO 4217 code"})
 	}
@@ -221,6 +224,9 @@ func (f *fakeAccounts) SyncTransactions(_ context.Context, _ authn.Subject, in a
 		return app.TransactionCounts{}, apperr.Validation(apperr.FieldError{Field: "transactions", Message: "entry 0: bad"})
 	}
 	var n app.TransactionCounts
+	if in.ReportedBalance.Valid {
+		f.reported = append(f.reported, in.ReportedBalance.Amount)
+	}
 	for _, t := range in.Upserts {
 		if f.txns[in.AccountID][t.ProviderTransactionID] {
 			n.Unchanged++
@@ -389,6 +395,11 @@ func (fakeOFX) Parse(r io.Reader, fn func(provider.Statement) error) error {
 				return err
 			}
 			cur = &provider.Statement{Account: provider.Account{ID: f[1], Name: "Acct " + f[1], Type: "checking", Currency: f[2], Balance: money.MustParse(f[3])}}
+		case "PART":
+			if err := flush(); err != nil {
+				return err
+			}
+			cur = &provider.Statement{Account: provider.Account{ID: f[1], Name: "Acct " + f[1], Type: "checking", Currency: f[2]}, More: true}
 		case "TXN":
 			cur.Transactions = append(cur.Transactions, provider.Transaction{ID: f[1], Amount: money.MustParse(f[2]), Date: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Description: "t"})
 		default:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -68,13 +69,14 @@ func (s *Service) Import(ctx context.Context, sub authn.Subject, in ImportInput)
 	if in.Size == 0 {
 		return ImportSummary{}, invalidFile(0, "the file is empty")
 	}
+	finals := map[string]*accountTotals{}
 	statements := 0
 	err = p.Parse(io.NewSectionReader(in.File, 0, in.Size), func(st provider.Statement) error {
 		statements++
 		if strings.TrimSpace(st.Account.ID) == "" {
 			return &provider.ParseError{Reason: "a statement names no account"}
 		}
-		return nil
+		return collect(finals, st)
 	})
 	if err != nil {
 		return ImportSummary{}, parseFailure(err)
@@ -85,11 +87,30 @@ func (s *Service) Import(ctx context.Context, sub authn.Subject, in ImportInput)
 	var sum ImportSummary
 	err = s.repo.Atomically(ctx, func(ctx context.Context) error {
 		sum = ImportSummary{}
+		ids := map[string]uuid.UUID{}
+		var order []string
 		err := p.Parse(io.NewSectionReader(in.File, 0, in.Size), func(st provider.Statement) error {
-			return s.applyStatement(ctx, sub, &c, st, &sum)
+			id, ok := ids[st.Account.ID]
+			if !ok {
+				var err error
+				if id, err = s.upsertAccount(ctx, sub, &c, st.Account, finals[st.Account.ID], &sum); err != nil {
+					return err
+				}
+				ids[st.Account.ID] = id
+				order = append(order, st.Account.ID)
+			}
+			return s.applyTransactions(ctx, sub, id, st, money.NullAmount{}, &sum)
 		})
 		if err != nil {
 			return err
+		}
+		// The balance each account reports, once its transactions are all in.
+		for _, acct := range order {
+			if f := finals[acct]; f.hasBalance {
+				if err := s.applyTransactions(ctx, sub, ids[acct], provider.Statement{}, money.NullAmount{Amount: f.balance, Valid: true}, &sum); err != nil {
+					return err
+				}
+			}
 		}
 		_, err = s.change(ctx, &sub, c.ID, authz.ActionWrite, func(_ context.Context, c *domain.Connection) error {
 			return c.RecordOutcome(domain.Outcome{}, s.now())
@@ -113,6 +134,38 @@ func (s *Service) Import(ctx context.Context, sub authn.Subject, in ImportInput)
 	return sum, nil
 }
 
+// accountTotals is what a first reading of a file learns of one account: the
+// balance its latest statement states (when any does) and the sum of its
+// transactions, which stands in for the balance of an account the file states
+// none for.
+type accountTotals struct {
+	hasBalance bool
+	balance    money.Amount
+	available  money.NullAmount
+	date       time.Time
+	sum        money.Amount
+}
+
+func collect(finals map[string]*accountTotals, st provider.Statement) error {
+	f := finals[st.Account.ID]
+	if f == nil {
+		f = &accountTotals{}
+		finals[st.Account.ID] = f
+	}
+	for _, t := range st.Transactions {
+		if !t.Pending {
+			f.sum = f.sum.Add(t.Amount)
+		}
+	}
+	if st.More || st.NoBalance {
+		return nil
+	}
+	if !f.hasBalance || !st.Account.BalanceDate.Before(f.date) {
+		f.hasBalance, f.balance, f.available, f.date = true, st.Account.Balance, st.Account.AvailableBalance, st.Account.BalanceDate
+	}
+	return nil
+}
+
 func parseFailure(err error) error {
 	var pe *provider.ParseError
 	if errors.As(err, &pe) {
@@ -124,11 +177,17 @@ func parseFailure(err error) error {
 	return invalidFile(0, "the file is not a statement Kontor can read")
 }
 
-// applyStatement mirrors one statement's account and transactions.
-func (s *Service) applyStatement(ctx context.Context, sub authn.Subject, c *domain.Connection, st provider.Statement, sum *ImportSummary) error {
-	accountID, op, err := s.accounts.UpsertAccount(ctx, sub, linkedAccountOf(c, st.Account))
+// upsertAccount mirrors a statement's account with the balance the whole file
+// states for it.
+func (s *Service) upsertAccount(ctx context.Context, sub authn.Subject, c *domain.Connection, a provider.Account, f *accountTotals, sum *ImportSummary) (uuid.UUID, error) {
+	in := linkedAccountOf(c, a)
+	in.Balance, in.AvailableBalance = f.sum, money.NullAmount{}
+	if f.hasBalance {
+		in.Balance, in.AvailableBalance = f.balance, f.available
+	}
+	id, op, err := s.accounts.UpsertAccount(ctx, sub, in)
 	if err != nil {
-		return err
+		return uuid.Nil, err
 	}
 	switch op {
 	case AccountCreated:
@@ -136,7 +195,16 @@ func (s *Service) applyStatement(ctx context.Context, sub authn.Subject, c *doma
 	case AccountUpdated:
 		sum.AccountsUpdated++
 	}
-	batch := TransactionBatch{AccountID: accountID, Removed: st.Removed, ReportedBalance: money.NullAmount{Amount: st.Account.Balance, Valid: true}}
+	return id, nil
+}
+
+// applyTransactions mirrors one statement call's transactions (withdrawn ones
+// first, as the file means them) and, when given, the account's reported balance.
+func (s *Service) applyTransactions(ctx context.Context, sub authn.Subject, accountID uuid.UUID, st provider.Statement, balance money.NullAmount, sum *ImportSummary) error {
+	if len(st.Transactions) == 0 && len(st.Removed) == 0 && !balance.Valid {
+		return nil
+	}
+	batch := TransactionBatch{AccountID: accountID, Removed: st.Removed, ReportedBalance: balance}
 	batch.Upserts = make([]LinkedTransaction, len(st.Transactions))
 	for i, t := range st.Transactions {
 		batch.Upserts[i] = linkedTransactionOf(t)
@@ -182,7 +250,7 @@ func linkedTransactionOf(t provider.Transaction) LinkedTransaction {
 		status = "pending"
 	}
 	return LinkedTransaction{
-		ProviderTransactionID: t.ID, Type: typ, Amount: t.Amount, Description: t.Description,
-		Counterparty: t.Counterparty, Status: status, BookedAt: t.Date,
+		ProviderTransactionID: t.ID, PendingTransactionID: t.PendingTransactionID, Type: typ, Amount: t.Amount,
+		Description: t.Description, Counterparty: t.Counterparty, Status: status, Pending: t.Pending, BookedAt: t.Date,
 	}
 }

@@ -146,9 +146,12 @@ type LinkedAccount struct {
 }
 
 // LinkedTransaction is a provider transaction to mirror; Amount is signed and
-// Status pending or posted.
+// Status pending or posted (Pending says the same). PendingTransactionID, on a
+// posted one, names the pending transaction it replaces.
 type LinkedTransaction struct {
 	ProviderTransactionID string
+	PendingTransactionID  string
+	Pending               bool
 	Type                  string
 	Amount                money.Amount
 	Description           string
