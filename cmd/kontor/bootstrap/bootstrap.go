@@ -13,6 +13,7 @@ import (
 	"go.uber.org/fx/fxevent"
 
 	"github.com/kontor-app/kontor/modules/accounts"
+	"github.com/kontor-app/kontor/modules/connections"
 	"github.com/kontor-app/kontor/modules/identity"
 	"github.com/kontor-app/kontor/modules/statements"
 	"github.com/kontor-app/kontor/platform/authz"
@@ -50,6 +51,7 @@ func Options(cfg config.Config, logOut io.Writer) fx.Option {
 		identity.Module,
 		accounts.Module,
 		statements.Module,
+		connections.Module,
 		fx.Invoke(func(*httpserver.Server) {}),
 	)
 }
