@@ -50,6 +50,9 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// RateLimit holds the bucket sizes of the rate-limit policies.
 	RateLimit RateLimits
+	// ProvidersAllowPrivateNetworks lets provider calls (SimpleFIN, a sandbox URL) use
+	// plain http and reach loopback and private addresses; for tests and home labs.
+	ProvidersAllowPrivateNetworks bool
 }
 
 // RateLimits configures the token buckets of API.md: burst and refill per minute.
@@ -142,6 +145,11 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, &Error{Setting: "KONTOR_SHUTDOWN_TIMEOUT", Problem: fmt.Sprintf("must be a positive duration such as 15s, got %q", *shutdown)}
 	}
 	c.ShutdownTimeout = d
+	if v := env("KONTOR_PROVIDERS_ALLOW_PRIVATE_NETWORKS", "false"); v != "" {
+		if c.ProvidersAllowPrivateNetworks, err = strconv.ParseBool(v); err != nil {
+			return Config{}, &Error{Setting: "KONTOR_PROVIDERS_ALLOW_PRIVATE_NETWORKS", Problem: fmt.Sprintf("must be true or false, got %q", v)}
+		}
+	}
 	c.RateLimit.Disabled = *rateLimitOff
 	for _, f := range []struct {
 		name string
