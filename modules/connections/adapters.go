@@ -2,12 +2,7 @@ package connections
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/json"
-	"errors"
 	"net/url"
 
 	"github.com/google/uuid"
@@ -85,41 +80,4 @@ func (a accountsAdapter) CountAccounts(ctx context.Context, sub authn.Subject, i
 		out[id] = body.TotalCount
 	}
 	return out, nil
-}
-
-// keyBox seals credentials with AES-256-GCM under a key derived from the server's
-// secret key. It stands in until platform/secretbox (key ids, rotation) is wired.
-type keyBox struct {
-	aead cipher.AEAD
-}
-
-func newKeyBox(secret string) (keyBox, error) {
-	key := sha256.Sum256([]byte("kontor connections credentials\x00" + secret))
-	block, err := aes.NewCipher(key[:])
-	if err != nil {
-		return keyBox{}, err
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return keyBox{}, err
-	}
-	return keyBox{aead: aead}, nil
-}
-
-// Seal encrypts plaintext bound to associatedData; the nonce leads the result.
-func (k keyBox) Seal(plaintext, associatedData []byte) ([]byte, error) {
-	nonce := make([]byte, k.aead.NonceSize(), k.aead.NonceSize()+len(plaintext)+k.aead.Overhead())
-	if _, err := rand.Read(nonce); err != nil {
-		return nil, err
-	}
-	return k.aead.Seal(nonce, nonce, plaintext, associatedData), nil
-}
-
-// Open decrypts what Seal made with the same associated data.
-func (k keyBox) Open(sealed, associatedData []byte) ([]byte, error) {
-	n := k.aead.NonceSize()
-	if len(sealed) < n+k.aead.Overhead() {
-		return nil, errors.New("sealed credentials too short")
-	}
-	return k.aead.Open(nil, sealed[:n], sealed[n:], associatedData)
 }

@@ -8,10 +8,12 @@ import (
 	"github.com/kontor-app/kontor/modules/accounts"
 	"github.com/kontor-app/kontor/modules/connections/internal/api"
 	"github.com/kontor-app/kontor/modules/connections/internal/app"
+	"github.com/kontor-app/kontor/modules/connections/internal/ofx"
 	"github.com/kontor-app/kontor/modules/connections/internal/store"
 	"github.com/kontor-app/kontor/platform/authz"
 	"github.com/kontor-app/kontor/platform/config"
 	"github.com/kontor-app/kontor/platform/httpserver"
+	"github.com/kontor-app/kontor/platform/secretbox"
 )
 
 // CallbackPath is the page route providers redirect to after a consent; the
@@ -46,10 +48,15 @@ func newAccounts(s accounts.ProviderSync, d accounts.Directory) app.Accounts {
 	return accountsAdapter{sync: s, dir: d}
 }
 
-func newSealer(cfg config.Config) (app.Sealer, error) { return newKeyBox(cfg.SecretKey) }
+// newSealer seals credentials with the platform's secretbox under the server's
+// secret key.
+func newSealer(cfg config.Config) (app.Sealer, error) { return secretbox.NewFromConfig(cfg) }
 
 // newRegistry lists the provider adapters this build offers.
-func newRegistry() app.Registry { return app.Registry{} }
+func newRegistry() app.Registry {
+	files := ofx.New()
+	return app.Registry{files.Info().Slug: files}
+}
 
 // newPublisher is where the event bus plugs in; until then changes are only
 // recorded in the status history.
