@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kontor-app/kontor/platform/apperr"
+	"github.com/kontor-app/kontor/platform/database"
 	"github.com/kontor-app/kontor/web"
 )
 
@@ -44,10 +45,33 @@ var fiberCodes = map[int]apperr.Code{
 	http.StatusRequestHeaderFieldsTooLarge: apperr.BadRequest,
 }
 
-// toAppErr turns any error into an *apperr.Error; unknown errors become internal.
+// UnavailableRetryAfter is the Retry-After, in seconds, of a 503 answered because
+// the database cannot be reached: long enough for a restart to be under way, short
+// enough that a client retrying as told finds it back soon.
+const UnavailableRetryAfter = 2
+
+// unavailable is the problem a request gets while the database cannot serve it.
+func unavailable() *apperr.Error {
+	return apperr.New(apperr.ServiceUnavailable,
+		"The service cannot reach its database for a moment. Retry after the time in Retry-After.").
+		WithRetryAfter(UnavailableRetryAfter)
+}
+
+// toAppErr turns any error into an *apperr.Error; unknown errors become internal,
+// except that an internal error caused by the database being unreachable becomes
+// ServiceUnavailable, whichever layer wrapped it.
 func toAppErr(err error) *apperr.Error {
 	if e, ok := apperr.As(err); ok {
+		if e.Code == apperr.Internal && database.IsUnavailable(err) {
+			return unavailable()
+		}
 		return e
+	}
+	if database.IsUnavailable(err) {
+		var fe *fiber.Error
+		if !errors.As(err, &fe) {
+			return unavailable()
+		}
 	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
@@ -84,6 +108,9 @@ func NewErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 			c.Set(HeaderRequestID, rid)
 		}
 		message := e.Message
+		if e.Code == apperr.ServiceUnavailable {
+			log.WarnContext(c.UserContext(), "service unavailable", "request_id", rid, "method", c.Method(), "path", c.Path(), "error", err.Error())
+		}
 		if e.Code == apperr.Internal {
 			log.ErrorContext(c.UserContext(), "internal error", "request_id", rid, "method", c.Method(), "path", c.Path(), "error", err.Error())
 			message = "Something went wrong on our side. The problem has been logged; quote the trace id if you report it."
