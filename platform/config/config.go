@@ -50,6 +50,9 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// RateLimit holds the bucket sizes of the rate-limit policies.
 	RateLimit RateLimits
+	// IdempotencyLease is how long a running Idempotency-Key stays held without a
+	// renewal; a retry after it lapsed takes the key over (KONTOR_IDEMPOTENCY_LEASE).
+	IdempotencyLease time.Duration
 }
 
 // RateLimits configures the token buckets of API.md: burst and refill per minute.
@@ -130,6 +133,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.LogLevel, "log-level", env("KONTOR_LOG_LEVEL", "info"), "debug, info, warn or error (KONTOR_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("KONTOR_LOG_FORMAT", "text"), "text or json (KONTOR_LOG_FORMAT)")
 	shutdown := fs.String("shutdown-timeout", env("KONTOR_SHUTDOWN_TIMEOUT", "15s"), "graceful shutdown limit (KONTOR_SHUTDOWN_TIMEOUT)")
+	lease := fs.String("idempotency-lease", env("KONTOR_IDEMPOTENCY_LEASE", "30s"), "lease of a running idempotency key (KONTOR_IDEMPOTENCY_LEASE)")
 	rateLimitOff := fs.Bool("rate-limit-disabled", env("KONTOR_RATE_LIMIT_DISABLED", "false") == "true", "turn rate limiting off (KONTOR_RATE_LIMIT_DISABLED)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, &Error{Setting: "flags", Problem: err.Error()}
@@ -142,6 +146,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, &Error{Setting: "KONTOR_SHUTDOWN_TIMEOUT", Problem: fmt.Sprintf("must be a positive duration such as 15s, got %q", *shutdown)}
 	}
 	c.ShutdownTimeout = d
+	if c.IdempotencyLease, err = time.ParseDuration(*lease); err != nil || c.IdempotencyLease < time.Second {
+		return Config{}, &Error{Setting: "KONTOR_IDEMPOTENCY_LEASE", Problem: fmt.Sprintf("must be a duration of at least 1s such as 30s, got %q", *lease)}
+	}
 	c.RateLimit.Disabled = *rateLimitOff
 	for _, f := range []struct {
 		name string

@@ -5,8 +5,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -45,7 +47,9 @@ const storeTimeout = 10 * time.Second
 // Idempotent-Replayed: true. The same key on a different request is refused with
 // IdempotencyKeyReused, and a retry while the first still runs with
 // IdempotencyInProgress. Responses with a 5xx status are not stored, so that the
-// client may retry them. Keys are scoped to the authenticated user, or to the client
+// client may retry them. The running request renews its lease on the key; if it dies
+// without settling the key (the database dropped under it, say), a retry takes the
+// key over once the lease has lapsed, and the dead request's answer is never stored. Keys are scoped to the authenticated user, or to the client
 // IP when there is none. Requests without the header pass through untouched.
 func Middleware(s *Store) fiber.Handler {
 	return func(c *fiber.Ctx) error {
@@ -63,7 +67,7 @@ func Middleware(s *Store) fiber.Handler {
 				"The %s header must be 1 to %d printable ASCII characters.", HeaderKey, MaxKeyLength)
 		}
 		req := requestOf(c, key)
-		rec, started, err := s.Begin(c.UserContext(), req, time.Now())
+		rec, started, err := s.Begin(c.UserContext(), req, s.now())
 		if err != nil {
 			// Fail closed: running a payment twice is worse than refusing it once.
 			return apperr.Wrap(err, "idempotency key could not be claimed")
@@ -71,7 +75,7 @@ func Middleware(s *Store) fiber.Handler {
 		if !started {
 			return replay(c, rec, req)
 		}
-		return run(c, s, req)
+		return run(c, s, req, rec.Owner)
 	}
 }
 
@@ -146,32 +150,38 @@ func replay(c *fiber.Ctx, rec Record, req Request) error {
 	return c.Send(rec.Response.Body)
 }
 
-// run serves the request that holds the key and settles the key with its outcome.
-func run(c *fiber.Ctx, s *Store, req Request) error {
+// run serves the request that holds the key under owner and settles the key with its
+// outcome. While the handler runs, the lease is renewed every third of its length, so
+// that only a request whose holder died loses its key to a retry.
+func run(c *fiber.Ctx, s *Store, req Request, owner string) error {
 	settle, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), storeTimeout)
 	defer cancel()
+	stopRenewing := renew(c.UserContext(), s, req, owner)
 	settled := false
 	defer func() {
 		// Reached unsettled only when the handler panicked: release the key so the
 		// retry runs, and let the panic go on to the recover middleware.
 		if !settled {
-			forget(settle, s, req)
+			stopRenewing()
+			forget(settle, s, req, owner)
 		}
 	}()
 
-	if err := c.Next(); err != nil {
+	err := c.Next()
+	stopRenewing()
+	if err != nil {
 		// The stored response must be the one the client sees, so the error is
 		// rendered here rather than by the application after us.
 		if herr := c.App().ErrorHandler(c, err); herr != nil {
 			settled = true
-			forget(settle, s, req)
+			forget(settle, s, req, owner)
 			return herr
 		}
 	}
 	settled = true
 	status := c.Response().StatusCode()
 	if status >= fiber.StatusInternalServerError {
-		forget(settle, s, req)
+		forget(settle, s, req, owner)
 		return nil
 	}
 	resp := Response{Status: status, Headers: map[string]string{}, Body: bytes.Clone(c.Response().Body())}
@@ -180,19 +190,59 @@ func run(c *fiber.Ctx, s *Store, req Request) error {
 			resp.Headers[name] = v
 		}
 	}
-	if err := s.Complete(settle, req.Scope, req.Key, resp); err != nil {
+	if err := s.Complete(settle, req.Scope, req.Key, owner, resp); err != nil {
+		if errors.Is(err, ErrNotHolder) {
+			// Our lease lapsed and a retry took the key over: its answer stands.
+			slog.WarnContext(settle, "idempotency: the key changed hands while its first request ran; its answer was not stored",
+				"key", req.Key)
+			return nil
+		}
 		// The client has its response; a retry will run again rather than be stuck
 		// behind a key that stays running.
 		slog.ErrorContext(settle, "idempotency: response could not be stored; the key is released",
 			"key", req.Key, "error", err.Error())
-		forget(settle, s, req)
+		forget(settle, s, req, owner)
 	}
 	return nil
 }
 
-func forget(ctx context.Context, s *Store, req Request) {
-	if err := s.Forget(ctx, req.Scope, req.Key); err != nil {
-		slog.ErrorContext(ctx, "idempotency: key could not be released; retries get 409 until it expires",
+// renew keeps owner's lease on the key fresh until the returned stop is called.
+func renew(ctx context.Context, s *Store, req Request, owner string) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(max(s.lease/3, time.Millisecond))
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+				err := s.Renew(rctx, req.Scope, req.Key, owner, s.now())
+				cancel()
+				if errors.Is(err, ErrNotHolder) {
+					return
+				}
+				if err != nil {
+					slog.WarnContext(ctx, "idempotency: lease could not be renewed", "key", req.Key, "error", err.Error())
+				}
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(done)
+			<-finished
+		})
+	}
+}
+
+func forget(ctx context.Context, s *Store, req Request, owner string) {
+	if err := s.Forget(ctx, req.Scope, req.Key, owner); err != nil {
+		slog.ErrorContext(ctx, "idempotency: key could not be released; a retry takes it over once its lease lapses",
 			"key", req.Key, "error", err.Error())
 	}
 }
