@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
 	"github.com/kontor-app/kontor/platform/apperr"
 	"github.com/kontor-app/kontor/platform/database"
@@ -21,30 +22,40 @@ import (
 
 // twoHandles opens two independent handles on one fresh, migrated database, as two
 // Kontor instances (or one instance before and after its pool broke) would hold.
-func twoHandles(t *testing.T, engine string) (*database.DB, *database.DB) {
+//
+// drop breaks a's connections under whatever runs on them and closes a for good.
+func twoHandles(t *testing.T, engine string) (a, b *database.DB, drop func()) {
 	t.Helper()
-	open := func() *database.DB { return nil }
 	switch engine {
 	case "sqlite":
 		path := dbtest.NewSQLitePath(t)
-		open = func() *database.DB {
+		open := func() *database.DB {
 			db, err := database.OpenSQLite(path)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return db
 		}
+		a, b = open(), open()
+		drop = func() { _ = a.Close() }
 	case "postgres":
 		url := dbtest.NewPostgresURL(t)
-		open = func() *database.DB {
+		open := func(url string) *database.DB {
 			db, err := database.OpenPostgres(url)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return db
 		}
+		a, b = open(url+"&application_name=instance_a"), open(url)
+		drop = func() {
+			if _, err := b.ExecContext(context.Background(),
+				"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'instance_a'"); err != nil {
+				t.Fatal(err)
+			}
+			_ = a.Close()
+		}
 	}
-	a, b := open(), open()
 	t.Cleanup(func() { _ = a.Close(); _ = b.Close() })
 	m, err := database.NewMigrator(b)
 	if err != nil {
@@ -56,7 +67,7 @@ func twoHandles(t *testing.T, engine string) (*database.DB, *database.DB) {
 	if _, err := b.ExecContext(context.Background(), "CREATE TABLE ledger (id TEXT PRIMARY KEY)"); err != nil {
 		t.Fatal(err)
 	}
-	return a, b
+	return a, b, drop
 }
 
 // ledgerApp serves POST /pay behind the middleware: it records one ledger row through
@@ -82,8 +93,8 @@ func newLedgerApp(db *database.DB, store *idempotency.Store, gated bool) *ledger
 		default:
 		}
 		<-l.gate
-		id := c.Get("X-Payment")
-		if _, err := db.ExecContext(c.UserContext(), "INSERT INTO ledger (id) VALUES (?)", id); err != nil {
+		id := c.Get("X-Payment") + "-" + uuid.NewString()
+		if _, err := db.Conn(c.UserContext()).ExecContext(c.UserContext(), "INSERT INTO ledger (id) VALUES (?)", id); err != nil {
 			if database.IsUnavailable(err) {
 				return apperr.New(apperr.ServiceUnavailable, "database down")
 			}
@@ -117,7 +128,7 @@ func (l *ledgerApp) pay(t *testing.T, key string) result {
 func TestDroppedConnectionLeavesNoKeyStuck(t *testing.T) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
-			dbA, dbB := twoHandles(t, engine)
+			dbA, dbB, drop := twoHandles(t, engine)
 			ctx := context.Background()
 			storeA := idempotency.NewStore(dbA, idempotency.WithSecret("secret-a-0123456789abcdef0123456789"))
 			first := newLedgerApp(dbA, storeA, true)
@@ -134,9 +145,7 @@ func TestDroppedConnectionLeavesNoKeyStuck(t *testing.T) {
 				t.Fatalf("the running key has no owner: %q %v", owner, err)
 			}
 			// The connection drops under the running request.
-			if err := dbA.Close(); err != nil {
-				t.Fatal(err)
-			}
+			drop()
 			close(first.gate)
 			if r := <-done; r.status != http.StatusServiceUnavailable {
 				t.Fatalf("first request with its database gone: %d %s, want 503", r.status, r.body)
@@ -272,4 +281,42 @@ func TestLeaseIsRenewedWhileTheRequestRuns(t *testing.T) {
 			t.Fatalf("handler ran %d times, want 1", n)
 		}
 	})
+}
+
+// TestTakenOverRequestCannotSettle: the first request with a key is still alive but
+// has lost its key to a retry (its lease lapsed). Its answer is never stored, and on
+// PostgreSQL, where a request's writes commit together with its answer, its writes
+// are rolled back, so the ledger holds the retry's write only.
+func TestTakenOverRequestCannotSettle(t *testing.T) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			dbA, dbB, _ := twoHandles(t, engine)
+			ctx := context.Background()
+			first := newLedgerApp(dbA, idempotency.NewStore(dbA), true)
+			clock := func() time.Time { return time.Now().Add(idempotency.DefaultLease + time.Second) }
+			second := newLedgerApp(dbB, idempotency.NewStore(dbB, idempotency.WithClock(clock)), false)
+
+			done := make(chan result, 1)
+			go func() { done <- first.pay(t, "k2") }()
+			<-first.entered
+			retry := second.pay(t, "k2")
+			if retry.status != http.StatusCreated {
+				t.Fatalf("retry after the lease lapsed: %d %s", retry.status, retry.body)
+			}
+			close(first.gate)
+			stale := <-done
+			if engine == "postgres" && stale.status != http.StatusConflict {
+				t.Fatalf("the taken-over request answered %d %s, want 409", stale.status, stale.body)
+			}
+			if again := second.pay(t, "k2"); again.body != retry.body || again.header.Get(idempotency.HeaderReplayed) != "true" {
+				t.Fatalf("the stored answer is %d %s, want the retry's %s", again.status, again.body, retry.body)
+			}
+			if engine == "postgres" {
+				var rows int
+				if err := dbB.QueryRowContext(ctx, "SELECT count(*) FROM ledger").Scan(&rows); err != nil || rows != 1 {
+					t.Fatalf("ledger rows %d (%v), want the retry's only", rows, err)
+				}
+			}
+		})
+	}
 }
