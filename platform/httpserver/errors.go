@@ -42,7 +42,8 @@ var fiberCodes = map[int]apperr.Code{
 	http.StatusUnauthorized:                apperr.Unauthenticated,
 	http.StatusTooManyRequests:             apperr.RateLimited,
 	http.StatusRequestTimeout:              apperr.BadRequest,
-	http.StatusRequestHeaderFieldsTooLarge: apperr.BadRequest,
+	http.StatusRequestHeaderFieldsTooLarge: apperr.HeaderFieldsTooLarge,
+	http.StatusRequestURITooLong:           apperr.URITooLong,
 }
 
 // UnavailableRetryAfter is the Retry-After, in seconds, of a 503 answered because
@@ -87,6 +88,12 @@ func toAppErr(err error) *apperr.Error {
 			msg = "This method is not allowed on this resource."
 		case apperr.PayloadTooLarge:
 			msg = "The request body is too large."
+		case apperr.HeaderFieldsTooLarge:
+			msg = "The request head (its URL and headers) is too large."
+		case apperr.URITooLong:
+			msg = "The request URL is too long."
+		case apperr.BadRequest:
+			msg = "The request could not be read."
 		}
 		return apperr.New(code, "%s", msg)
 	}
@@ -97,7 +104,17 @@ func toAppErr(err error) *apperr.Error {
 // problem+json under /api and an HTML error page elsewhere, and logs internal errors
 // once with the request id, never showing their text to the client.
 func NewErrorHandler(log *slog.Logger) fiber.ErrorHandler {
+	return NewErrorHandlerFor(log, false)
+}
+
+// NewErrorHandlerFor is NewErrorHandler for a server whose public URL is https
+// (secure), which adds Strict-Transport-Security to the security headers. Errors raised
+// before routing (a head too large to read, a body over the limit) reach the handler
+// without having passed any middleware, so it sets the security headers itself, and
+// answers problem+json whenever the request's path could not be read.
+func NewErrorHandlerFor(log *slog.Logger, secure bool) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
+		setSecurityHeaders(c, secure)
 		e := toAppErr(err)
 		status := apperr.Status(e.Code)
 		rid := RequestID(c)
@@ -118,7 +135,7 @@ func NewErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 		if e.RetryAfter > 0 {
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(e.RetryAfter))
 		}
-		if IsAPI(c) {
+		if IsAPI(c) || c.Path() == "" || e.Code == apperr.HeaderFieldsTooLarge || e.Code == apperr.URITooLong {
 			p := Problem{
 				Type:     ProblemTypeBase + string(e.Code),
 				Title:    http.StatusText(status),
