@@ -140,7 +140,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.Env, "env", env("KONTOR_ENV", EnvDevelopment), "development or production (KONTOR_ENV)")
 	fs.StringVar(&c.BaseURL, "base-url", env("KONTOR_BASE_URL", ""), "public base URL (KONTOR_BASE_URL)")
 	fs.StringVar(&c.LogLevel, "log-level", env("KONTOR_LOG_LEVEL", "info"), "debug, info, warn or error (KONTOR_LOG_LEVEL)")
-	fs.StringVar(&c.LogFormat, "log-format", env("KONTOR_LOG_FORMAT", "text"), "text or json (KONTOR_LOG_FORMAT)")
+	fs.StringVar(&c.LogFormat, "log-format", env("KONTOR_LOG_FORMAT", ""), "text or json (KONTOR_LOG_FORMAT; default json in production, text otherwise)")
 	shutdown := fs.String("shutdown-timeout", env("KONTOR_SHUTDOWN_TIMEOUT", "15s"), "graceful shutdown limit (KONTOR_SHUTDOWN_TIMEOUT)")
 	sandbox := fs.String("sandbox", env("KONTOR_SANDBOX", ""), "serve the sandbox bank under /sandbox (KONTOR_SANDBOX)")
 	fs.StringVar(&c.SandboxURL, "sandbox-url", env("KONTOR_SANDBOX_URL", ""), "sandbox bank base URL (KONTOR_SANDBOX_URL)")
@@ -157,6 +157,14 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, &Error{Setting: "KONTOR_SHUTDOWN_TIMEOUT", Problem: fmt.Sprintf("must be a positive duration such as 15s, got %q", *shutdown)}
 	}
 	c.ShutdownTimeout = d
+	if c.LogFormat == "" {
+		// Production logs are read by machines (a log shipper, journald), development
+		// logs by people.
+		c.LogFormat = "text"
+		if c.IsProduction() {
+			c.LogFormat = "json"
+		}
+	}
 	if v := env("KONTOR_PROVIDERS_ALLOW_PRIVATE_NETWORKS", "false"); v != "" {
 		if c.ProvidersAllowPrivateNetworks, err = strconv.ParseBool(v); err != nil {
 			return Config{}, &Error{Setting: "KONTOR_PROVIDERS_ALLOW_PRIVATE_NETWORKS", Problem: fmt.Sprintf("must be true or false, got %q", v)}
