@@ -234,6 +234,7 @@ func standardFake(t *testing.T) *fakeBridge {
 			{id: "t-tiny", posted: day(-3), amount: "0.000000000000000001", description: "Eighteen decimals"},
 			{id: "t-end", posted: day(0), amount: "-1.00", description: "On end-date, excluded"},
 			{id: "t-pending", posted: 0, amount: "-45.67", description: "Coffee (pending)", transactedAt: day(-1), pending: true},
+			{id: "t-posted-zero", posted: 0, amount: "-3.00", description: "Posted 0 without the flag", transactedAt: day(-2)},
 		}},
 		{connID: "CON-1", id: "ACT-card", name: "Rewards Visa", currency: "usd", balance: "-532.69", date: day(-1), txs: []fakeTx{
 			{id: "c-1", posted: day(-20), amount: "-99.99", description: "Groceries", transactedAt: day(-22)},
@@ -306,7 +307,7 @@ func TestTransactionsChunkedBackfill(t *testing.T) {
 		}
 		got[tx.AccountID+"/"+tx.ID] = tx
 	}
-	if len(got) != 7 {
+	if len(got) != 8 {
 		t.Fatalf("transactions: %d %+v", len(got), ch.Added)
 	}
 	if _, ok := got["ACT-chk/t-end"]; ok {
@@ -326,6 +327,9 @@ func TestTransactionsChunkedBackfill(t *testing.T) {
 	}
 	if tx := got["ACT-chk/t-pending"]; !tx.Pending || !tx.Date.Equal(time.Unix(day(-1), 0)) || !tx.Amount.Equal(money.MustParse("-45.67")) {
 		t.Fatalf("pending with posted 0: %+v", tx)
+	}
+	if tx := got["ACT-chk/t-posted-zero"]; !tx.Pending || !tx.Date.Equal(time.Unix(day(-2), 0)) {
+		t.Fatalf("posted 0 means pending: %+v", tx)
 	}
 	if tx := got["ACT-card/c-pending"]; !tx.Pending || !tx.Date.Equal(time.Unix(day(-2), 0)) {
 		t.Fatalf("pending flag: %+v", tx)
