@@ -129,7 +129,7 @@ func (a *Adapter) errlist(list []wireError, conns map[string]wireConn, res *resu
 		}
 		switch {
 		case code == "gen.auth":
-			setFatal(&provider.Error{Code: provider.CodeAuthRevoked, Message: "SimpleFIN Bridge: " + msg + " Create a new setup token in your SimpleFIN Bridge account and connect again."})
+			setFatal(&provider.Error{Code: provider.CodeAuthRevoked, Message: "SimpleFIN Bridge: " + sentence(msg) + " Create a new setup token in your SimpleFIN Bridge account and connect again."})
 		case code == "con.auth":
 			name := e.ConnID
 			if c, ok := conns[e.ConnID]; ok && c.Name != "" {
@@ -139,7 +139,7 @@ func (a *Adapter) errlist(list []wireError, conns map[string]wireConn, res *resu
 			if name != "" {
 				where = " (" + cleanMessage(name) + ")"
 			}
-			setFatal(&provider.Error{Code: provider.CodeAuthExpired, Message: "SimpleFIN Bridge: " + msg + where + " Sign in to your SimpleFIN Bridge account and fix the bank connection, then sync again."})
+			setFatal(&provider.Error{Code: provider.CodeAuthExpired, Message: "SimpleFIN Bridge: " + sentence(msg+where) + " Sign in to your SimpleFIN Bridge account and fix the bank connection, then sync again."})
 		case code == "gen.api":
 			setFatal(&provider.Error{Code: provider.CodeBadData, Message: "SimpleFIN Bridge rejected Kontor's request: " + msg})
 		case strings.HasPrefix(code, "act."):
@@ -357,6 +357,14 @@ func (a *Adapter) currency(ctx context.Context, raw string) (string, error) {
 	}
 	a.currencies.Store(raw, string(c))
 	return string(c), nil
+}
+
+// sentence ends s with a full stop unless it ends with punctuation already.
+func sentence(s string) string {
+	if s == "" || strings.ContainsAny(s[len(s)-1:], ".!?") {
+		return s
+	}
+	return s + "."
 }
 
 // cleanMessage makes provider text safe to store and show as plain text: valid UTF-8,
