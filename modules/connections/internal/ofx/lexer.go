@@ -85,6 +85,10 @@ func (l *lexer) readByte() (byte, error) {
 		if errors.Is(err, io.EOF) {
 			return 0, io.EOF
 		}
+		var tooLarge errTooLarge
+		if errors.As(err, &tooLarge) {
+			return 0, errorf(l.line, "%s", tooLarge.Error())
+		}
 		return 0, err
 	}
 	switch {

@@ -58,7 +58,14 @@ const DefaultChunkSize = 1000
 type Provider struct {
 	// ChunkSize bounds the transactions per call of fn; 0 means DefaultChunkSize.
 	ChunkSize int
+	// MaxBytes, when positive, refuses a file longer than that many bytes with a
+	// *provider.ParseError as soon as the byte after the limit is read (the upload
+	// limit is 10 MiB: MaxFileSize). 0 reads any length.
+	MaxBytes int64
 }
+
+// MaxFileSize is the largest OFX/QFX upload Kontor accepts, 10 MiB.
+const MaxFileSize = 10 << 20
 
 var _ provider.File = (*Provider)(nil)
 
@@ -86,12 +93,50 @@ func (p *Provider) Parse(r io.Reader, fn func(provider.Statement) error) error {
 	if chunk <= 0 {
 		chunk = DefaultChunkSize
 	}
+	if p.MaxBytes > 0 {
+		r = &limitReader{r: r, left: p.MaxBytes}
+	}
 	err := parse(r, fn, chunk)
 	var pe *parseError
 	if errors.As(err, &pe) {
 		return &provider.ParseError{Line: pe.line, Reason: pe.reason}
 	}
 	return err
+}
+
+// limitReader reads at most left bytes and answers errTooLarge when there is more.
+type limitReader struct {
+	r    io.Reader
+	left int64
+	max  int64
+}
+
+// errTooLarge is what limitReader returns past its limit; the lexer adds the line.
+type errTooLarge struct{ limit int64 }
+
+func (e errTooLarge) Error() string {
+	return fmt.Sprintf("the file is larger than %d bytes (%.0f MiB), the most Kontor imports", e.limit, float64(e.limit)/(1<<20))
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.max == 0 {
+		l.max = l.left
+	}
+	if l.left <= 0 {
+		// One byte more than the limit decides it: a file of exactly the limit passes.
+		var one [1]byte
+		n, err := l.r.Read(one[:])
+		if n > 0 {
+			return 0, errTooLarge{limit: l.max}
+		}
+		return 0, err
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
 }
 
 // parse does Parse's work, returning *parseError for problems with the file.
@@ -335,7 +380,18 @@ func walk(lx *lexer, b *builder) error {
 			}
 		}
 	}
-	return b.finish(lx.line)
+	if err := b.finish(lx.line); err != nil {
+		return err
+	}
+	// Whatever follows </OFX> is read too, so that a file over the size limit or with
+	// binary data appended is refused as a whole.
+	for {
+		if _, err := lx.readByte(); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return err
+		}
+	}
 }
 
 // knownLeaves are elements that hold text, so that one written empty and unclosed
