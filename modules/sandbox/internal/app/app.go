@@ -210,7 +210,12 @@ func (s *Service) EnsureWorld(ctx context.Context, persona string) error {
 			}
 		}
 		if persona == domain.Bulk {
-			domain.BulkHistory(today, func(_ int, t domain.Txn) { add(t) })
+			if err := s.st.InsertBulk(ctx, persona, domain.BulkAccountID, domain.TxnID(persona, 0)[:len("txn_bulk_")],
+				string(domain.BulkStart(today)), domain.BulkCount, domain.BulkPerDay, domain.BulkNames); err != nil {
+				return err
+			}
+			p.NextSeq += domain.BulkCount
+			p.NextTxn += domain.BulkCount
 		} else {
 			for _, t := range domain.History(persona, today) {
 				add(t)
