@@ -275,6 +275,27 @@ func (s *Store) Pending(ctx context.Context, persona string) ([]Txn, error) {
 	return out, err
 }
 
+// LatestPosted returns persona's live posted transaction with the latest change
+// whose description does not end in suffix, or nil.
+func (s *Store) LatestPosted(ctx context.Context, persona, suffix string) (*Txn, error) {
+	t := new(Txn)
+	err := s.conn(ctx).NewSelect().Model(t).
+		Where("persona = ?", persona).Where("pending = ?", false).Where("removed = ?", false).
+		Where("description NOT LIKE ?", "%"+suffix).
+		Order("seq DESC").Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return t, err
+}
+
+// Describe changes a transaction's description at change seq.
+func (s *Store) Describe(ctx context.Context, id, description string, seq int64) error {
+	_, err := s.conn(ctx).NewUpdate().Model((*Txn)(nil)).
+		Set("description = ?", description).Set("seq = ?", seq).Where("id = ?", id).Exec(ctx)
+	return err
+}
+
 // Remove marks a transaction removed at change seq.
 func (s *Store) Remove(ctx context.Context, id string, seq int64) error {
 	_, err := s.conn(ctx).NewUpdate().Model((*Txn)(nil)).
