@@ -10,6 +10,7 @@ import (
 	"github.com/kontor-app/kontor/modules/connections/internal/app"
 	"github.com/kontor-app/kontor/modules/connections/internal/ofx"
 	"github.com/kontor-app/kontor/modules/connections/internal/store"
+	"github.com/kontor-app/kontor/modules/connections/internal/web"
 	"github.com/kontor-app/kontor/platform/authz"
 	"github.com/kontor-app/kontor/platform/config"
 	"github.com/kontor-app/kontor/platform/httpserver"
@@ -20,7 +21,7 @@ import (
 // OAuth redirect_uri is KONTOR_BASE_URL followed by it.
 const CallbackPath = "/connections/callback"
 
-// Module provides the connections use cases to the application: the JSON routes,
+// Module provides the connections use cases to the application: the JSON routes, the pages,
 // the module's part of the OpenAPI document, and the Sync contract. The store, the
 // provider adapters and the adapters onto other modules stay private.
 var Module = fx.Module("connections",
@@ -38,6 +39,7 @@ var Module = fx.Module("connections",
 		newContract,
 		func(c contract) Sync { return c },
 		fx.Annotate(newAPIRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
+		fx.Annotate(newWebRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
 		fx.Annotate(api.Spec, fx.ResultTags(`group:"openapi"`)),
 	),
 )
@@ -72,3 +74,5 @@ func newService(repo app.Repository, sealer app.Sealer, az app.Authorizer, acc a
 func newContract(svc *app.Service) contract { return contract{svc: svc} }
 
 func newAPIRoutes(svc *app.Service) *api.Routes { return api.New(svc) }
+
+func newWebRoutes(svc *app.Service) *web.Routes { return web.New(svc) }
