@@ -109,6 +109,16 @@ func TestCreateFileAndSetupTokenConnections(t *testing.T) {
 	if err != nil || ofx.Connection.Status != domain.StatusActive || ofx.AuthorizationURL != "" || ofx.Connection.Credentials != nil {
 		t.Fatalf("ofx: %+v %v", ofx, err)
 	}
+	// A file connection has nothing to fetch: never scheduled, and auto-sync stays off.
+	if ofx.Connection.AutoSync || ofx.Connection.NextSyncAt != nil {
+		t.Fatalf("ofx scheduled: %+v", ofx.Connection)
+	}
+	on := true
+	_, err = e.svc.UpdateConnection(ctx, e.alice, app.PatchInput{ID: ofx.Connection.ID, Settings: domain.Settings{AutoSync: &on}})
+	wantCode(t, err, apperr.ValidationFailed)
+	if due, _ := e.svc.SystemDueConnections(ctx, e.clock.Now().Add(time.Hour), 10); len(due) != 0 {
+		t.Fatalf("due %+v", due)
+	}
 	sf, err := e.svc.CreateConnection(ctx, e.alice, app.CreateInput{Provider: "simplefin", SetupToken: " good\n"})
 	if err != nil || sf.Connection.Status != domain.StatusActive || sf.Connection.SyncIntervalMinutes < 60 {
 		t.Fatalf("simplefin: %+v %v", sf, err)

@@ -98,6 +98,7 @@ func (s *Service) CreateConnection(ctx context.Context, sub authn.Subject, in Cr
 			return Created{}, err
 		}
 	default:
+		c.AutoSync = false // a file connection has nothing to fetch on a schedule
 		if err := c.Activate(nil, "Ready for statement files.", now); err != nil {
 			return Created{}, err
 		}
@@ -382,6 +383,9 @@ func (s *Service) UpdateConnection(ctx context.Context, sub authn.Subject, in Pa
 	c, err := s.change(ctx, &sub, in.ID, authz.ActionWrite, func(_ context.Context, c *domain.Connection) error {
 		if in.ExpectedVersion != nil && *in.ExpectedVersion != c.Version {
 			return apperr.New(apperr.PreconditionFailed, "The connection has changed since you read it (it is now at %s); read it again and reapply your change.", ETag(c.Version))
+		}
+		if _, files := s.providers[c.Provider].(provider.File); files && in.Settings.AutoSync != nil && *in.Settings.AutoSync {
+			return apperr.Validation(apperr.FieldError{Field: "auto_sync", Message: "cannot be on for a file connection, which has nothing to fetch; upload statements instead"})
 		}
 		return c.Apply(in.Settings, s.now())
 	})

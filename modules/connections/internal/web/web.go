@@ -289,12 +289,15 @@ func (r *Routes) settings(c *fiber.Ctx) error {
 		return err
 	}
 	form := settingsForm{Alias: c.FormValue("alias"), AutoSync: c.FormValue("auto_sync") != "", Interval: c.FormValue("sync_interval_minutes")}
-	s := domain.Settings{Alias: &form.Alias, AutoSync: &form.AutoSync}
+	s := domain.Settings{Alias: &form.Alias}
 	var errs formErrors
-	if n, err := strconv.Atoi(strings.TrimSpace(form.Interval)); err == nil {
-		s.SyncIntervalMinutes = &n
-	} else {
-		errs = formErrors{Fields: map[string]string{"sync_interval_minutes": "Enter a whole number of minutes."}, Summary: []string{"Sync every (minutes): enter a whole number."}}
+	// A file connection's form has only the name: it has no schedule to set.
+	if c.FormValue("schedule") != "" {
+		if n, err := strconv.Atoi(strings.TrimSpace(form.Interval)); err == nil {
+			s.AutoSync, s.SyncIntervalMinutes = &form.AutoSync, &n
+		} else {
+			errs = formErrors{Fields: map[string]string{"sync_interval_minutes": "Enter a whole number of minutes."}, Summary: []string{"Sync every (minutes): enter a whole number."}}
+		}
 	}
 	in := app.PatchInput{ID: id, Settings: s}
 	if v, err := strconv.ParseInt(c.FormValue("version"), 10, 64); err == nil {
@@ -311,9 +314,9 @@ func (r *Routes) settings(c *fiber.Ctx) error {
 		if errs, status, ok = formErrorsOf(err); !ok {
 			return err
 		}
-		return r.renderWith(c, sub, id, status, func(v *detailView) { v.Settings, v.SettingsErrors = form, errs })
+		return r.renderWith(c, sub, id, status, func(v *detailView) { form.Version = v.Settings.Version; v.Settings, v.SettingsErrors = form, errs })
 	}
-	return r.renderWith(c, sub, id, fiber.StatusUnprocessableEntity, func(v *detailView) { v.Settings, v.SettingsErrors = form, errs })
+	return r.renderWith(c, sub, id, fiber.StatusUnprocessableEntity, func(v *detailView) { form.Version = v.Settings.Version; v.Settings, v.SettingsErrors = form, errs })
 }
 
 func (r *Routes) importFile(c *fiber.Ctx) error {
