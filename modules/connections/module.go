@@ -9,11 +9,13 @@ import (
 	"github.com/kontor-app/kontor/modules/connections/internal/api"
 	"github.com/kontor-app/kontor/modules/connections/internal/app"
 	"github.com/kontor-app/kontor/modules/connections/internal/ofx"
+	"github.com/kontor-app/kontor/modules/connections/internal/sandboxbank"
 	"github.com/kontor-app/kontor/modules/connections/internal/store"
 	"github.com/kontor-app/kontor/modules/connections/internal/web"
 	"github.com/kontor-app/kontor/platform/authz"
 	"github.com/kontor-app/kontor/platform/config"
 	"github.com/kontor-app/kontor/platform/httpserver"
+	"github.com/kontor-app/kontor/platform/outbound"
 	"github.com/kontor-app/kontor/platform/secretbox"
 )
 
@@ -32,6 +34,7 @@ var Module = fx.Module("connections",
 		newAccounts,
 		newSealer,
 		newRegistry,
+		newOutbound,
 		newPublisher,
 		newService,
 	),
@@ -54,11 +57,24 @@ func newAccounts(s accounts.ProviderSync, d accounts.Directory) app.Accounts {
 // secret key.
 func newSealer(cfg config.Config) (app.Sealer, error) { return secretbox.NewFromConfig(cfg) }
 
-// newRegistry lists the provider adapters this build offers.
-func newRegistry() app.Registry {
+// newRegistry lists the provider adapters this build offers: OFX files always,
+// and the sandbox bank when it is served (KONTOR_SANDBOX), reached over HTTP at
+// KONTOR_SANDBOX_URL through the outbound client like any bank.
+func newRegistry(cfg config.Config, client *outbound.Client) (app.Registry, error) {
 	files := ofx.New()
-	return app.Registry{files.Info().Slug: files}
+	reg := app.Registry{files.Info().Slug: files}
+	if cfg.Sandbox {
+		bank, err := sandboxbank.New(sandboxbank.Config{BaseURL: cfg.SandboxURL, HTTPClient: client.Client})
+		if err != nil {
+			return nil, err
+		}
+		reg[bank.Info().Slug] = bank
+	}
+	return reg, nil
 }
+
+// newOutbound is the one HTTP client for provider calls.
+func newOutbound(cfg config.Config) *outbound.Client { return outbound.NewFromConfig(cfg) }
 
 // newPublisher is where the event bus plugs in; until then changes are only
 // recorded in the status history.

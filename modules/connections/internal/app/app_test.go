@@ -32,7 +32,8 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{
-		repo: newFakeRepo(), accounts: newFakeAccounts(), bank: &fakeBank{},
+		repo: newFakeRepo(), accounts: newFakeAccounts(),
+		bank:  &fakeBank{accounts: []provider.Account{{ID: "chk", Name: "Checking", Type: "checking", Currency: "USD"}, {ID: "sav", Name: "Savings", Type: "savings", Currency: "USD"}}},
 		clock: &fixedClock{now: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)}, pub: &recordingPublisher{},
 		alice: authn.Subject{UserID: uuid.New()}, bob: authn.Subject{UserID: uuid.New()},
 	}
@@ -168,6 +169,10 @@ func TestOAuthLink(t *testing.T) {
 	stored := e.repo.conns[v.ID]
 	if bytes.Contains(stored.Credentials, []byte("access-secret")) || len(stored.Credentials) == 0 {
 		t.Fatal("credentials not sealed")
+	}
+	// The accounts are mirrored at once, and the view counts them.
+	if e.accounts.upserts != 2 || v.AccountsCount != 2 {
+		t.Fatalf("mirrored %d accounts, view counts %d", e.accounts.upserts, v.AccountsCount)
 	}
 	// Replay.
 	_, err = e.svc.CompleteOAuth(ctx, app.CallbackInput{State: state, Code: "good-code", Caller: &e.alice})
@@ -503,5 +508,23 @@ func TestImportChunkedStatement(t *testing.T) {
 	// that balance reported once, after the transactions.
 	if e.accounts.upserts != 1 || e.accounts.lastBalance.String() != "104.00" || len(e.accounts.reported) != 1 || e.accounts.reported[0].String() != "104.00" {
 		t.Fatalf("upserts %d balance %s reported %v", e.accounts.upserts, e.accounts.lastBalance, e.accounts.reported)
+	}
+}
+
+func TestLinkWithAFailingBank(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.bank.fail = provider.Errorf(provider.CodeAuthRevoked, "Consent withdrawn.")
+	_, state := e.link(t, e.alice)
+	v, err := e.svc.CompleteOAuth(ctx, app.CallbackInput{State: state, Code: "good-code", Caller: &e.alice})
+	if err != nil || v.Status != domain.StatusNeedsReauth || v.Reason.Code != domain.CodeAuthRevoked {
+		t.Fatalf("link with a failing bank: %+v %v", v, err)
+	}
+	e.bank.fail = nil
+	e.bank.accounts = []provider.Account{{ID: "x", Name: "Odd", Type: "checking", Currency: "??"}}
+	_, state = e.link(t, e.alice)
+	v, err = e.svc.CompleteOAuth(ctx, app.CallbackInput{State: state, Code: "good-code", Caller: &e.alice})
+	if err != nil || v.Status != domain.StatusError || v.Reason.Code != domain.CodeBadData || v.Reason.Action != domain.ActionRetry {
+		t.Fatalf("link with an account the ledger refuses: %+v %v", v, err)
 	}
 }

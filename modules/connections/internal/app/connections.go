@@ -97,6 +97,14 @@ func (s *Service) CreateConnection(ctx context.Context, sub authn.Subject, in Cr
 		if err := s.create(ctx, c); err != nil {
 			return Created{}, err
 		}
+		if err := s.mirrorAccounts(ctx, sub, c.ID); err != nil {
+			return Created{}, err
+		}
+		stored, err := s.repo.Get(ctx, c.ID)
+		if err != nil {
+			return Created{}, err
+		}
+		*c = stored
 	default:
 		c.AutoSync = false // a file connection has nothing to fetch on a schedule
 		if err := c.Activate(nil, "Ready for statement files.", now); err != nil {
@@ -258,6 +266,12 @@ func (s *Service) CompleteOAuth(ctx context.Context, in CallbackInput) (Connecti
 		return c.Activate(sealed, message, s.now())
 	})
 	if err != nil {
+		return ConnectionView{}, err
+	}
+	if err := s.mirrorAccounts(ctx, owner, c.ID); err != nil {
+		return ConnectionView{}, err
+	}
+	if c, err = s.repo.Get(ctx, c.ID); err != nil {
 		return ConnectionView{}, err
 	}
 	return s.view(ctx, owner, c)
