@@ -161,3 +161,73 @@ func TestConnectionsSandboxJSON(t *testing.T) {
 		t.Fatalf("%d accounts after reauthorization", len(list.Accounts))
 	}
 }
+
+// TestConnectionsSandboxBrowser links the sandbox bank in Chromium as a person
+// does: "Link an account", the bank's consent page, back on the connection's page
+// with its five accounts. A callback opened by another signed-in person is a 403
+// page and links nothing; the state still works for its owner.
+func TestConnectionsSandboxBrowser(t *testing.T) {
+	inst := startWithSandbox(t)
+	k := loadContract(t, inst)
+	anon := newAPI(inst, k, false)
+	aliceEmail := newEmail("sandbox-browser")
+	register(t, anon, "Ada", aliceEmail)
+	alice := anon.with(login(t, anon, aliceEmail).AccessToken)
+
+	b := harness.NewBrowser(t)
+	b.BaseURL = inst.BaseURL
+	logIn(t, b, aliceEmail, password)
+	b.WaitVisible(logoutButton)
+
+	b.Navigate("/connections/new")
+	form := `#provider-sandbox form`
+	b.Fill(form+` input[name="alias"]`, "Demo bank")
+	accountsSubmit(t, b, form+` button[type="submit"]`)
+	// The bank's own consent page.
+	b.WaitVisible(`button[name="decision"][value="allow"]`)
+	if !strings.Contains(b.Location(), "/sandbox/oauth/authorize") {
+		t.Fatalf("not at the bank's consent page: %s", b.Location())
+	}
+	b.KeepScreenshot("consent")
+	accountsChoose(t, b, `select[name="persona"]`, "standard")
+	accountsSubmit(t, b, `button[name="decision"][value="allow"]`)
+	accountsExpectText(t, b, ".flash--success .flash__text", "Linked Demo bank.")
+	accountsExpectText(t, b, ".connection-status", "Working")
+	if n := strings.Count(b.HTML(), `class="connection-account"`); n != 5 {
+		t.Fatalf("the connection page lists %d accounts, want 5", n)
+	}
+	connectionsScreens(t, b, "sandbox")
+	b.Navigate("/connections")
+	accountsExpectText(t, b, ".connection-row", "Demo bank")
+	accountsExpectText(t, b, ".connection-row", "5")
+
+	// Alice starts another link over JSON; Bob, signed in, opens her callback.
+	var c struct {
+		AuthorizationURL string `json:"authorization_url"`
+	}
+	alice.post(t, "/api/v1/connections", map[string]any{"provider": "sandbox", "alias": "Second"}).Expect(t, http.StatusCreated).JSON(t, &c)
+	q := consent(t, c.AuthorizationURL, "standard", "allow")
+	accountsSubmit(t, b, logoutButton)
+	bobEmail := newEmail("sandbox-bob")
+	register(t, anon, "Bob", bobEmail)
+	logIn(t, b, bobEmail, password)
+	b.WaitVisible(logoutButton)
+	if status := b.Navigate("/connections/callback?" + q.Encode()); status != http.StatusForbidden {
+		t.Fatalf("Bob's browser on Alice's callback answered %d, want 403", status)
+	}
+	if !strings.Contains(b.Text("main"), "someone else") {
+		t.Fatalf("the 403 page says %q", b.Text("main"))
+	}
+	b.Navigate("/connections")
+	if b.Has(".connection-row") {
+		t.Fatal("Bob got a connection")
+	}
+	var done struct {
+		Connection connectionJSON `json:"connection"`
+	}
+	alice.post(t, "/api/v1/connections/callback", map[string]any{"code": q.Get("code"), "state": q.Get("state")}).Expect(t, http.StatusOK).JSON(t, &done)
+	if done.Connection.Status != "active" || done.Connection.AccountsCount != 5 {
+		t.Fatalf("Alice's link after Bob's attempt: %+v", done.Connection)
+	}
+	accountsCheckConsole(t, b)
+}

@@ -211,8 +211,20 @@ func historyAction(h domain.History) string { return actionWords[h.Action] }
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// typeWords spell the account types whose names are initialisms.
+var typeWords = map[string]string{
+	"cd": "CD", "ira": "IRA", "roth_ira": "Roth IRA", "sep_ira": "SEP IRA", "simple_ira": "SIMPLE IRA",
+	"401k": "401(k)", "403b": "403(b)", "hsa": "HSA",
+}
+
 func accountTypeWords(t string) string {
-	return strings.ToUpper(t[:min(1, len(t))]) + strings.ReplaceAll(t[min(1, len(t)):], "_", " ")
+	if w, ok := typeWords[t]; ok {
+		return w
+	}
+	if t == "" {
+		return ""
+	}
+	return strings.ToUpper(t[:1]) + strings.ReplaceAll(t[1:], "_", " ")
 }
 
 func plural(n int, one, many string) string {
