@@ -10,6 +10,7 @@ import (
 	"github.com/kontor-app/kontor/modules/connections/internal/app"
 	"github.com/kontor-app/kontor/modules/connections/internal/ofx"
 	"github.com/kontor-app/kontor/modules/connections/internal/sandboxbank"
+	"github.com/kontor-app/kontor/modules/connections/internal/simplefin"
 	"github.com/kontor-app/kontor/modules/connections/internal/store"
 	"github.com/kontor-app/kontor/modules/connections/internal/web"
 	"github.com/kontor-app/kontor/platform/authz"
@@ -57,12 +58,12 @@ func newAccounts(s accounts.ProviderSync, d accounts.Directory) app.Accounts {
 // secret key.
 func newSealer(cfg config.Config) (app.Sealer, error) { return secretbox.NewFromConfig(cfg) }
 
-// newRegistry lists the provider adapters this build offers: OFX files always,
-// and the sandbox bank when it is served (KONTOR_SANDBOX), reached over HTTP at
+// newRegistry lists the provider adapters this build offers: OFX files and
+// SimpleFIN Bridge always, and the sandbox bank when it is served (KONTOR_SANDBOX), reached over HTTP at
 // KONTOR_SANDBOX_URL through the outbound client like any bank.
 func newRegistry(cfg config.Config, client *outbound.Client) (app.Registry, error) {
-	files := ofx.New()
-	reg := app.Registry{files.Info().Slug: files}
+	files, bridge := ofx.New(), simplefin.New(simplefin.Options{Client: client})
+	reg := app.Registry{files.Info().Slug: files, bridge.Info().Slug: bridge}
 	if cfg.Sandbox {
 		bank, err := sandboxbank.New(sandboxbank.Config{BaseURL: cfg.SandboxURL, HTTPClient: client.Client})
 		if err != nil {

@@ -114,7 +114,11 @@ func (s *Service) CreateConnection(ctx context.Context, sub authn.Subject, in Cr
 			return Created{}, err
 		}
 	}
-	return Created{Connection: ConnectionView{Connection: *c}, AuthorizationURL: authURL}, nil
+	v, err := s.view(ctx, sub, *c)
+	if err != nil {
+		return Created{}, err
+	}
+	return Created{Connection: v, AuthorizationURL: authURL}, nil
 }
 
 func (s *Service) slugs() []string {
@@ -142,7 +146,11 @@ func claimError(err error) error {
 	}
 	switch pe.Code {
 	case provider.CodeTokenCompromised, provider.CodeAuthExpired, provider.CodeAuthRevoked, provider.CodeConsentDenied:
-		return apperr.New(domain.CodeTokenCompromisedErr, "%s", TokenCompromisedMessage)
+		msg := TokenCompromisedMessage
+		if pe.Code == provider.CodeTokenCompromised && pe.Message != "" {
+			msg = pe.Message // the adapter's words, as SimpleFIN asks apps to say them
+		}
+		return apperr.New(domain.CodeTokenCompromisedErr, "%s", msg)
 	case provider.CodeBadData:
 		msg := pe.Message
 		if msg == "" {
