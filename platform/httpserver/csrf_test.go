@@ -2,6 +2,7 @@ package httpserver_test
 
 import (
 	"bytes"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -36,4 +37,34 @@ func TestCSRFTokenNeverFromTheQuery(t *testing.T) {
 	if res, b := do(t, app, req); res.StatusCode != 200 {
 		t.Fatalf("multipart form with the token: %d %s", res.StatusCode, b)
 	}
+}
+
+// TestFailedBearerCredentialsAreThrottled holds issue 10 item 9: every bearer token
+// that does not authenticate counts against the client IP, and once the bucket is
+// empty the client is refused with 429 before its credentials are checked, a good one
+// included.
+func TestFailedBearerCredentialsAreThrottled(t *testing.T) {
+	app := newServer(t)
+	get := func(token string) (*http.Response, []byte) {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/probe/conflict", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		return do(t, app, req)
+	}
+	// A good token does not drain the bucket.
+	for range 30 {
+		if res, body := get("good"); res.StatusCode != http.StatusConflict {
+			t.Fatalf("good token: %d %s", res.StatusCode, body)
+		}
+	}
+	for i := range 20 {
+		res, body := get(fmt.Sprintf("kontor_guess%d", i))
+		problem(t, res, body, http.StatusUnauthorized, "invalid_token")
+	}
+	res, body := get("kontor_guess-21")
+	problem(t, res, body, http.StatusTooManyRequests, "rate_limited")
+	if res.Header.Get("Retry-After") == "" {
+		t.Fatal("429 without Retry-After")
+	}
+	res, body = get("good")
+	problem(t, res, body, http.StatusTooManyRequests, "rate_limited")
 }
