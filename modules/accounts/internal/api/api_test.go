@@ -31,7 +31,7 @@ func (k *kontor) linkedAccount(t *testing.T, u *user, providerID, typ, balance s
 	svc := app.NewService(store.New(k.inst.DB), az, nil)
 	a, _, err := svc.UpsertProviderAccount(context.Background(), authn.Subject{UserID: uuid.MustParse(u.id)}, app.ProviderAccountInput{
 		Link: app.ProviderLink{ConnectionID: uuid.MustParse("123e4567-e89b-12d3-a456-426614174000"), Provider: "sandbox", ProviderAccountID: providerID},
-		Name: "Linked " + providerID, AccountType: typ, Currency: "USD", AccountNumber: "000" + providerID, Balance: money.MustParse(balance),
+		Name: "Linked " + providerID, AccountType: domain.AccountType(typ), Currency: "USD", AccountNumber: "000" + providerID, Balance: money.MustParse(balance),
 	})
 	if err != nil {
 		t.Fatal(err)

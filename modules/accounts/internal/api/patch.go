@@ -17,7 +17,7 @@ var readOnlyFields = map[string]bool{
 	"id": true, "connection_id": true, "provider": true, "provider_account_id": true,
 	"account_number_masked": true, "balance_currency": true, "available_balance_currency": true,
 	"is_active": true, "is_investment": true, "is_bank": true, "is_retirement": true, "is_credit": true,
-	"is_liability": true, "last_synced_at": true, "created_at": true, "updated_at": true,
+	"is_liability": true, "provider_balance_amount": true, "balance_drift": true, "last_synced_at": true, "created_at": true, "updated_at": true,
 	"closed_at": true, "archived_at": true, "version": true,
 }
 

@@ -21,7 +21,7 @@ import (
 // transfer_out are refused here. BookedAt is RFC 3339 or a date, and defaults to
 // now; Status defaults to posted.
 type RecordTransactionInput struct {
-	AccountID    string
+	AccountID    uuid.UUID
 	Type         string
 	Amount       string
 	Description  string
@@ -45,7 +45,7 @@ func (s *Service) RecordTransaction(ctx context.Context, sub authn.Subject, in R
 	if err != nil {
 		return Recorded{}, err
 	}
-	a, err := s.update(ctx, sub, in.AccountID, authz.ActionWrite, func(a *domain.Account) error {
+	a, err := s.update(ctx, sub, in.AccountID, authz.ActionWrite, func(_ context.Context, a *domain.Account) error {
 		e.Currency = a.Currency
 		return a.Post(e, now)
 	})
@@ -164,7 +164,7 @@ func (s *Service) Transfer(ctx context.Context, sub authn.Subject, in TransferIn
 	}
 	var out TransferResult
 	var source, destination *domain.Account
-	err := s.repo.UpdatePair(ctx, src, dst, func(first, second *domain.Account) error {
+	err := s.repo.UpdatePair(ctx, src, dst, func(ctx context.Context, first, second *domain.Account) error {
 		source, destination = first, second
 		if first.ID != src {
 			source, destination = second, first
@@ -193,7 +193,7 @@ func (s *Service) Transfer(ctx context.Context, sub authn.Subject, in TransferIn
 // accounts, to several. Dates are YYYY-MM-DD and inclusive; MinAmount and MaxAmount
 // bound the magnitude of the amount, whatever its sign.
 type ListTransactionsInput struct {
-	AccountID  string
+	AccountID  uuid.NullUUID
 	AccountIDs []string
 	StartDate  string
 	EndDate    string
@@ -218,8 +218,8 @@ const transactionCursorKind = "transactions"
 // ListTransactions returns a page of the subject's entries.
 func (s *Service) ListTransactions(ctx context.Context, sub authn.Subject, in ListTransactionsInput) (TransactionList, error) {
 	q := TransactionQuery{TransactionFilter: TransactionFilter{UserID: sub.UserID}}
-	if in.AccountID != "" {
-		a, err := s.load(ctx, sub, in.AccountID, authz.ActionRead)
+	if in.AccountID.Valid {
+		a, err := s.load(ctx, sub, in.AccountID.UUID, authz.ActionRead)
 		if err != nil {
 			return TransactionList{}, err
 		}
@@ -233,12 +233,13 @@ func (s *Service) ListTransactions(ctx context.Context, sub authn.Subject, in Li
 			if v = strings.TrimSpace(v); v == "" {
 				continue
 			}
-			if _, err := uuid.Parse(v); err != nil {
+			id, err := uuid.Parse(v)
+			if err != nil {
 				errs.Add("account_id", "must be an account id")
 				continue
 			}
 			// Naming another user's account is forbidden, not silently empty.
-			a, err := s.load(ctx, sub, v, authz.ActionRead)
+			a, err := s.load(ctx, sub, id, authz.ActionRead)
 			if err != nil {
 				return TransactionList{}, err
 			}

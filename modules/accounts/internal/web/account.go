@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
 	"github.com/kontor-app/kontor/modules/accounts/internal/app"
 	"github.com/kontor-app/kontor/modules/accounts/internal/domain"
@@ -39,7 +40,10 @@ func (r *Routes) accountPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id := c.Params("id")
+	id, err := app.ParseID(c.Params("id"))
+	if err != nil {
+		return err
+	}
 	a, err := r.svc.GetAccount(c.UserContext(), sub, id)
 	if err != nil {
 		return err
@@ -52,7 +56,7 @@ func (r *Routes) accountPage(c *fiber.Ctx) error {
 	status := fiber.StatusOK
 	// The same input as GET /api/v1/accounts/{id}/transactions.
 	in := app.ListTransactionsInput{
-		AccountID: id, StartDate: v.Filter.StartDate, EndDate: v.Filter.EndDate, Status: v.Filter.Status,
+		AccountID: uuid.NullUUID{UUID: id, Valid: true}, StartDate: v.Filter.StartDate, EndDate: v.Filter.EndDate, Status: v.Filter.Status,
 		Q: v.Filter.Q, Cursor: q.Get(cursorParam),
 	}
 	if v.Filter.Type != "" {

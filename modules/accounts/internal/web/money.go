@@ -24,7 +24,7 @@ func (r *Routes) transactionPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	a, err := r.svc.GetAccount(c.UserContext(), sub, c.Params("id"))
+	a, err := r.pathAccount(c, sub)
 	if err != nil {
 		return err
 	}
@@ -39,7 +39,10 @@ func (r *Routes) recordTransaction(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id := c.Params("id")
+	id, err := app.ParseID(c.Params("id"))
+	if err != nil {
+		return err
+	}
 	f := transactionForm{
 		Type: form(c, "type"), Amount: form(c, "amount"), Description: form(c, "description"),
 		Counterparty: form(c, "counterparty"), BookedAt: form(c, "booked_at"),
@@ -93,9 +96,9 @@ func (r *Routes) transferChoices(c *fiber.Ctx) ([]domain.Account, bool, error) {
 		return nil, false, err
 	}
 	manual := true
-	list, err := r.svc.ListAccounts(c.UserContext(), sub, app.ListAccountsInput{
-		Status: string(domain.StatusActive) + "," + string(domain.StatusInactive), Manual: &manual,
-		Sort: app.SortName, Limit: app.MaxLimit,
+	list, err := r.svc.ListAccounts(c.UserContext(), sub, app.ListAccountsQuery{
+		AccountFilter: app.AccountFilter{Statuses: []domain.Status{domain.StatusActive, domain.StatusInactive}, Manual: &manual},
+		Sort:          app.AccountSort{Field: app.SortName}, Limit: app.MaxLimit,
 	})
 	if err != nil {
 		return nil, false, err
@@ -160,7 +163,7 @@ func (r *Routes) closePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	a, err := r.svc.GetAccount(c.UserContext(), sub, c.Params("id"))
+	a, err := r.pathAccount(c, sub)
 	if err != nil {
 		return err
 	}
@@ -172,7 +175,10 @@ func (r *Routes) close(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id := c.Params("id")
+	id, err := app.ParseID(c.Params("id"))
+	if err != nil {
+		return err
+	}
 	// The same use case as DELETE /api/v1/accounts/{id}.
 	a, err := r.svc.CloseAccount(c.UserContext(), sub, id)
 	if err != nil {
@@ -184,7 +190,7 @@ func (r *Routes) close(c *fiber.Ctx) error {
 		if gerr != nil {
 			return gerr
 		}
-		v := closeView{Account: current, Refused: apperr.Is(err, apperr.AccountNotEmpty)}
+		v := closeView{Account: current, Refused: apperr.Is(err, domain.AccountNotEmpty)}
 		if !v.Refused {
 			v.Errors = errs
 		}
