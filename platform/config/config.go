@@ -50,6 +50,15 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// RateLimit holds the bucket sizes of the rate-limit policies.
 	RateLimit RateLimits
+	// Sandbox serves the demo sandbox bank under /sandbox (default: true in
+	// development, false in production).
+	Sandbox bool
+	// SandboxURL is where Kontor's sandbox adapter reaches the sandbox bank (default
+	// BaseURL + "/sandbox").
+	SandboxURL string
+	// ProvidersAllowPrivateNetworks lets provider calls (SimpleFIN, a sandbox URL) use
+	// plain http and reach loopback and private addresses; for tests and home labs.
+	ProvidersAllowPrivateNetworks bool
 }
 
 // RateLimits configures the token buckets of API.md: burst and refill per minute.
@@ -130,6 +139,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.LogLevel, "log-level", env("KONTOR_LOG_LEVEL", "info"), "debug, info, warn or error (KONTOR_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("KONTOR_LOG_FORMAT", "text"), "text or json (KONTOR_LOG_FORMAT)")
 	shutdown := fs.String("shutdown-timeout", env("KONTOR_SHUTDOWN_TIMEOUT", "15s"), "graceful shutdown limit (KONTOR_SHUTDOWN_TIMEOUT)")
+	sandbox := fs.String("sandbox", env("KONTOR_SANDBOX", ""), "serve the sandbox bank under /sandbox (KONTOR_SANDBOX)")
+	fs.StringVar(&c.SandboxURL, "sandbox-url", env("KONTOR_SANDBOX_URL", ""), "sandbox bank base URL (KONTOR_SANDBOX_URL)")
 	rateLimitOff := fs.Bool("rate-limit-disabled", env("KONTOR_RATE_LIMIT_DISABLED", "false") == "true", "turn rate limiting off (KONTOR_RATE_LIMIT_DISABLED)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, &Error{Setting: "flags", Problem: err.Error()}
@@ -142,6 +153,11 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, &Error{Setting: "KONTOR_SHUTDOWN_TIMEOUT", Problem: fmt.Sprintf("must be a positive duration such as 15s, got %q", *shutdown)}
 	}
 	c.ShutdownTimeout = d
+	if v := env("KONTOR_PROVIDERS_ALLOW_PRIVATE_NETWORKS", "false"); v != "" {
+		if c.ProvidersAllowPrivateNetworks, err = strconv.ParseBool(v); err != nil {
+			return Config{}, &Error{Setting: "KONTOR_PROVIDERS_ALLOW_PRIVATE_NETWORKS", Problem: fmt.Sprintf("must be true or false, got %q", v)}
+		}
+	}
 	c.RateLimit.Disabled = *rateLimitOff
 	for _, f := range []struct {
 		name string
@@ -166,6 +182,19 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://localhost" + portOf(c.Addr)
+	}
+	switch strings.ToLower(*sandbox) {
+	case "":
+		c.Sandbox = c.Env == EnvDevelopment
+	case "true", "1", "yes":
+		c.Sandbox = true
+	case "false", "0", "no":
+		c.Sandbox = false
+	default:
+		return Config{}, &Error{Setting: "KONTOR_SANDBOX", Problem: fmt.Sprintf("must be true or false, got %q", *sandbox)}
+	}
+	if c.SandboxURL == "" {
+		c.SandboxURL = strings.TrimRight(c.BaseURL, "/") + "/sandbox"
 	}
 	return c, c.Validate()
 }
@@ -203,6 +232,9 @@ func (c Config) Validate() error {
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return &Error{Setting: "KONTOR_BASE_URL", Problem: fmt.Sprintf("must be an http(s):// URL, got %q", c.BaseURL)}
+	}
+	if u, err := url.Parse(c.SandboxURL); c.SandboxURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		return &Error{Setting: "KONTOR_SANDBOX_URL", Problem: fmt.Sprintf("must be an http(s):// URL, got %q", c.SandboxURL)}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -57,6 +57,7 @@ type Params struct {
 	Limiter *ratelimit.Limiter
 	Idem    *idempotency.Store
 	Routes  []Routes `group:"routes"`
+	Mounts  []Mount  `group:"mounts"`
 	Lc      fx.Lifecycle
 }
 
@@ -110,6 +111,10 @@ func New(p Params) (*Server, error) {
 	})
 	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	web.MountStatic(app)
+
+	for _, m := range p.Mounts {
+		mount(app, m)
+	}
 
 	// Pages get the session and CSRF protection; the API authenticates per route.
 	app.Use(func(c *fiber.Ctx) error {

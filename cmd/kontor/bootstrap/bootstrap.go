@@ -14,6 +14,7 @@ import (
 
 	"github.com/kontor-app/kontor/modules/accounts"
 	"github.com/kontor-app/kontor/modules/identity"
+	"github.com/kontor-app/kontor/modules/sandbox"
 	"github.com/kontor-app/kontor/modules/statements"
 	"github.com/kontor-app/kontor/platform/authz"
 	"github.com/kontor-app/kontor/platform/config"
@@ -50,6 +51,7 @@ func Options(cfg config.Config, logOut io.Writer) fx.Option {
 		identity.Module,
 		accounts.Module,
 		statements.Module,
+		sandbox.Module,
 		fx.Invoke(func(*httpserver.Server) {}),
 	)
 }
