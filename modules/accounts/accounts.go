@@ -22,7 +22,10 @@ import (
 
 	"github.com/kontor-app/kontor/modules/accounts/internal/app"
 	"github.com/kontor-app/kontor/modules/accounts/internal/domain"
+	"github.com/kontor-app/kontor/modules/accounts/internal/store"
 	"github.com/kontor-app/kontor/platform/authn"
+	"github.com/kontor-app/kontor/platform/authz"
+	"github.com/kontor-app/kontor/platform/database"
 	"github.com/kontor-app/kontor/platform/money"
 )
 
@@ -343,18 +346,24 @@ type Directory interface {
 	ConnectionAccounts(ctx context.Context, sub authn.Subject, connectionID uuid.UUID, q AccountQuery) (AccountPage, error)
 }
 
-// contract implements Ledger, Insight, ProviderSync and Directory over the use
-// cases.
-type contract struct {
+// Contract implements Ledger, Insight, ProviderSync and Directory over the module's
+// use cases. The fx module provides it under those interfaces; New builds one
+// without fx, for tools and tests that work on a database directly.
+type Contract struct {
 	svc *app.Service
 }
 
 var (
-	_ Ledger       = contract{}
-	_ Insight      = contract{}
-	_ ProviderSync = contract{}
-	_ Directory    = contract{}
+	_ Ledger       = (*Contract)(nil)
+	_ Insight      = (*Contract)(nil)
+	_ ProviderSync = (*Contract)(nil)
+	_ Directory    = (*Contract)(nil)
 )
+
+// New returns the accounts contract over db, asking authorizer before every access.
+func New(db *database.DB, authorizer *authz.Authorizer) *Contract {
+	return &Contract{svc: app.NewService(store.New(db), authorizer, app.SystemClock{})}
+}
 
 func accountOf(a domain.Account) Account {
 	out := Account{
@@ -378,7 +387,7 @@ func accountOf(a domain.Account) Account {
 }
 
 // Account returns the subject's account with id.
-func (c contract) Account(ctx context.Context, sub authn.Subject, id uuid.UUID) (Account, error) {
+func (c *Contract) Account(ctx context.Context, sub authn.Subject, id uuid.UUID) (Account, error) {
 	a, err := c.svc.GetAccount(ctx, sub, id)
 	if err != nil {
 		return Account{}, err
@@ -396,19 +405,19 @@ func transactionOf(t domain.Transaction) Transaction {
 }
 
 // Transactions streams the account's entries in booking order.
-func (c contract) Transactions(ctx context.Context, sub authn.Subject, accountID uuid.UUID, from, to time.Time, fn func(Transaction) error) error {
+func (c *Contract) Transactions(ctx context.Context, sub authn.Subject, accountID uuid.UUID, from, to time.Time, fn func(Transaction) error) error {
 	return c.svc.StreamTransactions(ctx, sub, accountID, from, to, func(t domain.Transaction) error {
 		return fn(transactionOf(t))
 	})
 }
 
 // BalanceAt returns the balance at the end of day.
-func (c contract) BalanceAt(ctx context.Context, sub authn.Subject, accountID uuid.UUID, day time.Time) (money.Amount, error) {
+func (c *Contract) BalanceAt(ctx context.Context, sub authn.Subject, accountID uuid.UUID, day time.Time) (money.Amount, error) {
 	return c.svc.BalanceAt(ctx, sub, accountID, day)
 }
 
 // DailyBalances returns the end-of-day balances from from to to.
-func (c contract) DailyBalances(ctx context.Context, sub authn.Subject, accountID uuid.UUID, from, to time.Time) ([]DailyBalance, error) {
+func (c *Contract) DailyBalances(ctx context.Context, sub authn.Subject, accountID uuid.UUID, from, to time.Time) ([]DailyBalance, error) {
 	points, err := c.svc.DailyBalances(ctx, sub, accountID, from, to)
 	if err != nil {
 		return nil, err
@@ -421,7 +430,7 @@ func (c contract) DailyBalances(ctx context.Context, sub authn.Subject, accountI
 }
 
 // Snapshots returns the subject's accounts with their ledger sums.
-func (c contract) Snapshots(ctx context.Context, sub authn.Subject) ([]AccountSnapshot, error) {
+func (c *Contract) Snapshots(ctx context.Context, sub authn.Subject) ([]AccountSnapshot, error) {
 	snaps, err := c.svc.Snapshots(ctx, sub)
 	if err != nil {
 		return nil, err
@@ -437,7 +446,7 @@ func (c contract) Snapshots(ctx context.Context, sub authn.Subject) ([]AccountSn
 }
 
 // DailyChanges returns the subject's net changes per currency and day from from on.
-func (c contract) DailyChanges(ctx context.Context, sub authn.Subject, from time.Time) (ChangeHistory, error) {
+func (c *Contract) DailyChanges(ctx context.Context, sub authn.Subject, from time.Time) (ChangeHistory, error) {
 	h, err := c.svc.DailyChanges(ctx, sub, from)
 	if err != nil {
 		return ChangeHistory{}, err
@@ -450,7 +459,7 @@ func (c contract) DailyChanges(ctx context.Context, sub authn.Subject, from time
 }
 
 // RecentTransactions returns the subject's n latest entries.
-func (c contract) RecentTransactions(ctx context.Context, sub authn.Subject, n int) ([]RecentTransaction, error) {
+func (c *Contract) RecentTransactions(ctx context.Context, sub authn.Subject, n int) ([]RecentTransaction, error) {
 	recent, err := c.svc.RecentTransactions(ctx, sub, n)
 	if err != nil {
 		return nil, err
@@ -463,7 +472,7 @@ func (c contract) RecentTransactions(ctx context.Context, sub authn.Subject, n i
 }
 
 // UpsertAccount mirrors a provider account.
-func (c contract) UpsertAccount(ctx context.Context, sub authn.Subject, in ProviderAccount) (Account, UpsertOutcome, error) {
+func (c *Contract) UpsertAccount(ctx context.Context, sub authn.Subject, in ProviderAccount) (Account, UpsertOutcome, error) {
 	a, op, err := c.svc.UpsertProviderAccount(ctx, sub, app.ProviderAccountInput{
 		Link: app.ProviderLink{ConnectionID: in.ConnectionID, Provider: in.Provider, ProviderAccountID: in.ProviderAccountID},
 		Name: in.Name, AccountType: domain.AccountType(in.AccountType), Subtype: in.Subtype, Currency: in.Currency,
@@ -476,7 +485,7 @@ func (c contract) UpsertAccount(ctx context.Context, sub authn.Subject, in Provi
 }
 
 // SyncTransactions applies one transaction batch.
-func (c contract) SyncTransactions(ctx context.Context, sub authn.Subject, in TransactionBatch) (TransactionSyncResult, error) {
+func (c *Contract) SyncTransactions(ctx context.Context, sub authn.Subject, in TransactionBatch) (TransactionSyncResult, error) {
 	ups := make([]app.ProviderTransactionInput, len(in.Upserts))
 	for i, t := range in.Upserts {
 		ups[i] = app.ProviderTransactionInput{
@@ -493,12 +502,12 @@ func (c contract) SyncTransactions(ctx context.Context, sub authn.Subject, in Tr
 }
 
 // DeactivateConnection marks a connection's accounts inactive.
-func (c contract) DeactivateConnection(ctx context.Context, sub authn.Subject, connectionID uuid.UUID) (int, error) {
+func (c *Contract) DeactivateConnection(ctx context.Context, sub authn.Subject, connectionID uuid.UUID) (int, error) {
 	return c.svc.DeactivateConnectionAccounts(ctx, sub, connectionID)
 }
 
 // ConnectionAccounts lists a connection's accounts like GET /accounts.
-func (c contract) ConnectionAccounts(ctx context.Context, sub authn.Subject, connectionID uuid.UUID, q AccountQuery) (AccountPage, error) {
+func (c *Contract) ConnectionAccounts(ctx context.Context, sub authn.Subject, connectionID uuid.UUID, q AccountQuery) (AccountPage, error) {
 	in := app.ListAccountsQuery{
 		AccountFilter: app.AccountFilter{
 			ActiveOnly: q.ActiveOnly, Currency: q.Currency, ConnectionID: uuid.NullUUID{UUID: connectionID, Valid: true},

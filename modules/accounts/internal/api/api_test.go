@@ -39,6 +39,23 @@ func (k *kontor) linkedAccount(t *testing.T, u *user, providerID, typ, balance s
 	return a
 }
 
+// reportBalance runs a transaction sync of a linked account that only reports the
+// provider's balance, as the sync module would.
+func (k *kontor) reportBalance(t *testing.T, u *user, id uuid.UUID, balance string) {
+	t.Helper()
+	az, err := authz.New(k.inst.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := app.NewService(store.New(k.inst.DB), az, nil)
+	_, err = svc.SyncProviderTransactions(context.Background(), authn.Subject{UserID: uuid.MustParse(u.id)}, app.ProviderTransactionsInput{
+		AccountID: id, ReportedBalance: money.NullAmount{Amount: money.MustParse(balance), Valid: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestCreateAndGet(t *testing.T) {
 	k := start(t, harness.Auto)
 	u := k.newUser(t, "ada")
@@ -224,8 +241,59 @@ func TestPatchAccount(t *testing.T) {
 	if !strings.Contains(p.Detail, "balance_amount") {
 		t.Fatalf("provider managed detail %q", p.Detail)
 	}
-	u.raw(t, http.MethodPatch, "/accounts/"+linked.ID.String(), `{"name":"My Roth","account_type":"roth_ira"}`, "Content-Type: application/json").Expect(t, http.StatusOK)
+	// The provider owns the name too (API.md); the display fields stay the owner's,
+	// and naming a provider-owned field with its current value changes nothing.
+	p = problem(t, u.raw(t, http.MethodPatch, "/accounts/"+linked.ID.String(), `{"name":"My Roth"}`, "Content-Type: application/json"), http.StatusConflict, "provider_managed")
+	if fields, _ := p.Details["fields"].([]any); len(fields) != 1 || fields[0] != "name" {
+		t.Fatalf("provider managed details %+v", p.Details)
+	}
+	u.raw(t, http.MethodPatch, "/accounts/"+linked.ID.String(), `{"color":"teal","icon":"piggy","notes":"Retirement","sort_order":3,"is_hidden":false,"is_favourite":true,"show_in_dashboard":false,"account_type":"roth_ira"}`, "Content-Type: application/json").Expect(t, http.StatusOK)
 	problem(t, u.post(t, "/accounts/"+linked.ID.String()+"/transactions", map[string]any{"type": "deposit", "amount": "1"}), http.StatusConflict, "provider_managed")
+}
+
+// TestReconcileLinkedAccount shows a linked account's drift as the provider reports
+// it, and reconciling it: one adjustment, once.
+func TestReconcileLinkedAccount(t *testing.T) {
+	k := start(t, harness.Auto)
+	u := k.newUser(t, "rc")
+	other := k.newUser(t, "rc-other")
+	linked := k.linkedAccount(t, u, "55554444", "checking", "100")
+	path := "/accounts/" + linked.ID.String()
+	var a struct {
+		BalanceAmount string  `json:"balance_amount"`
+		Provider      *string `json:"provider_balance_amount"`
+		Drift         *string `json:"balance_drift"`
+		Status        string  `json:"status"`
+	}
+	u.get(t, path).Expect(t, http.StatusOK).JSON(t, &a)
+	if a.BalanceAmount != "100.00" || a.Provider == nil || *a.Provider != "100.00" || a.Drift != nil {
+		t.Fatalf("linked account %+v", a)
+	}
+	problem(t, u.post(t, path+"/reconcile", nil), http.StatusConflict, "nothing_to_reconcile")
+
+	k.reportBalance(t, u, linked.ID, "112.34")
+	u.get(t, path).Expect(t, http.StatusOK).JSON(t, &a)
+	if a.BalanceAmount != "100.00" || a.Drift == nil || *a.Drift != "12.34" {
+		t.Fatalf("drift not shown: %+v", a)
+	}
+	problem(t, other.post(t, path+"/reconcile", nil), http.StatusForbidden, "forbidden")
+	problem(t, u.post(t, "/accounts/not-a-uuid/reconcile", nil), http.StatusNotFound, "not_found")
+	var tx struct {
+		Type        string `json:"type"`
+		Amount      string `json:"amount"`
+		Description string `json:"description"`
+	}
+	u.post(t, path+"/reconcile", nil).Expect(t, http.StatusCreated).JSON(t, &tx)
+	if tx.Type != "adjustment" || tx.Amount != "12.34" || tx.Description != "Balance reconciliation" {
+		t.Fatalf("reconciliation entry %+v", tx)
+	}
+	u.get(t, path).Expect(t, http.StatusOK).JSON(t, &a)
+	if a.BalanceAmount != "112.34" || a.Drift != nil {
+		t.Fatalf("after reconcile %+v", a)
+	}
+	problem(t, u.post(t, path+"/reconcile", nil), http.StatusConflict, "nothing_to_reconcile")
+	manual := u.createAccount(t, `{"name":"Cash","account_type":"cash","currency":"USD","opening_balance":"5"}`)
+	problem(t, u.post(t, "/accounts/"+manual.ID+"/reconcile", nil), http.StatusConflict, "nothing_to_reconcile")
 }
 
 func TestCloseAccount(t *testing.T) {

@@ -75,7 +75,7 @@ func (in *ProviderAccountInput) check() error {
 // opens with one opening entry for the reported balance, so the ledger equals the
 // provider's balance at once; a known one gets its provider-managed fields refreshed
 // and the reported balance kept beside the ledger, where a difference shows as
-// drift. People's own settings (name, display fields, archive) are left alone on
+// drift. People's own settings (display fields, archive, notes) are left alone on
 // refresh.
 func (s *Service) UpsertProviderAccount(ctx context.Context, sub authn.Subject, in ProviderAccountInput) (domain.Account, UpsertOutcome, error) {
 	if err := in.check(); err != nil {
@@ -141,6 +141,7 @@ func (s *Service) refreshProviderAccount(ctx context.Context, sub authn.Subject,
 	a, err := s.update(ctx, sub, id, authz.ActionWrite, func(_ context.Context, a *domain.Account) error {
 		now := s.now()
 		before := *a
+		a.Name = strings.TrimSpace(in.Name)
 		a.Type = in.AccountType
 		a.Subtype = strings.TrimSpace(in.Subtype)
 		if in.Currency != a.Currency && a.TransactionCount == 0 {
@@ -166,7 +167,7 @@ func (s *Service) refreshProviderAccount(ctx context.Context, sub authn.Subject,
 }
 
 func providerFieldsDiffer(a, b *domain.Account) bool {
-	return a.Type != b.Type || a.Subtype != b.Subtype || a.Currency != b.Currency || a.AccountNumber != b.AccountNumber ||
+	return a.Name != b.Name || a.Type != b.Type || a.Subtype != b.Subtype || a.Currency != b.Currency || a.AccountNumber != b.AccountNumber ||
 		!sameNullAmount(a.AvailableBalance, b.AvailableBalance) || !sameNullAmount(a.InterestRate, b.InterestRate) ||
 		!sameNullAmount(a.ProviderBalance, b.ProviderBalance)
 }

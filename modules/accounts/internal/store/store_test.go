@@ -451,7 +451,10 @@ func TestProviderSync(t *testing.T) {
 		wantCode(t, err, domain.ProviderManaged)
 		_, err = e.svc.UpdateAccount(ctx, e.alice, app.UpdateAccountInput{ID: a.ID, Fields: app.AccountFields{BalanceAmount: app.Set("1")}})
 		wantCode(t, err, domain.ProviderManaged)
-		if _, err := e.svc.UpdateAccount(ctx, e.alice, app.UpdateAccountInput{ID: a.ID, Fields: app.AccountFields{Name: app.Set("Mine"), IsFavourite: app.Set(true)}}); err != nil {
+		_, err = e.svc.UpdateAccount(ctx, e.alice, app.UpdateAccountInput{ID: a.ID, Fields: app.AccountFields{Name: app.Set("Mine")}})
+		wantCode(t, err, domain.ProviderManaged)
+		if _, err := e.svc.UpdateAccount(ctx, e.alice, app.UpdateAccountInput{ID: a.ID, Fields: app.AccountFields{
+			Name: app.Set(in.Name), Color: app.Set("teal"), IsFavourite: app.Set(true)}}); err != nil {
 			t.Fatal(err)
 		}
 		balance := func(want, drift string) {
@@ -547,8 +550,8 @@ func TestProviderSync(t *testing.T) {
 			t.Fatalf("sync 3: %+v %v", res, err)
 		}
 		got, _ := e.store.Get(ctx, a.ID)
-		if got.Balance.String() != "25002.00" || got.Name != "Mine" {
-			t.Fatalf("after sync %s %q", got.Balance, got.Name)
+		if got.Balance.String() != "25002.00" || got.Color != "teal" || !got.IsFavourite {
+			t.Fatalf("after sync %s %q %v", got.Balance, got.Color, got.IsFavourite)
 		}
 		_, err = e.svc.SyncProviderTransactions(ctx, e.bob, app.ProviderTransactionsInput{AccountID: a.ID})
 		wantCode(t, err, apperr.Forbidden)

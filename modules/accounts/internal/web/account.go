@@ -2,6 +2,7 @@ package web
 
 import (
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -100,4 +101,48 @@ func linkedExplanation(a domain.Account) string {
 		who = "a provider"
 	}
 	return "This account is kept by " + who + ": its balance and transactions come from the provider, and the details it reports cannot be changed here."
+}
+
+// providerLabel names who keeps a linked account.
+func providerLabel(a domain.Account) string {
+	if a.Provider == "" {
+		return "A provider"
+	}
+	return a.Provider
+}
+
+// isoTime is an instant as a <time> element's datetime.
+func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// driftExplanation says what a drift is and what reconciling does.
+func driftExplanation(a domain.Account) string {
+	return providerLabel(a) + " last reported " + amountText(a.ProviderBalance.Amount, a.Currency) +
+		", but the transactions here add up to " + amountText(a.Balance, a.Currency) +
+		". Reconciling records one adjustment of " + amountText(a.Drift().Amount, a.Currency) +
+		" so that the two agree; nothing is changed until you do."
+}
+
+func (r *Routes) reconcile(c *fiber.Ctx) error {
+	sub, err := subject(c)
+	if err != nil {
+		return err
+	}
+	id, err := app.ParseID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	rec, err := r.svc.Reconcile(c.UserContext(), sub, id)
+	if err != nil {
+		errs, _, ok := formErrorsOf(err)
+		if !ok {
+			return err
+		}
+		for _, msg := range errs.Summary {
+			shell.SetFlash(c, shell.Flash{Kind: shell.FlashError, Message: msg})
+		}
+		return c.Redirect(accountURL(id.String()), fiber.StatusSeeOther)
+	}
+	shell.SetFlash(c, shell.Flash{Kind: shell.FlashSuccess, Message: "Reconciled: recorded an adjustment of " +
+		entryWords(rec.Transaction) + ". The balance is now " + balanceWords(rec.Account) + "."})
+	return c.Redirect(accountPath(rec.Account, ""), fiber.StatusSeeOther)
 }

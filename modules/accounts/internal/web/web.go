@@ -60,6 +60,7 @@ func (r *Routes) Register(rt *httpserver.Router) {
 	rt.Page(fiber.MethodPost, "/accounts/:id/transactions/new", r.recordTransaction)
 	rt.Page(fiber.MethodPost, "/accounts/:id/archive", r.archive)
 	rt.Page(fiber.MethodPost, "/accounts/:id/restore", r.restore)
+	rt.Page(fiber.MethodPost, "/accounts/:id/reconcile", r.reconcile)
 	rt.Page(fiber.MethodGet, "/accounts/:id/close", r.closePage)
 	rt.Page(fiber.MethodPost, "/accounts/:id/close", r.close)
 	rt.Page(fiber.MethodGet, "/transfers/new", r.transferPage)
@@ -137,7 +138,7 @@ func formErrorsOf(err error) (formErrors, int, bool) {
 			f.Summary = append(f.Summary, label+": "+msg+".")
 		}
 	case domain.InsufficientFunds, domain.CurrencyMismatch, domain.AccountClosed, domain.ProviderManaged,
-		apperr.Conflict, domain.DuplicateExternalID, domain.AccountNotEmpty:
+		apperr.Conflict, domain.DuplicateExternalID, domain.AccountNotEmpty, domain.NothingToReconcile:
 		if name := messageField[e.Code]; name != "" {
 			f.Fields[name] = e.Message
 		}
