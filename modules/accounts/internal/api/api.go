@@ -8,7 +8,6 @@ import (
 	"context"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -31,7 +30,9 @@ type Service interface {
 	BalanceHistory(ctx context.Context, sub authn.Subject, in app.HistoryInput) (app.Series, error)
 	NetWorth(ctx context.Context, sub authn.Subject, in app.HistoryInput) ([]app.Series, error)
 	ListTransactions(ctx context.Context, sub authn.Subject, in app.ListTransactionsInput) (app.TransactionList, error)
+	ParseRecordTransaction(in app.RecordTransactionText) (app.RecordTransactionInput, error)
 	RecordTransaction(ctx context.Context, sub authn.Subject, in app.RecordTransactionInput) (app.Recorded, error)
+	ParseTransfer(in app.TransferText) (app.TransferInput, error)
 	Transfer(ctx context.Context, sub authn.Subject, in app.TransferInput) (app.TransferResult, error)
 	Reconcile(ctx context.Context, sub authn.Subject, id uuid.UUID) (app.Recorded, error)
 }
@@ -241,6 +242,15 @@ func customFields(in []customFieldJSON) []domain.CustomField {
 	return out
 }
 
+// decimalText is an optional decimal field as text: nil when the field was left out.
+func decimalText(d *decimal) *string {
+	if d == nil {
+		return nil
+	}
+	s := string(*d)
+	return &s
+}
+
 func opening(d *decimal) string {
 	if d == nil {
 		return ""
@@ -257,10 +267,7 @@ func (r *Routes) createAccount(c *fiber.Ctx) error {
 	if err := httpserver.DecodeJSON(c, &body); err != nil {
 		return err
 	}
-	if body.OpeningBalance != nil && strings.TrimSpace(string(*body.OpeningBalance)) == "" {
-		return apperr.Validation(apperr.FieldError{Field: "opening_balance", Message: "must be a decimal number"})
-	}
-	a, err := r.svc.CreateAccount(c.UserContext(), sub, app.CreateAccountInput{Fields: body.fields(), OpeningBalance: opening(body.OpeningBalance)})
+	a, err := r.svc.CreateAccount(c.UserContext(), sub, app.CreateAccountInput{Fields: body.fields(), OpeningBalance: decimalText(body.OpeningBalance)})
 	if err != nil {
 		return err
 	}
@@ -288,10 +295,7 @@ func (r *Routes) upsertAccount(c *fiber.Ctx) error {
 	}
 	f := body.fields()
 	f.BalanceAmount = setDecimal(body.BalanceAmount)
-	if body.OpeningBalance != nil && body.BalanceAmount != nil {
-		return apperr.Validation(apperr.FieldError{Field: "balance_amount", Message: "send either opening_balance or balance_amount, not both"})
-	}
-	a, op, err := r.svc.UpsertAccount(c.UserContext(), sub, app.UpsertAccountInput{ExternalID: ext, Fields: f, OpeningBalance: opening(body.OpeningBalance)})
+	a, op, err := r.svc.UpsertAccount(c.UserContext(), sub, app.UpsertAccountInput{ExternalID: ext, Fields: f, OpeningBalance: decimalText(body.OpeningBalance)})
 	if err != nil {
 		return err
 	}
@@ -445,8 +449,8 @@ func (r *Routes) recordTransaction(c *fiber.Ctx) error {
 		Amount       *decimal `json:"amount"`
 		Description  string   `json:"description"`
 		Counterparty string   `json:"counterparty"`
-		Status       string   `json:"status"`
-		BookedAt     string   `json:"booked_at"`
+		Status       *string  `json:"status"`
+		BookedAt     *string  `json:"booked_at"`
 		ExternalID   string   `json:"external_id"`
 	}
 	id, err := app.ParseID(c.Params("id"))
@@ -456,10 +460,14 @@ func (r *Routes) recordTransaction(c *fiber.Ctx) error {
 	if err := httpserver.DecodeJSON(c, &body); err != nil {
 		return err
 	}
-	rec, err := r.svc.RecordTransaction(c.UserContext(), sub, app.RecordTransactionInput{
+	in, err := r.svc.ParseRecordTransaction(app.RecordTransactionText{
 		AccountID: id, Type: body.Type, Amount: opening(body.Amount), Description: body.Description,
 		Counterparty: body.Counterparty, Status: body.Status, BookedAt: body.BookedAt, ExternalID: body.ExternalID,
 	})
+	if err != nil {
+		return err
+	}
+	rec, err := r.svc.RecordTransaction(c.UserContext(), sub, in)
 	if err != nil {
 		return err
 	}
@@ -476,15 +484,19 @@ func (r *Routes) transfer(c *fiber.Ctx) error {
 		DestinationAccountID string   `json:"destination_account_id"`
 		Amount               *decimal `json:"amount"`
 		Description          string   `json:"description"`
-		BookedAt             string   `json:"booked_at"`
+		BookedAt             *string  `json:"booked_at"`
 	}
 	if err := httpserver.DecodeJSON(c, &body); err != nil {
 		return err
 	}
-	res, err := r.svc.Transfer(c.UserContext(), sub, app.TransferInput{
+	in, err := r.svc.ParseTransfer(app.TransferText{
 		SourceAccountID: body.SourceAccountID, DestinationAccountID: body.DestinationAccountID,
 		Amount: opening(body.Amount), Description: body.Description, BookedAt: body.BookedAt,
 	})
+	if err != nil {
+		return err
+	}
+	res, err := r.svc.Transfer(c.UserContext(), sub, in)
 	if err != nil {
 		return err
 	}

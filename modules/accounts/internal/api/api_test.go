@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -575,4 +576,52 @@ func TestRateLimited(t *testing.T) {
 		}
 	}
 	t.Fatal("200 reads were never rate limited")
+}
+
+// TestEmptyAndAbsurdValues holds the hardening audit's items 12 and 13: an empty
+// string is a mistake, not "the default"; booking dates lie between 1900 and a year
+// ahead; and PATCH refuses an unknown nested field as POST does.
+func TestEmptyAndAbsurdValues(t *testing.T) {
+	k := start(t, harness.Auto)
+	u := k.newUser(t, "hard")
+	a := u.createAccount(t, `{"name":"Everyday","account_type":"checking","currency":"USD","opening_balance":"100"}`)
+	b := u.createAccount(t, `{"name":"Savings","account_type":"savings","currency":"USD"}`)
+	tx := "/accounts/" + a.ID + "/transactions"
+	for _, c := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"type": "deposit", "amount": "1", "booked_at": ""}, "booked_at"},
+		{map[string]any{"type": "deposit", "amount": "1", "booked_at": "  "}, "booked_at"},
+		{map[string]any{"type": "deposit", "amount": "1", "status": ""}, "status"},
+		{map[string]any{"type": "deposit", "amount": "1", "booked_at": "1899-12-31"}, "booked_at"},
+		{map[string]any{"type": "deposit", "amount": "1", "booked_at": "0000-01-01"}, "booked_at"},
+		{map[string]any{"type": "deposit", "amount": "1", "booked_at": time.Now().AddDate(1, 1, 0).Format(time.DateOnly)}, "booked_at"},
+		{map[string]any{"type": "deposit", "amount": "1", "booked_at": "9999-12-31T00:00:00Z"}, "booked_at"},
+	} {
+		p := problem(t, u.post(t, tx, c.body), http.StatusUnprocessableEntity, "validation_failed")
+		if fieldsOf(p) != c.field {
+			t.Errorf("%v: fields %q, want %s", c.body, fieldsOf(p), c.field)
+		}
+	}
+	u.post(t, tx, map[string]any{"type": "deposit", "amount": "1", "booked_at": "1900-01-01"}).Expect(t, http.StatusCreated)
+	u.post(t, tx, map[string]any{"type": "deposit", "amount": "1", "booked_at": time.Now().AddDate(0, 11, 0).Format(time.DateOnly)}).Expect(t, http.StatusCreated)
+	u.post(t, tx, map[string]any{"type": "deposit", "amount": "1", "status": "pending"}).Expect(t, http.StatusCreated)
+
+	p := problem(t, u.post(t, "/transfers", map[string]any{"source_account_id": a.ID, "destination_account_id": b.ID, "amount": "1", "booked_at": ""}),
+		http.StatusUnprocessableEntity, "validation_failed")
+	if fieldsOf(p) != "booked_at" {
+		t.Errorf("transfer with an empty booked_at: fields %q", fieldsOf(p))
+	}
+	p = problem(t, u.post(t, "/accounts/upsert", map[string]any{"external_id": "e-1", "name": "X", "account_type": "cash", "currency": "USD", "opening_balance": ""}),
+		http.StatusUnprocessableEntity, "validation_failed")
+	if fieldsOf(p) != "opening_balance" {
+		t.Errorf("upsert with an empty opening_balance: fields %q", fieldsOf(p))
+	}
+
+	// An unknown field inside custom_fields: 400 unknown_field from POST and PATCH alike.
+	nested := `{"custom_fields":[{"label":"IBAN","value":"DE00","colour":"red"}]}`
+	problem(t, u.raw(t, http.MethodPost, "/accounts", `{"name":"N","account_type":"cash","currency":"USD","custom_fields":[{"label":"IBAN","value":"DE00","colour":"red"}]}`, "Content-Type: application/json"), http.StatusBadRequest, "unknown_field")
+	problem(t, u.raw(t, http.MethodPatch, "/accounts/"+a.ID, nested, "Content-Type: application/merge-patch+json"), http.StatusBadRequest, "unknown_field")
+	u.raw(t, http.MethodPatch, "/accounts/"+a.ID, `{"custom_fields":[{"label":"IBAN","value":"DE00"}]}`, "Content-Type: application/merge-patch+json").Expect(t, http.StatusOK)
 }

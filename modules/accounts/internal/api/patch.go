@@ -127,9 +127,10 @@ func decodeMergePatch(c *fiber.Ctx) (app.AccountFields, error) {
 			f.CustomFields = app.Clear[[]domain.CustomField]()
 		} else {
 			var cf []customFieldJSON
-			d := json.NewDecoder(bytes.NewReader(v))
-			d.DisallowUnknownFields()
-			if err := d.Decode(&cf); err != nil {
+			if err := httpserver.DecodeJSONBytes(v, &cf); apperr.Is(err, apperr.UnknownField) {
+				// An unknown nested field is refused as POST refuses it.
+				return f, err
+			} else if err != nil {
 				errs.Add("custom_fields", "must be an array of {\"label\", \"value\"} objects")
 			} else {
 				f.CustomFields = app.Set(customFields(cf))

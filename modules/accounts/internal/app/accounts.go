@@ -253,8 +253,10 @@ func validSortValue(field, v string) bool {
 // Currency are required; OpeningBalance, when given, is recorded as the opening
 // entry. A missing account number is generated.
 type CreateAccountInput struct {
-	Fields         AccountFields
-	OpeningBalance string
+	Fields AccountFields
+	// OpeningBalance is nil when not given; given, it must be a decimal number
+	// (an empty one is a mistake, not "none").
+	OpeningBalance *string
 }
 
 // CreateAccount opens a manual account for the subject.
@@ -271,7 +273,7 @@ func (s *Service) CreateAccount(ctx context.Context, sub authn.Subject, in Creat
 
 // newAccount validates fields and builds an unsaved manual account with its opening
 // entry.
-func (s *Service) newAccount(ctx context.Context, sub authn.Subject, f AccountFields, opening string) (domain.Account, error) {
+func (s *Service) newAccount(ctx context.Context, sub authn.Subject, f AccountFields, opening *string) (domain.Account, error) {
 	var errs apperr.Fields
 	if !f.Name.Set {
 		errs.Add("name", "is required")
@@ -285,8 +287,12 @@ func (s *Service) newAccount(ctx context.Context, sub authn.Subject, f AccountFi
 	p, more := f.check()
 	errs = append(errs, more...)
 	var openingAmount money.Amount
-	if strings.TrimSpace(opening) != "" {
-		openingAmount, _ = parseAmount(&errs, "opening_balance", opening)
+	if opening != nil {
+		if strings.TrimSpace(*opening) == "" {
+			errs.Add("opening_balance", "must be a decimal number")
+		} else {
+			openingAmount, _ = parseAmount(&errs, "opening_balance", *opening)
+		}
 	}
 	if err := errs.Err(); err != nil {
 		return domain.Account{}, err
@@ -308,7 +314,7 @@ func (s *Service) newAccount(ctx context.Context, sub authn.Subject, f AccountFi
 	if err := s.apply(&a, &f, p, now); err != nil {
 		return domain.Account{}, err
 	}
-	if balance.Set && strings.TrimSpace(opening) == "" {
+	if balance.Set && opening == nil {
 		openingAmount = p.balance
 	}
 	if !openingAmount.IsZero() {
@@ -443,7 +449,7 @@ func (s *Service) CloseAccount(ctx context.Context, sub authn.Subject, id uuid.U
 type UpsertAccountInput struct {
 	ExternalID     string
 	Fields         AccountFields
-	OpeningBalance string
+	OpeningBalance *string
 }
 
 // UpsertOutcome says what an upsert did.
@@ -461,6 +467,12 @@ func (s *Service) UpsertAccount(ctx context.Context, sub authn.Subject, in Upser
 	ext := strings.TrimSpace(in.ExternalID)
 	if ext == "" {
 		return domain.Account{}, "", apperr.Validation(apperr.FieldError{Field: "external_id", Message: "is required"})
+	}
+	if in.OpeningBalance != nil && in.Fields.BalanceAmount.Set {
+		return domain.Account{}, "", apperr.Validation(apperr.FieldError{Field: "balance_amount", Message: "send either opening_balance or balance_amount, not both"})
+	}
+	if in.OpeningBalance != nil && strings.TrimSpace(*in.OpeningBalance) == "" {
+		return domain.Account{}, "", apperr.Validation(apperr.FieldError{Field: "opening_balance", Message: "must be a decimal number"})
 	}
 	if err := s.authorizeOwn(ctx, sub, authz.ActionWrite); err != nil {
 		return domain.Account{}, "", err

@@ -195,7 +195,7 @@ func TestInsight(t *testing.T) {
 		}
 		rec := func(acc domain.Account, sub authn.Subject, typ, amount, at string) {
 			t.Helper()
-			if _, err := e.svc.RecordTransaction(ctx, sub, app.RecordTransactionInput{AccountID: acc.ID, Type: typ, Amount: amount, BookedAt: at, Description: acc.Name + " " + typ}); err != nil {
+			if _, err := e.record(ctx, sub, app.RecordTransactionText{AccountID: acc.ID, Type: typ, Amount: amount, BookedAt: ptr(at), Description: acc.Name + " " + typ}); err != nil {
 				t.Fatal(err)
 			}
 		}

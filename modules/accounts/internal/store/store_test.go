@@ -44,6 +44,34 @@ func newEnv(t *testing.T, db *database.DB) *env {
 		bob:   authn.Subject{UserID: uuid.New(), Role: authn.RoleUser, Method: authn.MethodJWT}}
 }
 
+// record decodes an entry's text as both faces do and runs the use case.
+func (e *env) record(ctx context.Context, sub authn.Subject, in app.RecordTransactionText) (app.Recorded, error) {
+	typed, err := e.svc.ParseRecordTransaction(in)
+	if err != nil {
+		return app.Recorded{}, err
+	}
+	return e.svc.RecordTransaction(ctx, sub, typed)
+}
+
+// transfer decodes a transfer's text as both faces do and runs the use case.
+func (e *env) transfer(ctx context.Context, sub authn.Subject, in app.TransferText) (app.TransferResult, error) {
+	typed, err := e.svc.ParseTransfer(in)
+	if err != nil {
+		return app.TransferResult{}, err
+	}
+	return e.svc.Transfer(ctx, sub, typed)
+}
+
+func ptr(s string) *string { return &s }
+
+// given is an optional text as a form leaves it: empty means not given.
+func given(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
 // list decodes the list query text as both faces do and runs the use case.
 func (e *env) list(ctx context.Context, sub authn.Subject, in app.ListAccountsText) (app.AccountList, error) {
 	q, err := app.ParseListAccounts(in)
@@ -59,7 +87,7 @@ func (e *env) create(t *testing.T, sub authn.Subject, name, typ, currency, openi
 	for _, x := range extra {
 		x(&f)
 	}
-	a, err := e.svc.CreateAccount(context.Background(), sub, app.CreateAccountInput{Fields: f, OpeningBalance: opening})
+	a, err := e.svc.CreateAccount(context.Background(), sub, app.CreateAccountInput{Fields: f, OpeningBalance: given(opening)})
 	if err != nil {
 		t.Fatalf("create %s: %v", name, err)
 	}
@@ -115,9 +143,9 @@ func TestAccountLifecycle(t *testing.T) {
 		wantCode(t, err, apperr.NotFound)
 
 		// Debits past balance plus overdraft are refused on bank accounts.
-		_, err = e.svc.RecordTransaction(ctx, e.alice, app.RecordTransactionInput{AccountID: a.ID, Type: "withdrawal", Amount: "1100.006"})
+		_, err = e.record(ctx, e.alice, app.RecordTransactionText{AccountID: a.ID, Type: "withdrawal", Amount: "1100.006"})
 		wantCode(t, err, domain.InsufficientFunds)
-		r, err := e.svc.RecordTransaction(ctx, e.alice, app.RecordTransactionInput{AccountID: a.ID, Type: "withdrawal", Amount: "1100.005", BookedAt: "2025-01-15"})
+		r, err := e.record(ctx, e.alice, app.RecordTransactionText{AccountID: a.ID, Type: "withdrawal", Amount: "1100.005", BookedAt: ptr("2025-01-15")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -146,7 +174,7 @@ func TestAccountLifecycle(t *testing.T) {
 		if err != nil || closed.Status != domain.StatusClosed || closed.ClosedAt == nil {
 			t.Fatalf("close: %+v, %v", closed, err)
 		}
-		_, err = e.svc.RecordTransaction(ctx, e.alice, app.RecordTransactionInput{AccountID: a.ID, Type: "deposit", Amount: "1"})
+		_, err = e.record(ctx, e.alice, app.RecordTransactionText{AccountID: a.ID, Type: "deposit", Amount: "1"})
 		wantCode(t, err, domain.AccountClosed)
 		_, err = e.svc.UpdateAccount(ctx, e.alice, app.UpdateAccountInput{ID: a.ID, Fields: app.AccountFields{Status: app.Set("active")}})
 		wantCode(t, err, domain.AccountClosed)
@@ -186,16 +214,16 @@ func TestUniqueFields(t *testing.T) {
 		if err != nil || op != app.Updated || a.Name != "Renamed" || a.Balance.String() != "42.00" {
 			t.Fatalf("upsert update: %+v %s %v", a, op, err)
 		}
-		b, op, err := e.svc.UpsertAccount(ctx, e.alice, app.UpsertAccountInput{ExternalID: "ext-2", OpeningBalance: "7",
+		b, op, err := e.svc.UpsertAccount(ctx, e.alice, app.UpsertAccountInput{ExternalID: "ext-2", OpeningBalance: ptr("7"),
 			Fields: app.AccountFields{Name: app.Set("New"), AccountType: app.Set("ewallet"), Currency: app.Set("IDR")}})
 		if err != nil || op != app.Created || b.Balance.String() != "7.00" {
 			t.Fatalf("upsert create: %+v %s %v", b, op, err)
 		}
-		r, err := e.svc.RecordTransaction(ctx, e.alice, app.RecordTransactionInput{AccountID: b.ID, Type: "deposit", Amount: "1", ExternalID: "t-1"})
+		r, err := e.record(ctx, e.alice, app.RecordTransactionText{AccountID: b.ID, Type: "deposit", Amount: "1", ExternalID: "t-1"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = e.svc.RecordTransaction(ctx, e.alice, app.RecordTransactionInput{AccountID: b.ID, Type: "deposit", Amount: "1", ExternalID: "t-1"})
+		_, err = e.record(ctx, e.alice, app.RecordTransactionText{AccountID: b.ID, Type: "deposit", Amount: "1", ExternalID: "t-1"})
 		wantCode(t, err, domain.DuplicateExternalID)
 		if r.Transaction.ExternalID != "t-1" {
 			t.Fatalf("external id %q", r.Transaction.ExternalID)
@@ -325,7 +353,7 @@ func TestTransactionsAndHistory(t *testing.T) {
 		b := e.create(t, e.alice, "Card", "credit_card", "USD", "-50")
 		rec := func(acc domain.Account, typ, amount, at, desc string) {
 			t.Helper()
-			if _, err := e.svc.RecordTransaction(ctx, e.alice, app.RecordTransactionInput{AccountID: acc.ID, Type: typ, Amount: amount, BookedAt: at, Description: desc}); err != nil {
+			if _, err := e.record(ctx, e.alice, app.RecordTransactionText{AccountID: acc.ID, Type: typ, Amount: amount, BookedAt: ptr(at), Description: desc}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -334,7 +362,7 @@ func TestTransactionsAndHistory(t *testing.T) {
 		rec(a, "fee", "0.25", "2025-01-03T18:00:00Z", "Bank fee")
 		rec(a, "interest", "1.111111111111111111", "2025-02-10T00:00:00Z", "Interest")
 		rec(b, "payment", "10", "2025-01-02T00:00:00Z", "Card payment")
-		tr, err := e.svc.Transfer(ctx, e.alice, app.TransferInput{SourceAccountID: a.ID.String(), DestinationAccountID: b.ID.String(), Amount: "20", BookedAt: "2025-01-05"})
+		tr, err := e.transfer(ctx, e.alice, app.TransferText{SourceAccountID: a.ID.String(), DestinationAccountID: b.ID.String(), Amount: "20", BookedAt: ptr("2025-01-05")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -412,7 +440,7 @@ func TestTransferRules(t *testing.T) {
 		usd2 := e.create(t, e.alice, "USD 2", "savings", "USD", "")
 		bobs := e.create(t, e.bob, "Bob", "checking", "USD", "")
 		try := func(src, dst domain.Account, amount string) error {
-			_, err := e.svc.Transfer(ctx, e.alice, app.TransferInput{SourceAccountID: src.ID.String(), DestinationAccountID: dst.ID.String(), Amount: amount})
+			_, err := e.transfer(ctx, e.alice, app.TransferText{SourceAccountID: src.ID.String(), DestinationAccountID: dst.ID.String(), Amount: amount})
 			return err
 		}
 		wantCode(t, try(usd, eur, "1"), domain.CurrencyMismatch)
@@ -447,7 +475,7 @@ func TestProviderSync(t *testing.T) {
 		if err != nil || op != app.Unchanged {
 			t.Fatalf("same again: %s %v", op, err)
 		}
-		_, err = e.svc.RecordTransaction(ctx, e.alice, app.RecordTransactionInput{AccountID: a.ID, Type: "deposit", Amount: "1"})
+		_, err = e.record(ctx, e.alice, app.RecordTransactionText{AccountID: a.ID, Type: "deposit", Amount: "1"})
 		wantCode(t, err, domain.ProviderManaged)
 		_, err = e.svc.UpdateAccount(ctx, e.alice, app.UpdateAccountInput{ID: a.ID, Fields: app.AccountFields{BalanceAmount: app.Set("1")}})
 		wantCode(t, err, domain.ProviderManaged)
@@ -600,12 +628,12 @@ func TestConcurrentLedger(t *testing.T) {
 				var err error
 				switch i % 3 {
 				case 0:
-					_, err = e.svc.RecordTransaction(ctx, e.alice, app.RecordTransactionInput{AccountID: a.ID, Type: "deposit", Amount: amount})
+					_, err = e.record(ctx, e.alice, app.RecordTransactionText{AccountID: a.ID, Type: "deposit", Amount: amount})
 					if err == nil {
 						deposited.Store(i, money.MustParse(amount))
 					}
 				case 1:
-					_, err = e.svc.RecordTransaction(ctx, e.alice, app.RecordTransactionInput{AccountID: a.ID, Type: "withdrawal", Amount: amount})
+					_, err = e.record(ctx, e.alice, app.RecordTransactionText{AccountID: a.ID, Type: "withdrawal", Amount: amount})
 					if err == nil {
 						withdrawn.Store(i, money.MustParse(amount))
 					}
@@ -613,7 +641,7 @@ func TestConcurrentLedger(t *testing.T) {
 					if a.ID == b.ID {
 						b = accts[(i+2)%4]
 					}
-					_, err = e.svc.Transfer(ctx, e.alice, app.TransferInput{SourceAccountID: a.ID.String(), DestinationAccountID: b.ID.String(), Amount: amount})
+					_, err = e.transfer(ctx, e.alice, app.TransferText{SourceAccountID: a.ID.String(), DestinationAccountID: b.ID.String(), Amount: amount})
 				}
 				if apperr.Is(err, domain.InsufficientFunds) {
 					refused.Add(1)

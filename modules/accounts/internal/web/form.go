@@ -81,7 +81,7 @@ func (r *Routes) create(c *fiber.Ctx) error {
 			AccountNumber: optional(f.AccountNumber), Subtype: optional(f.Subtype), OverdraftLimit: optional(f.OverdraftLimit),
 			InterestRate: optional(f.InterestRate), Notes: optional(f.Notes), Color: optional(f.Color), Icon: optional(f.Icon),
 		},
-		OpeningBalance: f.OpeningBalance,
+		OpeningBalance: given(f.OpeningBalance),
 	}
 	a, err := r.svc.CreateAccount(c.UserContext(), sub, in)
 	if err != nil {

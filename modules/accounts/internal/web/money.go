@@ -48,10 +48,14 @@ func (r *Routes) recordTransaction(c *fiber.Ctx) error {
 		Counterparty: form(c, "counterparty"), BookedAt: form(c, "booked_at"),
 	}
 	// The same input as POST /api/v1/accounts/{id}/transactions.
-	rec, err := r.svc.RecordTransaction(c.UserContext(), sub, app.RecordTransactionInput{
+	in, err := r.svc.ParseRecordTransaction(app.RecordTransactionText{
 		AccountID: id, Type: f.Type, Amount: f.Amount, Description: f.Description,
-		Counterparty: f.Counterparty, BookedAt: f.BookedAt,
+		Counterparty: f.Counterparty, BookedAt: given(f.BookedAt),
 	})
+	var rec app.Recorded
+	if err == nil {
+		rec, err = r.svc.RecordTransaction(c.UserContext(), sub, in)
+	}
 	if err != nil {
 		errs, status, ok := formErrorsOf(err)
 		if !ok {
@@ -129,10 +133,14 @@ func (r *Routes) transfer(c *fiber.Ctx) error {
 		Description: form(c, "description"), BookedAt: form(c, "booked_at"),
 	}
 	// The same input as POST /api/v1/transfers.
-	res, err := r.svc.Transfer(c.UserContext(), sub, app.TransferInput{
+	in, err := r.svc.ParseTransfer(app.TransferText{
 		SourceAccountID: f.Source, DestinationAccountID: f.Destination, Amount: f.Amount,
-		Description: f.Description, BookedAt: f.BookedAt,
+		Description: f.Description, BookedAt: given(f.BookedAt),
 	})
+	var res app.TransferResult
+	if err == nil {
+		res, err = r.svc.Transfer(c.UserContext(), sub, in)
+	}
 	if err != nil {
 		errs, status, ok := formErrorsOf(err)
 		if !ok {

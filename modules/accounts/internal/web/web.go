@@ -33,7 +33,9 @@ type Service interface {
 	CloseAccount(ctx context.Context, sub authn.Subject, id uuid.UUID) (domain.Account, error)
 	BalanceHistory(ctx context.Context, sub authn.Subject, in app.HistoryInput) (app.Series, error)
 	ListTransactions(ctx context.Context, sub authn.Subject, in app.ListTransactionsInput) (app.TransactionList, error)
+	ParseRecordTransaction(in app.RecordTransactionText) (app.RecordTransactionInput, error)
 	RecordTransaction(ctx context.Context, sub authn.Subject, in app.RecordTransactionInput) (app.Recorded, error)
+	ParseTransfer(in app.TransferText) (app.TransferInput, error)
 	Transfer(ctx context.Context, sub authn.Subject, in app.TransferInput) (app.TransferResult, error)
 	Reconcile(ctx context.Context, sub authn.Subject, id uuid.UUID) (app.Recorded, error)
 }
@@ -206,6 +208,15 @@ func optional(v string) app.Patch[string] {
 		return app.Patch[string]{}
 	}
 	return app.Set(v)
+}
+
+// given is an optional input as the use case's decoder takes it: an empty input
+// was left out.
+func given(v string) *string {
+	if v == "" {
+		return nil
+	}
+	return &v
 }
 
 // clearable sets a field, or clears it when the input was emptied: an edit form
