@@ -57,6 +57,9 @@ type probeBody struct {
 	Amount *money.Amount `json:"amount,omitempty"`
 }
 
+// probeNotEmpty is a module's code, registered as a module registers its own.
+var probeNotEmpty = apperr.Register("account_not_empty", http.StatusConflict, "Account not empty")
+
 func (probeRoutes) Register(r *httpserver.Router) {
 	r.APIWrite(fiber.MethodPost, "/probe", func(c *fiber.Ctx) error {
 		var b probeBody
@@ -70,7 +73,7 @@ func (probeRoutes) Register(r *httpserver.Router) {
 		return apperr.Wrap(errors.New("unexpected EOF in the secret parser"), "load something")
 	})
 	r.APIRead("/probe/conflict", func(c *fiber.Ctx) error {
-		return apperr.New(apperr.AccountNotEmpty, "Empty it first.").WithDetails(map[string]any{"current_balance": "1.00"})
+		return apperr.New(probeNotEmpty, "Empty it first.").WithDetails(map[string]any{"current_balance": "1.00"})
 	})
 	r.PublicPage(fiber.MethodGet, "/form", func(c *fiber.Ctx) error { return c.SendString("form") })
 	r.PublicPage(fiber.MethodPost, "/form", func(c *fiber.Ctx) error { return c.SendString("posted") })
