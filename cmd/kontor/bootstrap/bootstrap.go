@@ -20,6 +20,7 @@ import (
 	"github.com/kontor-app/kontor/platform/database"
 	"github.com/kontor-app/kontor/platform/httpserver"
 	"github.com/kontor-app/kontor/platform/idempotency"
+	"github.com/kontor-app/kontor/platform/jobs"
 	"github.com/kontor-app/kontor/platform/logging"
 	"github.com/kontor-app/kontor/platform/openapi"
 	"github.com/kontor-app/kontor/platform/ratelimit"
@@ -50,7 +51,9 @@ func Options(cfg config.Config, logOut io.Writer) fx.Option {
 		identity.Module,
 		accounts.Module,
 		statements.Module,
+		jobs.Module,
 		fx.Invoke(func(*httpserver.Server) {}),
+		fx.Invoke(func(*jobs.Client) {}),
 	)
 }
 
