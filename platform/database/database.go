@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -126,21 +127,54 @@ func scanTimesInUTC(_ context.Context, conn *pgx.Conn) error {
 
 type txKey struct{}
 
+// txState is what RunInTx keeps in the context: the transaction and the functions
+// to run once it has committed.
+type txState struct {
+	tx    bun.Tx
+	mu    sync.Mutex
+	after []func()
+}
+
 // RunInTx runs fn in a transaction, committing when fn returns nil. A call nested in
 // another RunInTx joins the outer transaction, so use cases can compose stores.
+// Functions registered with AfterCommit run after the outermost commit.
 func (db *DB) RunInTx(ctx context.Context, fn func(ctx context.Context, tx bun.IDB) error) error {
-	if tx, ok := ctx.Value(txKey{}).(bun.Tx); ok {
-		return fn(ctx, tx)
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		return fn(ctx, st.tx)
 	}
-	return db.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		return fn(context.WithValue(ctx, txKey{}, tx), tx)
+	var st *txState
+	err := db.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		st = &txState{tx: tx}
+		return fn(context.WithValue(ctx, txKey{}, st), tx)
 	})
+	if err == nil && st != nil {
+		st.mu.Lock()
+		after := st.after
+		st.mu.Unlock()
+		for _, f := range after {
+			f()
+		}
+	}
+	return err
+}
+
+// AfterCommit runs fn after the transaction ctx carries (from RunInTx) commits, and
+// never when it rolls back. Without such a transaction in ctx it runs fn at once.
+// fn runs on the committing goroutine: keep it short and non-blocking.
+func AfterCommit(ctx context.Context, fn func()) {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		st.mu.Lock()
+		st.after = append(st.after, fn)
+		st.mu.Unlock()
+		return
+	}
+	fn()
 }
 
 // Conn returns the transaction ctx carries, or the pool when there is none.
 func (db *DB) Conn(ctx context.Context) bun.IDB {
-	if tx, ok := ctx.Value(txKey{}).(bun.Tx); ok {
-		return tx
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		return st.tx
 	}
 	return db.DB
 }

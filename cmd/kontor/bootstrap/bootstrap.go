@@ -18,6 +18,7 @@ import (
 	"github.com/kontor-app/kontor/platform/authz"
 	"github.com/kontor-app/kontor/platform/config"
 	"github.com/kontor-app/kontor/platform/database"
+	"github.com/kontor-app/kontor/platform/events"
 	"github.com/kontor-app/kontor/platform/httpserver"
 	"github.com/kontor-app/kontor/platform/idempotency"
 	"github.com/kontor-app/kontor/platform/jobs"
@@ -52,6 +53,7 @@ func Options(cfg config.Config, logOut io.Writer) fx.Option {
 		accounts.Module,
 		statements.Module,
 		jobs.Module,
+		events.Module,
 		fx.Invoke(func(*httpserver.Server) {}),
 		fx.Invoke(func(*jobs.Client) {}),
 	)
