@@ -1,11 +1,15 @@
 // Package apperr defines Kontor's one error type. Use cases return *Error values with a
-// machine code; the HTTP error handler maps each code to a status exactly once, here.
+// machine code; the HTTP error handler maps each code to a status exactly once, through
+// the registry here. The platform's own codes are registered below; a module declares
+// its domain codes itself and registers them with Register when its package is
+// initialised, so a new module adds codes without editing platform/.
 package apperr
 
 import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 )
 
 // Code is a machine-readable, snake_case error code that clients can switch on.
@@ -38,15 +42,11 @@ const (
 	NotAcceptable         Code = "not_acceptable"
 	RateLimited           Code = "rate_limited"
 	AccountLocked         Code = "account_locked"
-	AccountNotEmpty       Code = "account_not_empty"
-	AccountClosed         Code = "account_closed"
-	ProviderManaged       Code = "provider_managed"
-	InsufficientFunds     Code = "insufficient_funds"
-	CurrencyMismatch      Code = "currency_mismatch"
-	DuplicateExternalID   Code = "duplicate_external_id"
 	ConnectionNotActive   Code = "connection_not_active"
 	SyncTooSoon           Code = "sync_too_soon"
 	ServiceUnavailable    Code = "service_unavailable"
+	HeaderFieldsTooLarge  Code = "request_header_fields_too_large"
+	URITooLong            Code = "uri_too_long"
 )
 
 var statuses = map[Code]int{
@@ -75,15 +75,40 @@ var statuses = map[Code]int{
 	NotAcceptable:         http.StatusNotAcceptable,
 	RateLimited:           http.StatusTooManyRequests,
 	AccountLocked:         http.StatusTooManyRequests,
-	AccountNotEmpty:       http.StatusConflict,
-	AccountClosed:         http.StatusConflict,
-	ProviderManaged:       http.StatusConflict,
-	InsufficientFunds:     http.StatusUnprocessableEntity,
-	CurrencyMismatch:      http.StatusUnprocessableEntity,
-	DuplicateExternalID:   http.StatusConflict,
 	ConnectionNotActive:   http.StatusConflict,
 	SyncTooSoon:           http.StatusTooManyRequests,
 	ServiceUnavailable:    http.StatusServiceUnavailable,
+	HeaderFieldsTooLarge:  http.StatusRequestHeaderFieldsTooLarge,
+	URITooLong:            http.StatusRequestURITooLong,
+}
+
+// registered holds the codes modules registered: their status and title.
+var registered sync.Map // Code -> registration
+
+type registration struct {
+	status int
+	title  string
+}
+
+// Register declares a module's code with the HTTP status it maps to and a short
+// human title, and returns the code so a module can declare it in one line:
+//
+//	var InsufficientFunds = apperr.Register("insufficient_funds", http.StatusUnprocessableEntity, "Insufficient funds")
+//
+// Registering a code again with the same status is harmless; registering a code of
+// the platform, or one already registered with another status, is a programming
+// error that panics at start-up, before any request is served.
+func Register(code Code, status int, title string) Code {
+	if _, ok := statuses[code]; ok {
+		panic(fmt.Sprintf("apperr: code %q belongs to the platform", code))
+	}
+	if status < 400 || status > 599 {
+		panic(fmt.Sprintf("apperr: code %q registered with status %d, not an error status", code, status))
+	}
+	if prev, loaded := registered.LoadOrStore(code, registration{status: status, title: title}); loaded && prev.(registration).status != status {
+		panic(fmt.Sprintf("apperr: code %q registered twice with different statuses", code))
+	}
+	return code
 }
 
 // Status returns the HTTP status for code; unknown codes are internal errors.
@@ -91,7 +116,19 @@ func Status(code Code) int {
 	if s, ok := statuses[code]; ok {
 		return s
 	}
+	if r, ok := registered.Load(code); ok {
+		return r.(registration).status
+	}
 	return http.StatusInternalServerError
+}
+
+// Title returns the title registered with code, or the text of its HTTP status for
+// the platform's codes and for codes registered without one.
+func Title(code Code) string {
+	if r, ok := registered.Load(code); ok && r.(registration).title != "" {
+		return r.(registration).title
+	}
+	return http.StatusText(Status(code))
 }
 
 // FieldError names one invalid input field and says what is wrong with it.

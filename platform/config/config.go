@@ -50,6 +50,18 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// RateLimit holds the bucket sizes of the rate-limit policies.
 	RateLimit RateLimits
+	// Sandbox serves the demo sandbox bank under /sandbox (default: true in
+	// development, false in production).
+	Sandbox bool
+	// SandboxURL is where Kontor's sandbox adapter reaches the sandbox bank (default
+	// BaseURL + "/sandbox").
+	SandboxURL string
+	// ProvidersAllowPrivateNetworks lets provider calls (SimpleFIN, a sandbox URL) use
+	// plain http and reach loopback and private addresses; for tests and home labs.
+	ProvidersAllowPrivateNetworks bool
+	// IdempotencyLease is how long a running Idempotency-Key stays held without a
+	// renewal; a retry after it lapsed takes the key over (KONTOR_IDEMPOTENCY_LEASE).
+	IdempotencyLease time.Duration
 	// Jobs configures the background job engine and the event stream.
 	Jobs Jobs
 }
@@ -79,6 +91,10 @@ type RateLimits struct {
 	WritePerMin int
 	SyncBurst   int
 	SyncPerMin  int
+	// AuthFailureBurst and AuthFailurePerMin shape the per-IP bucket that failed
+	// bearer authentications drain (KONTOR_RATE_AUTH_FAILURE_BURST, _PER_MINUTE).
+	AuthFailureBurst  int
+	AuthFailurePerMin int
 }
 
 // Error is a configuration problem naming the setting.
@@ -144,8 +160,11 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.Env, "env", env("KONTOR_ENV", EnvDevelopment), "development or production (KONTOR_ENV)")
 	fs.StringVar(&c.BaseURL, "base-url", env("KONTOR_BASE_URL", ""), "public base URL (KONTOR_BASE_URL)")
 	fs.StringVar(&c.LogLevel, "log-level", env("KONTOR_LOG_LEVEL", "info"), "debug, info, warn or error (KONTOR_LOG_LEVEL)")
-	fs.StringVar(&c.LogFormat, "log-format", env("KONTOR_LOG_FORMAT", "text"), "text or json (KONTOR_LOG_FORMAT)")
+	fs.StringVar(&c.LogFormat, "log-format", env("KONTOR_LOG_FORMAT", ""), "text or json (KONTOR_LOG_FORMAT; default json in production, text otherwise)")
 	shutdown := fs.String("shutdown-timeout", env("KONTOR_SHUTDOWN_TIMEOUT", "15s"), "graceful shutdown limit (KONTOR_SHUTDOWN_TIMEOUT)")
+	sandbox := fs.String("sandbox", env("KONTOR_SANDBOX", ""), "serve the sandbox bank under /sandbox (KONTOR_SANDBOX)")
+	fs.StringVar(&c.SandboxURL, "sandbox-url", env("KONTOR_SANDBOX_URL", ""), "sandbox bank base URL (KONTOR_SANDBOX_URL)")
+	lease := fs.String("idempotency-lease", env("KONTOR_IDEMPOTENCY_LEASE", "30s"), "lease of a running idempotency key (KONTOR_IDEMPOTENCY_LEASE)")
 	rateLimitOff := fs.Bool("rate-limit-disabled", env("KONTOR_RATE_LIMIT_DISABLED", "false") == "true", "turn rate limiting off (KONTOR_RATE_LIMIT_DISABLED)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, &Error{Setting: "flags", Problem: err.Error()}
@@ -158,6 +177,22 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, &Error{Setting: "KONTOR_SHUTDOWN_TIMEOUT", Problem: fmt.Sprintf("must be a positive duration such as 15s, got %q", *shutdown)}
 	}
 	c.ShutdownTimeout = d
+	if c.LogFormat == "" {
+		// Production logs are read by machines (a log shipper, journald), development
+		// logs by people.
+		c.LogFormat = "text"
+		if c.IsProduction() {
+			c.LogFormat = "json"
+		}
+	}
+	if v := env("KONTOR_PROVIDERS_ALLOW_PRIVATE_NETWORKS", "false"); v != "" {
+		if c.ProvidersAllowPrivateNetworks, err = strconv.ParseBool(v); err != nil {
+			return Config{}, &Error{Setting: "KONTOR_PROVIDERS_ALLOW_PRIVATE_NETWORKS", Problem: fmt.Sprintf("must be true or false, got %q", v)}
+		}
+	}
+	if c.IdempotencyLease, err = time.ParseDuration(*lease); err != nil || c.IdempotencyLease < time.Second {
+		return Config{}, &Error{Setting: "KONTOR_IDEMPOTENCY_LEASE", Problem: fmt.Sprintf("must be a duration of at least 1s such as 30s, got %q", *lease)}
+	}
 	c.RateLimit.Disabled = *rateLimitOff
 	if err := loadJobs(&c.Jobs, getenv, envInt); err != nil {
 		return Config{}, err
@@ -175,6 +210,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{"KONTOR_RATE_WRITE_PER_MINUTE", &c.RateLimit.WritePerMin, 50},
 		{"KONTOR_RATE_SYNC_BURST", &c.RateLimit.SyncBurst, 10},
 		{"KONTOR_RATE_SYNC_PER_MINUTE", &c.RateLimit.SyncPerMin, 5},
+		{"KONTOR_RATE_AUTH_FAILURE_BURST", &c.RateLimit.AuthFailureBurst, 20},
+		{"KONTOR_RATE_AUTH_FAILURE_PER_MINUTE", &c.RateLimit.AuthFailurePerMin, 20},
 	} {
 		if *f.dst, err = envInt(f.name, f.def); err != nil {
 			return Config{}, err
@@ -185,6 +222,19 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://localhost" + portOf(c.Addr)
+	}
+	switch strings.ToLower(*sandbox) {
+	case "":
+		c.Sandbox = c.Env == EnvDevelopment
+	case "true", "1", "yes":
+		c.Sandbox = true
+	case "false", "0", "no":
+		c.Sandbox = false
+	default:
+		return Config{}, &Error{Setting: "KONTOR_SANDBOX", Problem: fmt.Sprintf("must be true or false, got %q", *sandbox)}
+	}
+	if c.SandboxURL == "" {
+		c.SandboxURL = strings.TrimRight(c.BaseURL, "/") + "/sandbox"
 	}
 	return c, c.Validate()
 }
@@ -222,6 +272,9 @@ func (c Config) Validate() error {
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return &Error{Setting: "KONTOR_BASE_URL", Problem: fmt.Sprintf("must be an http(s):// URL, got %q", c.BaseURL)}
+	}
+	if u, err := url.Parse(c.SandboxURL); c.SandboxURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		return &Error{Setting: "KONTOR_SANDBOX_URL", Problem: fmt.Sprintf("must be an http(s):// URL, got %q", c.SandboxURL)}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

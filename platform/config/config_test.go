@@ -91,3 +91,19 @@ func TestEnsureSecretKeyIsGeneratedOnceAndKept(t *testing.T) {
 		t.Fatalf("second run got a different key (%v)", err)
 	}
 }
+
+func TestProvidersAllowPrivateNetworks(t *testing.T) {
+	c, err := config.Load(nil, envOf(nil))
+	if err != nil || c.ProvidersAllowPrivateNetworks {
+		t.Fatalf("default must be false: %v %+v", err, c.ProvidersAllowPrivateNetworks)
+	}
+	c, err = config.Load(nil, envOf(map[string]string{"KONTOR_PROVIDERS_ALLOW_PRIVATE_NETWORKS": "true"}))
+	if err != nil || !c.ProvidersAllowPrivateNetworks {
+		t.Fatalf("true: %v %+v", err, c.ProvidersAllowPrivateNetworks)
+	}
+	_, err = config.Load(nil, envOf(map[string]string{"KONTOR_PROVIDERS_ALLOW_PRIVATE_NETWORKS": "maybe"}))
+	var ce *config.Error
+	if !errors.As(err, &ce) || ce.Setting != "KONTOR_PROVIDERS_ALLOW_PRIVATE_NETWORKS" {
+		t.Fatalf("bad value: %v", err)
+	}
+}

@@ -57,6 +57,7 @@ type Params struct {
 	Limiter *ratelimit.Limiter
 	Idem    *idempotency.Store
 	Routes  []Routes `group:"routes"`
+	Mounts  []Mount  `group:"mounts"`
 	Lc      fx.Lifecycle
 }
 
@@ -64,8 +65,8 @@ type Params struct {
 // and ties listening and graceful shutdown to the fx lifecycle.
 func New(p Params) (*Server, error) {
 	s := &Server{cfg: p.Config, log: p.Log}
-	handleErr := NewErrorHandler(p.Log)
 	secure := strings.HasPrefix(p.Config.BaseURL, "https://")
+	handleErr := NewErrorHandlerFor(p.Log, secure)
 	app := fiber.New(fiber.Config{
 		AppName:               "Kontor",
 		ErrorHandler:          handleErr,
@@ -76,6 +77,11 @@ func New(p Params) (*Server, error) {
 		DisableStartupMessage: true,
 		// Values from the request are copied, so handlers may keep them safely.
 		Immutable: true,
+		// A head larger than this is answered 431 by the one error handler.
+		ReadBufferSize: ReadBufferSize,
+		// Multipart bodies are parsed by the handlers that take them, after routing,
+		// so that a JSON route answers a multipart body with 415 like any other.
+		DisablePreParseMultipartForm: true,
 	})
 	s.App = app
 
@@ -95,6 +101,8 @@ func New(p Params) (*Server, error) {
 		},
 	}))
 	app.Use(securityHeaders(secure))
+	app.Use(uriLimit)
+	app.Use(textInputs)
 
 	app.Get("/healthz", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"status": "ok"})
@@ -110,6 +118,10 @@ func New(p Params) (*Server, error) {
 	})
 	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	web.MountStatic(app)
+
+	for _, m := range p.Mounts {
+		mount(app, m)
+	}
 
 	// Pages get the session and CSRF protection; the API authenticates per route.
 	app.Use(func(c *fiber.Ctx) error {

@@ -95,7 +95,10 @@ func (a Amount) Value() (driver.Value, error) {
 }
 
 // Scan reads an amount from a database column: text or bytes holding a decimal
-// (SQLite TEXT, PostgreSQL NUMERIC) or an integer. It refuses NULL, because an Amount
+// (SQLite TEXT, PostgreSQL NUMERIC) or an integer. It accepts up to
+// MaxTotalIntegerDigits integer digits, more than a stored amount may have, because
+// the column may be an aggregate (a SUM of balances); such a total can be shown and
+// compared but Value refuses to store it. It refuses NULL, because an Amount
 // cannot be absent, and floats, because they have already lost precision.
 func (a *Amount) Scan(src any) error {
 	var s string
@@ -114,7 +117,10 @@ func (a *Amount) Scan(src any) error {
 	default:
 		return fmt.Errorf("money: cannot scan %T into an Amount", src)
 	}
-	parsed, err := Parse(s)
+	// A column holds at most MaxIntegerDigits integer digits, but an aggregate such
+	// as PostgreSQL's SUM over NUMERIC(38,18) does not: totals are read up to
+	// MaxTotalIntegerDigits so that a report over many large balances still works.
+	parsed, err := parse(s, MaxTotalIntegerDigits)
 	if err != nil {
 		return fmt.Errorf("money: cannot scan %q into an Amount: %w", s, err)
 	}

@@ -78,6 +78,11 @@ const exponentLimit = 1 << 40
 // "1.000000000000000000000" is accepted while "0.0000000000000000001" fails with
 // ErrTooPrecise; an absolute value of 10^20 or more fails with ErrTooLarge.
 func Parse(s string) (Amount, error) {
+	return parse(s, MaxIntegerDigits)
+}
+
+// parse is Parse with maxInt integer digits allowed instead of MaxIntegerDigits.
+func parse(s string, maxInt int64) (Amount, error) {
 	i := 0
 	negative := false
 	if i < len(s) && (s[i] == '-' || s[i] == '+') {
@@ -152,8 +157,8 @@ func Parse(s string) (Amount, error) {
 	coefficient = trimmed
 
 	// With n significant digits the value lies in [10^(n-1+e), 10^(n+e)), so it is
-	// below 10^20 exactly when n+e <= 20.
-	if int64(len(coefficient))+exponent > MaxIntegerDigits {
+	// below 10^maxInt exactly when n+e <= maxInt.
+	if int64(len(coefficient))+exponent > maxInt {
 		return Zero, ErrTooLarge
 	}
 	if exponent < -MaxFractionDigits {
@@ -292,38 +297,4 @@ func (a Amount) String() string {
 // precision.
 func (a Amount) StringFixed(places int32) string {
 	return a.d.StringFixedBank(max(places, 0))
-}
-
-// fits reports whether a lies inside the range Parse accepts. Arithmetic is exact and
-// unbounded, so a sum can leave the range; this is checked where an amount is stored.
-// Reparsing the canonical string applies exactly Parse's rules, so the two cannot
-// drift apart.
-func (a Amount) fits() error {
-	_, err := Parse(a.String())
-	return err
-}
-
-// SortKey encodes a as a fixed-width string whose byte order is the numeric order,
-// so a database can sort and range-filter exact amounts as text (SQLite has no exact
-// decimal type). The layout is a sign byte ('0' negative, '1' zero or positive), then
-// the magnitude as MaxIntegerDigits integer and MaxFractionDigits fractional digits;
-// for negatives every digit is replaced by 9 minus itself, so that a larger magnitude
-// sorts lower. Amounts beyond those limits have no key; the database refuses them
-// anyway.
-func (a Amount) SortKey() string {
-	intPart, fracPart, _ := strings.Cut(a.Abs().String(), ".")
-	var b strings.Builder
-	b.Grow(1 + MaxIntegerDigits + MaxFractionDigits)
-	digits := strings.Repeat("0", MaxIntegerDigits-len(intPart)) + intPart +
-		fracPart + strings.Repeat("0", MaxFractionDigits-len(fracPart))
-	if a.IsNegative() {
-		b.WriteByte('0')
-		for i := 0; i < len(digits); i++ {
-			b.WriteByte('9' - digits[i] + '0')
-		}
-		return b.String()
-	}
-	b.WriteByte('1')
-	b.WriteString(digits)
-	return b.String()
 }

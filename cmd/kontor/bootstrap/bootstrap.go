@@ -13,7 +13,9 @@ import (
 	"go.uber.org/fx/fxevent"
 
 	"github.com/kontor-app/kontor/modules/accounts"
+	"github.com/kontor-app/kontor/modules/connections"
 	"github.com/kontor-app/kontor/modules/identity"
+	"github.com/kontor-app/kontor/modules/sandbox"
 	"github.com/kontor-app/kontor/modules/statements"
 	"github.com/kontor-app/kontor/platform/authz"
 	"github.com/kontor-app/kontor/platform/config"
@@ -52,6 +54,8 @@ func Options(cfg config.Config, logOut io.Writer) fx.Option {
 		identity.Module,
 		accounts.Module,
 		statements.Module,
+		sandbox.Module,
+		connections.Module,
 		jobs.Module,
 		events.Module,
 		fx.Invoke(func(*httpserver.Server) {}),

@@ -169,10 +169,32 @@ type Remote interface {
 
 // Statement is one account's part of an imported file: the account, its
 // transactions, and transactions the file withdraws or corrects.
+//
+// Transaction IDs (OFX FITIDs) are unique per account only: the same ID in two
+// accounts names two transactions. Removed lists IDs of this account's transactions
+// that the file withdraws or replaces (OFX CORRECTACTION DELETE/REPLACE); apply a
+// call's Removed before its Transactions, so that a replacement that reuses the ID of
+// the transaction it replaces survives.
+//
+// One account may come in several statements of one file (one per period, as card
+// issuers export them); each carries that period's balance as of its BalanceDate, and
+// the latest date wins.
 type Statement struct {
 	Account      Account
 	Transactions []Transaction
 	Removed      []string
+	// More is true when this call carries one chunk of a statement too large to hand
+	// over at once (a file with 100,000 transactions is read in constant memory): fn
+	// is called again for the same Account.ID with the transactions that follow, in
+	// file order, and the statement's last call has More false. While More is true
+	// Account identifies the account (ID, Name, Type, Subtype, Currency, Mask,
+	// Institution) but carries no balance, because files state balances after the
+	// transactions; the last call carries them.
+	More bool
+	// NoBalance is true on a statement's last call when the file states no balance
+	// for the account (an investment statement without INVBAL, for example): then
+	// Account.Balance, AvailableBalance and BalanceDate are zero and are no balance.
+	NoBalance bool
 }
 
 // File is a provider whose data arrives as uploaded files.
@@ -181,6 +203,10 @@ type File interface {
 	// Parse reads a whole file and calls fn once per statement in it, streaming; an
 	// unreadable file is a *ParseError and fn has then been called for nothing the
 	// caller should keep (the caller applies statements only after Parse returns nil).
+	// A large statement arrives in several calls (Statement.More), so a caller that
+	// wants constant memory applies each call as it comes inside one database
+	// transaction and rolls it back when Parse fails, rather than collecting them.
+	// An error returned by fn stops Parse, which returns it unchanged.
 	Parse(r io.Reader, fn func(Statement) error) error
 }
 
