@@ -115,3 +115,42 @@ func TestPostgresScansTimesInUTC(t *testing.T) {
 		t.Fatalf("bun scanned %v, want 10:00 UTC", row.At)
 	}
 }
+
+// TestAfterCommitRunsOnlyAfterTheOutermostCommit: functions registered inside a
+// transaction run once it commits (after a nested RunInTx, only with the outer
+// commit) and never when it rolls back; outside a transaction they run at once.
+func TestAfterCommitRunsOnlyAfterTheOutermostCommit(t *testing.T) {
+	db := dbtest.NewSQLite(t)
+	ctx := context.Background()
+	var ran []string
+	err := db.RunInTx(ctx, func(ctx context.Context, tx bun.IDB) error {
+		database.AfterCommit(ctx, func() { ran = append(ran, "outer") })
+		err := db.RunInTx(ctx, func(ctx context.Context, tx bun.IDB) error {
+			database.AfterCommit(ctx, func() { ran = append(ran, "inner") })
+			return nil
+		})
+		if len(ran) != 0 {
+			t.Errorf("ran %v before the outer commit", ran)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ran) != 2 || ran[0] != "outer" || ran[1] != "inner" {
+		t.Fatalf("after commit ran %v, want [outer inner]", ran)
+	}
+	ran = nil
+	boom := errors.New("boom")
+	_ = db.RunInTx(ctx, func(ctx context.Context, tx bun.IDB) error {
+		database.AfterCommit(ctx, func() { ran = append(ran, "rolled back") })
+		return boom
+	})
+	if len(ran) != 0 {
+		t.Fatalf("ran %v after a rollback", ran)
+	}
+	database.AfterCommit(ctx, func() { ran = append(ran, "now") })
+	if len(ran) != 1 {
+		t.Fatal("outside a transaction AfterCommit did not run at once")
+	}
+}
