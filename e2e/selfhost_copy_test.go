@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -196,7 +197,7 @@ func BenchmarkCopy100kTransactions(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		report, err := database.CopySQLiteToPostgres(ctx, path, target, database.CopyOptions{Verify: bench.VerifyLedger})
+		report, err := database.CopySQLiteToPostgres(ctx, path, target, database.CopyOptions{Verify: bench.VerifyLedger, Progress: os.Stderr})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -494,7 +494,6 @@ func copyTable(ctx context.Context, src *sql.Tx, target *DB, p copyPlan, batchSi
 	insert := "INSERT INTO " + quoteIdent(p.table) + " (" + strings.Join(names, ", ") + ") VALUES "
 	var (
 		n       int64
-		batch   []any
 		inBatch int
 		sb      strings.Builder
 		later   []deferredRef
@@ -510,12 +509,15 @@ func copyTable(ctx context.Context, src *sql.Tx, target *DB, p copyPlan, batchSi
 		if inBatch == 0 {
 			return nil
 		}
+		// The values are inlined as literals (as bun itself sends queries), so the
+		// batch is one simple-protocol round trip whatever the driver; PostgreSQL
+		// coerces each literal to its destination column's type.
 		err := inTx(ctx, sqldb, func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, sb.String(), batch...)
+			_, err := tx.ExecContext(ctx, sb.String())
 			return err
 		})
 		sb.Reset()
-		batch, inBatch = batch[:0], 0
+		inBatch = 0
 		return err
 	}
 	raw := make([]any, len(p.columns))
@@ -549,12 +551,12 @@ func copyTable(ctx context.Context, src *sql.Tx, target *DB, p copyPlan, batchSi
 				later = append(later, deferredRef{pk: pk, column: p.columns[i].name, value: cv})
 				cv = nil
 			}
-			batch = append(batch, cv)
 			if i > 0 {
 				sb.WriteString(", ")
 			}
-			sb.WriteByte('$')
-			sb.WriteString(strconv.Itoa(len(batch)))
+			if err := appendLiteral(&sb, cv); err != nil {
+				return n, fmt.Errorf("row %d, column %s: %w", n+1, p.columns[i].name, err)
+			}
 		}
 		sb.WriteByte(')')
 		inBatch++
@@ -587,6 +589,40 @@ func copyTable(ctx context.Context, src *sql.Tx, target *DB, p copyPlan, batchSi
 		}
 	}
 	return n, nil
+}
+
+// appendLiteral writes v as a PostgreSQL literal. Strings are quoted with
+// standard_conforming_strings (on by default since PostgreSQL 9.1, and required by
+// pgx): a quote is doubled and a backslash is an ordinary character.
+func appendLiteral(sb *strings.Builder, v any) error {
+	switch x := v.(type) {
+	case nil:
+		sb.WriteString("NULL")
+	case int64:
+		sb.WriteString(strconv.FormatInt(x, 10))
+	case bool:
+		if x {
+			sb.WriteString("TRUE")
+		} else {
+			sb.WriteString("FALSE")
+		}
+	case string:
+		if strings.IndexByte(x, 0) >= 0 {
+			return errors.New("text holds a NUL character, which PostgreSQL cannot store")
+		}
+		sb.WriteByte('\'')
+		sb.WriteString(strings.ReplaceAll(x, "'", "''"))
+		sb.WriteByte('\'')
+	case []byte:
+		sb.WriteString(`'\x`)
+		sb.WriteString(hex.EncodeToString(x))
+		sb.WriteString(`'`)
+	case time.Time:
+		sb.WriteString(x.UTC().Format("'2006-01-02 15:04:05.999999-07:00'"))
+	default:
+		return fmt.Errorf("cannot write %T as a literal", v)
+	}
+	return nil
 }
 
 // deferredRef is a self-reference filled in after its table is copied.
