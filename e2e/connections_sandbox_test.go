@@ -155,6 +155,26 @@ func TestConnectionsSandboxJSON(t *testing.T) {
 	if done.Connection.ID != d.Connection.ID || done.Connection.Status != "active" || done.Connection.AccountsCount != 5 {
 		t.Fatalf("reauthorized %+v", done.Connection)
 	}
+	// A browser that is not signed in completes the link for the state's owner and
+	// sees a "linked" page.
+	var third created
+	alice.post(t, "/api/v1/connections", map[string]any{"provider": "sandbox", "alias": "Phone"}).Expect(t, http.StatusCreated).JSON(t, &third)
+	q = consent(t, third.AuthorizationURL, "standard", "allow")
+	page, err := http.Get(inst.BaseURL + "/connections/callback?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	if page.StatusCode != http.StatusOK || !strings.Contains(string(body), "Linked") || !strings.Contains(string(body), "Phone") {
+		t.Fatalf("callback without a session: %d %s", page.StatusCode, body)
+	}
+	var got connectionJSON
+	alice.get(t, "/api/v1/connections/"+third.Connection.ID).Expect(t, http.StatusOK).JSON(t, &got)
+	if got.Status != "active" {
+		t.Fatalf("after the sessionless callback: %+v", got)
+	}
+
 	// Relinking the same connection again keeps the same five accounts.
 	alice.get(t, "/api/v1/providers/"+d.Connection.ID+"/accounts").Expect(t, http.StatusOK).JSON(t, &list)
 	if len(list.Accounts) != 5 {
@@ -180,6 +200,7 @@ func TestConnectionsSandboxBrowser(t *testing.T) {
 	b.WaitVisible(logoutButton)
 
 	b.Navigate("/connections/new")
+	accountsSubmit(t, b, `#provider-sandbox a[role="button"]`)
 	form := `#provider-sandbox form`
 	b.Fill(form+` input[name="alias"]`, "Demo bank")
 	accountsSubmit(t, b, form+` button[type="submit"]`)
