@@ -42,12 +42,6 @@ const (
 	NotAcceptable         Code = "not_acceptable"
 	RateLimited           Code = "rate_limited"
 	AccountLocked         Code = "account_locked"
-	AccountNotEmpty       Code = "account_not_empty"
-	AccountClosed         Code = "account_closed"
-	ProviderManaged       Code = "provider_managed"
-	InsufficientFunds     Code = "insufficient_funds"
-	CurrencyMismatch      Code = "currency_mismatch"
-	DuplicateExternalID   Code = "duplicate_external_id"
 	ConnectionNotActive   Code = "connection_not_active"
 	SyncTooSoon           Code = "sync_too_soon"
 	ServiceUnavailable    Code = "service_unavailable"
@@ -81,17 +75,40 @@ var statuses = map[Code]int{
 	NotAcceptable:         http.StatusNotAcceptable,
 	RateLimited:           http.StatusTooManyRequests,
 	AccountLocked:         http.StatusTooManyRequests,
-	AccountNotEmpty:       http.StatusConflict,
-	AccountClosed:         http.StatusConflict,
-	ProviderManaged:       http.StatusConflict,
-	InsufficientFunds:     http.StatusUnprocessableEntity,
-	CurrencyMismatch:      http.StatusUnprocessableEntity,
-	DuplicateExternalID:   http.StatusConflict,
 	ConnectionNotActive:   http.StatusConflict,
 	SyncTooSoon:           http.StatusTooManyRequests,
 	ServiceUnavailable:    http.StatusServiceUnavailable,
 	HeaderFieldsTooLarge:  http.StatusRequestHeaderFieldsTooLarge,
 	URITooLong:            http.StatusRequestURITooLong,
+}
+
+// registered holds the codes modules registered: their status and title.
+var registered sync.Map // Code -> registration
+
+type registration struct {
+	status int
+	title  string
+}
+
+// Register declares a module's code with the HTTP status it maps to and a short
+// human title, and returns the code so a module can declare it in one line:
+//
+//	var InsufficientFunds = apperr.Register("insufficient_funds", http.StatusUnprocessableEntity, "Insufficient funds")
+//
+// Registering a code again with the same status is harmless; registering a code of
+// the platform, or one already registered with another status, is a programming
+// error that panics at start-up, before any request is served.
+func Register(code Code, status int, title string) Code {
+	if _, ok := statuses[code]; ok {
+		panic(fmt.Sprintf("apperr: code %q belongs to the platform", code))
+	}
+	if status < 400 || status > 599 {
+		panic(fmt.Sprintf("apperr: code %q registered with status %d, not an error status", code, status))
+	}
+	if prev, loaded := registered.LoadOrStore(code, registration{status: status, title: title}); loaded && prev.(registration).status != status {
+		panic(fmt.Sprintf("apperr: code %q registered twice with different statuses", code))
+	}
+	return code
 }
 
 // registered holds the codes modules registered: their status and title.

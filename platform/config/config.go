@@ -75,6 +75,10 @@ type RateLimits struct {
 	WritePerMin int
 	SyncBurst   int
 	SyncPerMin  int
+	// AuthFailureBurst and AuthFailurePerMin shape the per-IP bucket that failed
+	// bearer authentications drain (KONTOR_RATE_AUTH_FAILURE_BURST, _PER_MINUTE).
+	AuthFailureBurst  int
+	AuthFailurePerMin int
 }
 
 // Error is a configuration problem naming the setting.
@@ -187,6 +191,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{"KONTOR_RATE_WRITE_PER_MINUTE", &c.RateLimit.WritePerMin, 50},
 		{"KONTOR_RATE_SYNC_BURST", &c.RateLimit.SyncBurst, 10},
 		{"KONTOR_RATE_SYNC_PER_MINUTE", &c.RateLimit.SyncPerMin, 5},
+		{"KONTOR_RATE_AUTH_FAILURE_BURST", &c.RateLimit.AuthFailureBurst, 20},
+		{"KONTOR_RATE_AUTH_FAILURE_PER_MINUTE", &c.RateLimit.AuthFailurePerMin, 20},
 	} {
 		if *f.dst, err = envInt(f.name, f.def); err != nil {
 			return Config{}, err

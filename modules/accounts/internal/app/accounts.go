@@ -17,13 +17,14 @@ import (
 )
 
 // GetAccount returns one account of the subject.
-func (s *Service) GetAccount(ctx context.Context, sub authn.Subject, id string) (domain.Account, error) {
+func (s *Service) GetAccount(ctx context.Context, sub authn.Subject, id uuid.UUID) (domain.Account, error) {
 	return s.load(ctx, sub, id, authz.ActionRead)
 }
 
-// ListAccountsInput filters, sorts and pages the account list. Text fields are
-// parsed here so that every face reports the same errors; empty means "any".
-type ListAccountsInput struct {
+// ListAccountsText is the account list's query as text, the way GET /accounts and
+// the accounts page receive it; ParseListAccounts decodes it for every face alike.
+// Empty means "any".
+type ListAccountsText struct {
 	ActiveOnly      bool
 	AccountTypes    []string
 	Status          string
@@ -43,6 +44,16 @@ type ListAccountsInput struct {
 	Cursor string
 }
 
+// ListAccountsQuery filters, sorts and pages the account list. The use case fills
+// in the subject's user id; zero filter fields select everything, a zero Limit
+// means DefaultLimit and a zero Sort the sort order.
+type ListAccountsQuery struct {
+	AccountFilter
+	Sort   AccountSort
+	Limit  int
+	Cursor string
+}
+
 // AccountList is one page of accounts with counts and totals over every match.
 type AccountList struct {
 	Accounts               []domain.Account
@@ -56,11 +67,11 @@ type AccountList struct {
 const accountCursorKind = "accounts"
 
 // ListAccounts returns a page of the subject's accounts.
-func (s *Service) ListAccounts(ctx context.Context, sub authn.Subject, in ListAccountsInput) (AccountList, error) {
+func (s *Service) ListAccounts(ctx context.Context, sub authn.Subject, in ListAccountsQuery) (AccountList, error) {
 	if err := s.authorizeOwn(ctx, sub, authz.ActionRead); err != nil {
 		return AccountList{}, err
 	}
-	q, err := parseAccountQuery(sub.UserID, in)
+	q, err := checkAccountQuery(sub.UserID, in)
 	if err != nil {
 		return AccountList{}, err
 	}
@@ -100,12 +111,14 @@ func AccountSortValue(a *domain.Account, field string) string {
 	return strconv.Itoa(a.SortOrder)
 }
 
-func parseAccountQuery(userID uuid.UUID, in ListAccountsInput) (AccountQuery, error) {
+// ParseListAccounts decodes the account list's query text; both faces call it, so
+// both report the same field errors.
+func ParseListAccounts(in ListAccountsText) (ListAccountsQuery, error) {
 	var errs apperr.Fields
-	q := AccountQuery{AccountFilter: AccountFilter{
-		UserID: userID, ActiveOnly: in.ActiveOnly, Manual: in.Manual,
+	q := ListAccountsQuery{AccountFilter: AccountFilter{
+		ActiveOnly: in.ActiveOnly, Manual: in.Manual,
 		IncludeArchived: in.IncludeArchived, NameContains: strings.TrimSpace(in.Q),
-	}}
+	}, Limit: in.Limit, Cursor: in.Cursor}
 	for _, raw := range in.AccountTypes {
 		for _, v := range strings.Split(raw, ",") {
 			if v = strings.TrimSpace(v); v == "" {
@@ -155,14 +168,55 @@ func parseAccountQuery(userID uuid.UUID, in ListAccountsInput) (AccountQuery, er
 			q.CreatedBefore = &t
 		}
 	}
-	sort := strings.TrimSpace(in.Sort)
-	if sort == "" {
-		sort = SortSortOrder
+	if sort := strings.TrimSpace(in.Sort); sort != "" {
+		q.Sort = ParseSort(sort)
+		if !validSortField(q.Sort.Field) {
+			errs.Add("sort", "must be sort_order, name, balance or created_at, with - before it for descending order")
+		}
 	}
-	q.Sort = AccountSort{Field: strings.TrimPrefix(sort, "-"), Desc: strings.HasPrefix(sort, "-")}
-	switch q.Sort.Field {
+	checkLimit(&errs, in.Limit)
+	return q, errs.Err()
+}
+
+// ParseSort reads a sort as the API spells it ("name", "-balance"); the list use
+// case refuses a field it does not know, and an empty one means sort_order.
+func ParseSort(s string) AccountSort {
+	s = strings.TrimSpace(s)
+	return AccountSort{Field: strings.TrimPrefix(s, "-"), Desc: strings.HasPrefix(s, "-")}
+}
+
+func validSortField(f string) bool {
+	switch f {
 	case SortSortOrder, SortName, SortBalance, SortCreatedAt:
-	default:
+		return true
+	}
+	return false
+}
+
+// checkAccountQuery holds a typed query to the list's rules and decodes its cursor.
+func checkAccountQuery(userID uuid.UUID, in ListAccountsQuery) (AccountQuery, error) {
+	var errs apperr.Fields
+	q := AccountQuery{AccountFilter: in.AccountFilter, Sort: in.Sort}
+	q.UserID = userID
+	for _, t := range q.Types {
+		if _, err := domain.ParseAccountType(string(t)); err != nil {
+			errs.Add("account_type", "%s", err.Error())
+		}
+	}
+	for _, st := range q.Statuses {
+		if _, err := domain.ParseStatus(string(st)); err != nil {
+			errs.Add("status", "%s", err.Error())
+		}
+	}
+	if q.Currency != "" {
+		if _, err := money.ParseCurrency(string(q.Currency)); err != nil {
+			errs.Add("currency", "%s", err.Error())
+		}
+	}
+	if q.Sort.Field == "" {
+		q.Sort = AccountSort{Field: SortSortOrder, Desc: q.Sort.Desc}
+	}
+	if !validSortField(q.Sort.Field) {
 		errs.Add("sort", "must be sort_order, name, balance or created_at, with - before it for descending order")
 	}
 	q.Limit = checkLimit(&errs, in.Limit)
@@ -199,8 +253,10 @@ func validSortValue(field, v string) bool {
 // Currency are required; OpeningBalance, when given, is recorded as the opening
 // entry. A missing account number is generated.
 type CreateAccountInput struct {
-	Fields         AccountFields
-	OpeningBalance string
+	Fields AccountFields
+	// OpeningBalance is nil when not given; given, it must be a decimal number
+	// (an empty one is a mistake, not "none").
+	OpeningBalance *string
 }
 
 // CreateAccount opens a manual account for the subject.
@@ -208,16 +264,16 @@ func (s *Service) CreateAccount(ctx context.Context, sub authn.Subject, in Creat
 	if err := s.authorizeOwn(ctx, sub, authz.ActionWrite); err != nil {
 		return domain.Account{}, err
 	}
-	a, err := s.newAccount(ctx, sub, in.Fields, in.OpeningBalance, nil)
+	a, err := s.newAccount(ctx, sub, in.Fields, in.OpeningBalance)
 	if err != nil {
 		return domain.Account{}, err
 	}
 	return s.insert(ctx, &a, !in.Fields.AccountNumber.Set)
 }
 
-// newAccount validates fields and builds an unsaved account with its opening entry.
-// link, when set, makes it a provider-linked account.
-func (s *Service) newAccount(ctx context.Context, sub authn.Subject, f AccountFields, opening string, link *ProviderLink) (domain.Account, error) {
+// newAccount validates fields and builds an unsaved manual account with its opening
+// entry.
+func (s *Service) newAccount(ctx context.Context, sub authn.Subject, f AccountFields, opening *string) (domain.Account, error) {
 	var errs apperr.Fields
 	if !f.Name.Set {
 		errs.Add("name", "is required")
@@ -231,8 +287,12 @@ func (s *Service) newAccount(ctx context.Context, sub authn.Subject, f AccountFi
 	p, more := f.check()
 	errs = append(errs, more...)
 	var openingAmount money.Amount
-	if strings.TrimSpace(opening) != "" {
-		openingAmount, _ = parseAmount(&errs, "opening_balance", opening)
+	if opening != nil {
+		if strings.TrimSpace(*opening) == "" {
+			errs.Add("opening_balance", "must be a decimal number")
+		} else {
+			openingAmount, _ = parseAmount(&errs, "opening_balance", *opening)
+		}
 	}
 	if err := errs.Err(); err != nil {
 		return domain.Account{}, err
@@ -246,12 +306,6 @@ func (s *Service) newAccount(ctx context.Context, sub authn.Subject, f AccountFi
 		Metadata: map[string]string{}, CustomFields: []domain.CustomField{},
 		CreatedAt: now, UpdatedAt: now, Version: 1,
 	}
-	if link != nil {
-		a.ConnectionID = uuid.NullUUID{UUID: link.ConnectionID, Valid: true}
-		a.Provider = link.Provider
-		a.ProviderAccountID = link.ProviderAccountID
-		a.LastSyncedAt = &now
-	}
 	// The balance of a new account comes only from its opening entry.
 	balance := f.BalanceAmount
 	f.BalanceAmount = Patch[string]{}
@@ -260,7 +314,7 @@ func (s *Service) newAccount(ctx context.Context, sub authn.Subject, f AccountFi
 	if err := s.apply(&a, &f, p, now); err != nil {
 		return domain.Account{}, err
 	}
-	if balance.Set && strings.TrimSpace(opening) == "" {
+	if balance.Set && opening == nil {
 		openingAmount = p.balance
 	}
 	if !openingAmount.IsZero() {
@@ -331,7 +385,7 @@ func (s *Service) checkLinked(ctx context.Context, sub authn.Subject, f AccountF
 // the ETag the client last saw; the update fails with precondition_failed when the
 // account has changed since.
 type UpdateAccountInput struct {
-	ID      string
+	ID      uuid.UUID
 	IfMatch string
 	Fields  AccountFields
 }
@@ -344,20 +398,16 @@ func (s *Service) UpdateAccount(ctx context.Context, sub authn.Subject, in Updat
 	if err := errs.Err(); err != nil {
 		return domain.Account{}, err
 	}
-	uid, err := parseID(in.ID)
-	if err != nil {
+	if err := s.checkLinked(ctx, sub, in.Fields, in.ID); err != nil {
 		return domain.Account{}, err
 	}
-	if err := s.checkLinked(ctx, sub, in.Fields, uid); err != nil {
-		return domain.Account{}, err
-	}
-	return s.update(ctx, sub, in.ID, authz.ActionWrite, func(a *domain.Account) error {
+	return s.update(ctx, sub, in.ID, authz.ActionWrite, func(_ context.Context, a *domain.Account) error {
 		if in.IfMatch != "" && !ETagMatches(in.IfMatch, a.Version) {
 			return apperr.New(apperr.PreconditionFailed, "The account has changed since you read it (it is now at %s); read it again and reapply your change.", ETag(a.Version))
 		}
 		if !a.IsManual() {
 			if names := in.Fields.providerManaged(a, p); len(names) > 0 {
-				return apperr.New(apperr.ProviderManaged, "This account is kept by %s; %s cannot be changed here.", a.Provider, strings.Join(names, ", ")).
+				return apperr.New(domain.ProviderManaged, "This account is kept by %s; %s cannot be changed here.", a.Provider, strings.Join(names, ", ")).
 					WithDetails(map[string]any{"account_id": a.ID.String(), "fields": names})
 			}
 		}
@@ -385,8 +435,8 @@ func ETagMatches(header string, version int64) bool {
 }
 
 // CloseAccount closes an account whose balance is zero.
-func (s *Service) CloseAccount(ctx context.Context, sub authn.Subject, id string) (domain.Account, error) {
-	return s.update(ctx, sub, id, authz.ActionDelete, func(a *domain.Account) error {
+func (s *Service) CloseAccount(ctx context.Context, sub authn.Subject, id uuid.UUID) (domain.Account, error) {
+	return s.update(ctx, sub, id, authz.ActionDelete, func(_ context.Context, a *domain.Account) error {
 		return a.Close(s.now())
 	})
 }
@@ -399,7 +449,7 @@ func (s *Service) CloseAccount(ctx context.Context, sub authn.Subject, id string
 type UpsertAccountInput struct {
 	ExternalID     string
 	Fields         AccountFields
-	OpeningBalance string
+	OpeningBalance *string
 }
 
 // UpsertOutcome says what an upsert did.
@@ -418,6 +468,12 @@ func (s *Service) UpsertAccount(ctx context.Context, sub authn.Subject, in Upser
 	if ext == "" {
 		return domain.Account{}, "", apperr.Validation(apperr.FieldError{Field: "external_id", Message: "is required"})
 	}
+	if in.OpeningBalance != nil && in.Fields.BalanceAmount.Set {
+		return domain.Account{}, "", apperr.Validation(apperr.FieldError{Field: "balance_amount", Message: "send either opening_balance or balance_amount, not both"})
+	}
+	if in.OpeningBalance != nil && strings.TrimSpace(*in.OpeningBalance) == "" {
+		return domain.Account{}, "", apperr.Validation(apperr.FieldError{Field: "opening_balance", Message: "must be a decimal number"})
+	}
 	if err := s.authorizeOwn(ctx, sub, authz.ActionWrite); err != nil {
 		return domain.Account{}, "", err
 	}
@@ -428,15 +484,15 @@ func (s *Service) UpsertAccount(ctx context.Context, sub authn.Subject, in Upser
 			return domain.Account{}, "", err
 		}
 		if found {
-			a, err := s.UpdateAccount(ctx, sub, UpdateAccountInput{ID: existing.ID.String(), Fields: in.Fields})
+			a, err := s.UpdateAccount(ctx, sub, UpdateAccountInput{ID: existing.ID, Fields: in.Fields})
 			return a, Updated, err
 		}
-		a, err := s.newAccount(ctx, sub, in.Fields, in.OpeningBalance, nil)
+		a, err := s.newAccount(ctx, sub, in.Fields, in.OpeningBalance)
 		if err != nil {
 			return domain.Account{}, "", err
 		}
 		a, err = s.insert(ctx, &a, !in.Fields.AccountNumber.Set)
-		if apperr.Is(err, apperr.DuplicateExternalID) {
+		if apperr.Is(err, domain.DuplicateExternalID) {
 			// Another request created it a moment ago: update that one instead.
 			continue
 		}

@@ -192,9 +192,15 @@ func (f *AccountFields) check() (parsedFields, apperr.Fields) {
 	return p, errs
 }
 
-// providerManaged lists the fields a provider keeps on a linked account.
+// providerManaged lists the fields a provider keeps on a linked account that f
+// would change: the name, type, currency, numbers and balances it reports. The
+// display fields (color, icon, notes, sort order, the hidden, favourite, dashboard
+// and archive flags) stay the owner's.
 func (f *AccountFields) providerManaged(a *domain.Account, p parsedFields) []string {
 	var names []string
+	if f.Name.Set && p.normalizedName != a.Name {
+		names = append(names, "name")
+	}
 	if f.AccountType.Set && p.accountType != a.Type {
 		names = append(names, "account_type")
 	}

@@ -30,7 +30,7 @@ const MaxPoints = 1000
 // before it, by interval. Each point is the balance at the end of its day, week
 // (Monday to Sunday) or month, the last point being the end date itself.
 type HistoryInput struct {
-	AccountID string
+	AccountID uuid.UUID
 	StartDate string
 	EndDate   string
 	Interval  string
@@ -202,9 +202,9 @@ func sortDeltas(ds []DayDelta) {
 }
 
 // BalanceAt returns the account's balance at the end of day (UTC), computed from
-// the daily deltas after it; callers have authorized access to the account.
-func (s *Service) BalanceAt(ctx context.Context, accountID uuid.UUID, day time.Time) (money.Amount, error) {
-	a, err := s.repo.Get(ctx, accountID)
+// the daily deltas after it, once sub may read the account.
+func (s *Service) BalanceAt(ctx context.Context, sub authn.Subject, accountID uuid.UUID, day time.Time) (money.Amount, error) {
+	a, err := s.load(ctx, sub, accountID, authz.ActionRead)
 	if err != nil {
 		return money.Zero, err
 	}
@@ -220,13 +220,13 @@ func (s *Service) BalanceAt(ctx context.Context, accountID uuid.UUID, day time.T
 }
 
 // DailyBalances returns the account's balance at the end of every day from from to
-// to, both inclusive; callers have authorized access to the account.
-func (s *Service) DailyBalances(ctx context.Context, accountID uuid.UUID, from, to time.Time) ([]Point, error) {
+// to, both inclusive, once sub may read the account.
+func (s *Service) DailyBalances(ctx context.Context, sub authn.Subject, accountID uuid.UUID, from, to time.Time) ([]Point, error) {
 	from, to = domain.DayOf(from), domain.DayOf(to)
 	if from.After(to) {
 		return nil, apperr.Validation(apperr.FieldError{Field: "start_date", Message: "must not be after end_date"})
 	}
-	a, err := s.repo.Get(ctx, accountID)
+	a, err := s.load(ctx, sub, accountID, authz.ActionRead)
 	if err != nil {
 		return nil, err
 	}
@@ -240,8 +240,17 @@ func (s *Service) DailyBalances(ctx context.Context, accountID uuid.UUID, from, 
 }
 
 // StreamTransactions calls fn with the account's entries booked from from (inclusive)
-// to to (exclusive), in booking order, from a single ordered read of the ledger;
-// callers have authorized access to the account.
-func (s *Service) StreamTransactions(ctx context.Context, accountID uuid.UUID, from, to time.Time, fn func(domain.Transaction) error) error {
-	return s.repo.StreamLedger(ctx, accountID, from, to, fn)
+// to to (exclusive) that move its balance, in booking order, from a single ordered
+// read of the ledger, once sub may read the account. A provider's pending entries
+// are left out, as they are out of the balance.
+func (s *Service) StreamTransactions(ctx context.Context, sub authn.Subject, accountID uuid.UUID, from, to time.Time, fn func(domain.Transaction) error) error {
+	if _, err := s.load(ctx, sub, accountID, authz.ActionRead); err != nil {
+		return err
+	}
+	return s.repo.StreamLedger(ctx, accountID, from, to, func(t domain.Transaction) error {
+		if !t.Counts() {
+			return nil
+		}
+		return fn(t)
+	})
 }

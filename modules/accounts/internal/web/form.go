@@ -81,7 +81,7 @@ func (r *Routes) create(c *fiber.Ctx) error {
 			AccountNumber: optional(f.AccountNumber), Subtype: optional(f.Subtype), OverdraftLimit: optional(f.OverdraftLimit),
 			InterestRate: optional(f.InterestRate), Notes: optional(f.Notes), Color: optional(f.Color), Icon: optional(f.Icon),
 		},
-		OpeningBalance: f.OpeningBalance,
+		OpeningBalance: given(f.OpeningBalance),
 	}
 	a, err := r.svc.CreateAccount(c.UserContext(), sub, in)
 	if err != nil {
@@ -105,7 +105,7 @@ func (r *Routes) editPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	a, err := r.svc.GetAccount(c.UserContext(), sub, c.Params("id"))
+	a, err := r.pathAccount(c, sub)
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,10 @@ func (r *Routes) edit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id := c.Params("id")
+	id, err := app.ParseID(c.Params("id"))
+	if err != nil {
+		return err
+	}
 	f := readAccountForm(c)
 	posted := c.Request().PostArgs()
 	fields := app.AccountFields{IsFavourite: app.Set(f.Favourite), ShowInDashboard: app.Set(f.ShowInDashboard)}
@@ -181,7 +184,11 @@ func (r *Routes) setArchived(c *fiber.Ctx, archived bool) error {
 	if err != nil {
 		return err
 	}
-	a, err := r.svc.UpdateAccount(c.UserContext(), sub, app.UpdateAccountInput{ID: c.Params("id"), Fields: app.AccountFields{IsArchived: app.Set(archived)}})
+	id, err := app.ParseID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	a, err := r.svc.UpdateAccount(c.UserContext(), sub, app.UpdateAccountInput{ID: id, Fields: app.AccountFields{IsArchived: app.Set(archived)}})
 	if err != nil {
 		errs, _, ok := formErrorsOf(err)
 		if !ok {
