@@ -111,35 +111,6 @@ func Register(code Code, status int, title string) Code {
 	return code
 }
 
-// registered holds the codes modules registered: their status and title.
-var registered sync.Map // Code -> registration
-
-type registration struct {
-	status int
-	title  string
-}
-
-// Register declares a module's code with the HTTP status it maps to and a short
-// human title, and returns the code so a module can declare it in one line:
-//
-//	var InsufficientFunds = apperr.Register("insufficient_funds", http.StatusUnprocessableEntity, "Insufficient funds")
-//
-// Registering a code again with the same status is harmless; registering a code of
-// the platform, or one already registered with another status, is a programming
-// error that panics at start-up, before any request is served.
-func Register(code Code, status int, title string) Code {
-	if _, ok := statuses[code]; ok {
-		panic(fmt.Sprintf("apperr: code %q belongs to the platform", code))
-	}
-	if status < 400 || status > 599 {
-		panic(fmt.Sprintf("apperr: code %q registered with status %d, not an error status", code, status))
-	}
-	if prev, loaded := registered.LoadOrStore(code, registration{status: status, title: title}); loaded && prev.(registration).status != status {
-		panic(fmt.Sprintf("apperr: code %q registered twice with different statuses", code))
-	}
-	return code
-}
-
 // Status returns the HTTP status for code; unknown codes are internal errors.
 func Status(code Code) int {
 	if s, ok := statuses[code]; ok {
