@@ -199,6 +199,13 @@ func TestConnectionsSandboxBrowser(t *testing.T) {
 	logIn(t, b, aliceEmail, password)
 	b.WaitVisible(logoutButton)
 
+	// The page whose form leads to the bank lets the browser follow that redirect.
+	pages := inst.Client()
+	pages.PostForm(t, "/login", url.Values{"email": {aliceEmail}, "password": {password}, "_csrf": {pages.CSRFToken(t, "/login")}}).Expect(t, http.StatusSeeOther)
+	newPage := pages.Get(t, "/connections/new?provider=sandbox").Expect(t, http.StatusOK).ExpectPage(t)
+	if csp := newPage.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' "+inst.BaseURL) {
+		t.Fatalf("the link page's CSP %q does not allow the bank's origin", csp)
+	}
 	b.Navigate("/connections/new")
 	accountsSubmit(t, b, `#provider-sandbox a[role="button"]`)
 	form := `#provider-sandbox form`
