@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"html"
 	"io"
 	"net"
@@ -145,6 +146,23 @@ func TestConnectionsSandboxJSON(t *testing.T) {
 		t.Fatalf("denied %+v", denied)
 	}
 	var re created
+	// The denial was announced on the event log, with its reason, in the change's
+	// transaction.
+	var payloads []string
+	if err := inst.DB.NewSelect().Table("event_log").Column("data").Where("connection_id = ?", d.Connection.ID).
+		Where("type = ?", "ConnectionStatusChanged").Order("id").Scan(t.Context(), &payloads); err != nil {
+		t.Fatal(err)
+	}
+	var last struct {
+		From   string `json:"from"`
+		To     string `json:"to"`
+		Reason struct {
+			Code string `json:"code"`
+		} `json:"status_reason"`
+	}
+	if len(payloads) != 2 || json.Unmarshal([]byte(payloads[1]), &last) != nil || last.From != "pending" || last.To != "error" || last.Reason.Code != "consent_denied" {
+		t.Fatalf("events %v", payloads)
+	}
 	alice.post(t, "/api/v1/connections/"+d.Connection.ID+"/reauthorize", nil).Expect(t, http.StatusOK).JSON(t, &re)
 	q = consent(t, re.AuthorizationURL, "standard", "allow")
 	// A code the bank never issued.

@@ -11,8 +11,11 @@ import (
 	"github.com/kontor-app/kontor/modules/accounts"
 	"github.com/kontor-app/kontor/modules/accounts/accountsjson"
 	"github.com/kontor-app/kontor/modules/connections/internal/app"
+	"github.com/kontor-app/kontor/modules/connections/internal/domain"
 	"github.com/kontor-app/kontor/platform/apperr"
 	"github.com/kontor-app/kontor/platform/authn"
+	"github.com/kontor-app/kontor/platform/database"
+	"github.com/kontor-app/kontor/platform/events"
 	"github.com/kontor-app/kontor/platform/money"
 )
 
@@ -99,4 +102,25 @@ func (a accountsAdapter) CountAccounts(ctx context.Context, sub authn.Subject, i
 		out[id] = int(page.TotalCount)
 	}
 	return out, nil
+}
+
+// eventPublisher announces status changes on the platform's event bus, writing
+// each to the event log in the transaction of the change.
+type eventPublisher struct {
+	bus *events.Bus
+	db  *database.DB
+}
+
+var _ app.Publisher = eventPublisher{}
+
+// Publish appends the change to the event log in ctx's transaction.
+func (p eventPublisher) Publish(ctx context.Context, e domain.ConnectionStatusChanged) error {
+	data := map[string]any{"provider": e.Provider, "from": string(e.From), "to": string(e.To), "status_reason": nil}
+	if e.Reason != nil {
+		data["status_reason"] = map[string]any{"code": string(e.Reason.Code), "message": e.Reason.Message, "action": string(e.Reason.Action)}
+	}
+	_, err := p.bus.Publish(ctx, p.db.Conn(ctx), events.Event{
+		Type: events.Type(e.EventType()), UserID: e.UserID, OccurredAt: e.OccurredAt, ConnectionID: e.ConnectionID, Data: data,
+	})
+	return err
 }
