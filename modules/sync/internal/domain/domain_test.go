@@ -215,3 +215,32 @@ func TestWindowStartAndScheduleDecisions(t *testing.T) {
 		t.Fatal("stale is older than twice the interval")
 	}
 }
+
+func TestDecide(t *testing.T) {
+	now := day0
+	past, future := now.Add(-time.Minute), now.Add(time.Hour)
+	active := domain.Schedulable{Provider: "sandbox", Status: "active", AutoSync: true, NextSyncAt: &past}
+	full := domain.State{Budget: domain.Budget{WindowStart: now.Add(-time.Hour), Used: 24}}
+	cases := []struct {
+		name string
+		c    domain.Schedulable
+		st   domain.State
+		run  bool
+	}{
+		{"due", active, domain.State{}, true},
+		{"needs reauth stops the schedule", func() domain.Schedulable { c := active; c.Status = "needs_reauth"; return c }(), domain.State{}, false},
+		{"auto-sync off", func() domain.Schedulable { c := active; c.AutoSync = false; return c }(), domain.State{}, false},
+		{"not due (Retry-After or backoff)", func() domain.Schedulable { c := active; c.NextSyncAt = &future; return c }(), domain.State{}, false},
+		{"sandbox has no budget", active, full, true},
+		{"simplefin past 24 requests waits", func() domain.Schedulable { c := active; c.Provider = "simplefin"; return c }(), full, false},
+		{"simplefin with budget left", func() domain.Schedulable { c := active; c.Provider = "simplefin"; return c }(), domain.State{Budget: domain.Budget{WindowStart: now.Add(-time.Hour), Used: 20}}, true},
+	}
+	for _, c := range cases {
+		if got := domain.Decide(c.c, c.st, now); got.Run != c.run {
+			t.Errorf("%s: run=%v (%s), want %v", c.name, got.Run, got.Reason, c.run)
+		}
+	}
+	if n := domain.WindowRequests(now.AddDate(0, 0, -90), now); n != 2 {
+		t.Errorf("a 90-day window costs %d requests, want 2", n)
+	}
+}

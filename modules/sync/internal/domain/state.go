@@ -95,3 +95,60 @@ func TooSoon(lastSuccess *time.Time, intervalMinutes int, force bool, now time.T
 func Stale(lastSuccess *time.Time, intervalMinutes int, now time.Time) bool {
 	return lastSuccess != nil && now.Sub(*lastSuccess) > 2*Interval(intervalMinutes)
 }
+
+// WindowProviders are the providers that answer a date window (accounts and
+// transactions in one call) rather than a cursor feed.
+var WindowProviders = map[string]bool{"simplefin": true}
+
+// MaxWindowPerRequest is the longest range a window provider answers in one
+// request; a longer window costs one request per started span of it.
+const MaxWindowPerRequest = 60 * 24 * time.Hour
+
+// WindowRequests is how many requests a window from..to costs.
+func WindowRequests(from, to time.Time) int {
+	span := to.Sub(from)
+	if span <= 0 {
+		return 1
+	}
+	return int((span + MaxWindowPerRequest - 1) / MaxWindowPerRequest)
+}
+
+// Decision is what the scheduler does with a connection at a tick.
+type Decision struct {
+	Run     bool
+	Reason  string
+	RetryAt time.Time
+}
+
+// Schedulable is what the scheduler reads of a connection.
+type Schedulable struct {
+	Provider   string
+	Status     string
+	AutoSync   bool
+	NextSyncAt *time.Time
+}
+
+// Decide says whether a connection due by the connections module runs now: only
+// an active auto-sync connection whose next sync has come (auth failures leave it
+// needs_reauth, which stops the schedule), and never past its provider's daily
+// request budget.
+func Decide(c Schedulable, st State, now time.Time) Decision {
+	switch {
+	case c.Status != "active":
+		return Decision{Reason: "the connection is " + c.Status}
+	case !c.AutoSync:
+		return Decision{Reason: "auto-sync is off"}
+	case c.NextSyncAt == nil:
+		return Decision{Reason: "no sync is scheduled"}
+	case now.Before(*c.NextSyncAt):
+		return Decision{Reason: "not due yet", RetryAt: *c.NextSyncAt}
+	}
+	cost := 1
+	if WindowProviders[c.Provider] {
+		cost = WindowRequests(WindowStart(st.Watermark, nil, now), now)
+	}
+	if ok, retry := st.Budget.Allow(now, DailyRequestBudget[c.Provider], cost); !ok {
+		return Decision{Reason: "the provider's daily request budget is spent", RetryAt: retry}
+	}
+	return Decision{Run: true}
+}
