@@ -47,8 +47,8 @@ type bank struct {
 	accounts  []app.ProviderAccount
 	log       []event
 	calls     int
-	failNext  []error         // returned by the next calls, in order
-	mutateAt  map[int]int     // page offset -> how many times to answer mutation first
+	failNext  []error     // returned by the next calls, in order
+	mutateAt  map[int]int // page offset -> how many times to answer mutation first
 	window    []app.Transaction
 	windowBad map[string]bool // accounts the window says are incomplete
 	outcomes  []error
