@@ -17,6 +17,7 @@ import (
 	"github.com/kontor-app/kontor/modules/identity"
 	"github.com/kontor-app/kontor/modules/sandbox"
 	"github.com/kontor-app/kontor/modules/statements"
+	kontorsync "github.com/kontor-app/kontor/modules/sync"
 	"github.com/kontor-app/kontor/platform/authz"
 	"github.com/kontor-app/kontor/platform/config"
 	"github.com/kontor-app/kontor/platform/database"
@@ -54,6 +55,7 @@ func Options(cfg config.Config, logOut io.Writer) fx.Option {
 		statements.Module,
 		sandbox.Module,
 		connections.Module,
+		kontorsync.Module,
 		fx.Invoke(func(*httpserver.Server) {}),
 	)
 }

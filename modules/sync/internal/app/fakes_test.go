@@ -223,7 +223,7 @@ func (l *ledger) UpsertAccount(ctx context.Context, _ uuid.UUID, _ app.Connectio
 	return nid, app.Created, err
 }
 
-func (l *ledger) ApplyEntries(ctx context.Context, _ uuid.UUID, accountID uuid.UUID, ups []domain.Entry, removed []string) error {
+func (l *ledger) ApplyEntries(ctx context.Context, _ uuid.UUID, accountID uuid.UUID, ups []domain.Entry, removed []string, _ money.NullAmount) error {
 	seen := map[string]bool{}
 	for _, e := range ups {
 		if seen[e.ID] {

@@ -137,10 +137,12 @@ const (
 )
 
 // Ledger is what the sync needs of the accounts module. Every call joins the
-// database transaction ctx carries.
+// database transaction ctx carries. ApplyEntries writes entries by their
+// canonical provider id, removes the removed ones, and records balance (when
+// valid) as the provider's latest balance of the account.
 type Ledger interface {
 	UpsertAccount(ctx context.Context, owner uuid.UUID, c Connection, a ProviderAccount) (uuid.UUID, UpsertOutcome, error)
-	ApplyEntries(ctx context.Context, owner uuid.UUID, accountID uuid.UUID, upserts []domain.Entry, removed []string) error
+	ApplyEntries(ctx context.Context, owner uuid.UUID, accountID uuid.UUID, upserts []domain.Entry, removed []string, balance money.NullAmount) error
 }
 
 // ErrLeaseLost is returned by Repository.Guard when the run no longer holds its

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kontor-app/kontor/modules/sync/internal/domain"
 	"github.com/kontor-app/kontor/platform/apperr"
+	"github.com/kontor-app/kontor/platform/money"
 )
 
 // SyncInProgress answers a sync asked for while another run holds the
@@ -94,6 +95,9 @@ type run struct {
 	state domain.State
 	accts map[string]uuid.UUID
 	opts  Options
+	// balances are the balances the provider reported in this run, handed to
+	// the ledger with the last page.
+	balances map[string]money.Amount
 }
 
 // Execute runs one sync of conn, whoever asked: it claims the connection's lease
@@ -300,6 +304,10 @@ func (r *run) upsertAccounts(ctx context.Context, list []ProviderAccount) error 
 		default:
 			r.rec.Stats.Unchanged++
 		}
+		if r.balances == nil {
+			r.balances = map[string]money.Amount{}
+		}
+		r.balances[a.ID] = a.Balance
 		if r.accts[a.ID] != id {
 			if err := r.s.Repo.MapAccount(ctx, r.conn.ID, a.ID, id); err != nil {
 				return err
@@ -393,7 +401,7 @@ func (r *run) cursor(ctx context.Context) error {
 		for _, rm := range ch.Removed {
 			p.Removed = append(p.Removed, domain.Key{AccountID: rm.AccountID, ID: rm.ID})
 		}
-		err = r.apply(ctx, p, func(ctx context.Context) error {
+		err = r.apply(ctx, p, last, func(ctx context.Context) error {
 			if !last {
 				return nil
 			}
@@ -425,8 +433,9 @@ func incoming(t Transaction) domain.Incoming {
 }
 
 // apply plans a page against what the store knows and writes it, with the run's
-// progress and extra, in one guarded transaction.
-func (r *run) apply(ctx context.Context, p domain.Page, extra func(ctx context.Context) error) error {
+// progress and extra, in one guarded transaction. The last page also hands the
+// ledger the balances the provider reported.
+func (r *run) apply(ctx context.Context, p domain.Page, last bool, extra func(ctx context.Context) error) error {
 	return r.tx(ctx, func(ctx context.Context) error {
 		known, err := r.s.Repo.Known(ctx, r.conn.ID, p)
 		if err != nil {
@@ -440,7 +449,14 @@ func (r *run) apply(ctx context.Context, p domain.Page, extra func(ctx context.C
 		}
 		for a := range plan.Removals {
 			if !seen[a] {
-				accounts = append(accounts, a)
+				accounts, seen[a] = append(accounts, a), true
+			}
+		}
+		if last {
+			for a := range r.balances {
+				if !seen[a] {
+					accounts, seen[a] = append(accounts, a), true
+				}
 			}
 		}
 		sort.Strings(accounts) // lock accounts in one order
@@ -449,7 +465,11 @@ func (r *run) apply(ctx context.Context, p domain.Page, extra func(ctx context.C
 			if !ok {
 				return &providerData{msg: fmt.Sprintf("The provider sent a transaction of account %q, which it does not list.", a)}
 			}
-			if err := r.s.Ledger.ApplyEntries(ctx, r.conn.UserID, id, plan.Upserts[a], plan.Removals[a]); err != nil {
+			var balance money.NullAmount
+			if b, ok := r.balances[a]; ok && last {
+				balance = money.NullAmount{Amount: b, Valid: true}
+			}
+			if err := r.s.Ledger.ApplyEntries(ctx, r.conn.UserID, id, plan.Upserts[a], plan.Removals[a], balance); err != nil {
 				return err
 			}
 		}
@@ -508,7 +528,7 @@ func (r *run) window(ctx context.Context) error {
 		if err := r.upsertAccounts(ctx, ch.Accounts); err != nil {
 			return err
 		}
-		return r.apply(ctx, p, func(ctx context.Context) error {
+		return r.apply(ctx, p, true, func(ctx context.Context) error {
 			st, err := r.s.Repo.State(ctx, r.conn.ID)
 			if err != nil {
 				return err

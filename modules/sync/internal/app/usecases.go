@@ -12,6 +12,7 @@ import (
 	"github.com/kontor-app/kontor/platform/apperr"
 	"github.com/kontor-app/kontor/platform/authn"
 	"github.com/kontor-app/kontor/platform/authz"
+	"github.com/kontor-app/kontor/platform/money"
 )
 
 // SyncInput is a manual sync: the connection, whether to skip the interval
@@ -210,7 +211,7 @@ func (s *Service) ResolveSuggestion(ctx context.Context, sub authn.Subject, id u
 			return apperr.New(apperr.Conflict, "The transactions changed since this was suggested; it no longer applies.")
 		}
 		if !pending.Removed {
-			if err := s.Ledger.ApplyEntries(ctx, cur.UserID, cur.AccountID, nil, []string{pending.Canonical}); err != nil {
+			if err := s.Ledger.ApplyEntries(ctx, cur.UserID, cur.AccountID, nil, []string{pending.Canonical}, money.NullAmount{}); err != nil {
 				return err
 			}
 		}
