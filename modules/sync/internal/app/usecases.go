@@ -40,6 +40,9 @@ func (s *Service) manual(ctx context.Context, sub authn.Subject, in SyncInput, k
 	if err != nil {
 		return domain.Run{}, err
 	}
+	if domain.FileProviders[conn.Provider] {
+		return domain.Run{}, apperr.New(apperr.ConnectionNotActive, "A %s connection has nothing to fetch: upload a statement file to it instead.", conn.Provider)
+	}
 	now := s.now()
 	last, err := s.Repo.LastSuccess(ctx, conn.ID, kind)
 	if err != nil {
@@ -95,10 +98,17 @@ func (s *Service) Tick(ctx context.Context) (int, error) {
 		if err != nil {
 			return ran, err
 		}
+		if domain.FileProviders[c.Provider] {
+			continue
+		}
 		if d := domain.Decide(domain.Schedulable{Provider: c.Provider, Status: c.Status, AutoSync: c.AutoSync, NextSyncAt: c.NextSyncAt}, st, s.now()); !d.Run {
 			continue
 		}
-		_, err = s.Execute(ctx, c, Options{Kind: domain.KindTransactions, Trigger: domain.TriggerSchedule, WithAccounts: true})
+		trigger := domain.TriggerSchedule
+		if c.LastSyncAt == nil {
+			trigger = domain.TriggerLink // its first sync: the link asked for it
+		}
+		_, err = s.Execute(ctx, c, Options{Kind: domain.KindTransactions, Trigger: trigger, WithAccounts: true})
 		switch {
 		case apperr.Is(err, SyncInProgress):
 			continue

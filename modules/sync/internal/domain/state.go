@@ -100,6 +100,10 @@ func Stale(lastSuccess *time.Time, intervalMinutes int, now time.Time) bool {
 // transactions in one call) rather than a cursor feed.
 var WindowProviders = map[string]bool{"simplefin": true}
 
+// FileProviders are the providers whose data arrives as uploaded files: there
+// is nothing to fetch, so they are never synced.
+var FileProviders = map[string]bool{"ofx": true}
+
 // MaxWindowPerRequest is the longest range a window provider answers in one
 // request; a longer window costs one request per started span of it.
 const MaxWindowPerRequest = 60 * 24 * time.Hour
