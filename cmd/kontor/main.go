@@ -1,11 +1,17 @@
-// Command kontor serves Kontor, manages its database migrations and prints its version.
+// Command kontor serves Kontor, manages its database migrations, backs it up and
+// restores it, copies an SQLite database into PostgreSQL, and prints its version.
 //
 //	kontor [serve] [flags]          serve the web app and the API (the default)
 //	kontor migrate up|down|status   apply, roll back or list migrations
+//	kontor backup FILE              write a consistent snapshot of the database
+//	kontor restore FILE             restore a snapshot into an empty data folder
+//	kontor copy --from sqlite:PATH --to postgres://...   move from SQLite to PostgreSQL
+//	kontor healthcheck              exit 0 when the server on KONTOR_ADDR answers /healthz
 //	kontor version                  print the version
 //
 // Settings come from KONTOR_* environment variables or the matching flags; run
-// `kontor serve -h` to list them.
+// `kontor serve -h` to list them. Any setting may instead be read from a file named by
+// the same variable with _FILE appended (KONTOR_SECRET_KEY_FILE=/run/secrets/kontor).
 package main
 
 import (
@@ -15,7 +21,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -26,9 +31,6 @@ import (
 	"github.com/kontor-app/kontor/platform/database"
 	"github.com/kontor-app/kontor/web"
 )
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -47,6 +49,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "version":
 		fmt.Fprintln(stdout, "kontor", currentVersion())
 		return 0
+	case "healthcheck":
+		return healthcheck(args, stdout, stderr)
+	case "backup":
+		return backup(args, stdout, stderr)
+	case "restore":
+		return restore(args, stdout, stderr)
+	case "copy":
+		return copyDatabase(args, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -61,21 +71,17 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
   kontor [serve] [flags]          serve the web app and the API (default)
   kontor migrate up|down|status   apply, roll back or list database migrations
+  kontor backup FILE              write a consistent snapshot of the database, even while it serves
+  kontor restore FILE             restore a snapshot into an empty data folder
+  kontor copy --from sqlite:PATH --to postgres://...
+                                  copy every table of an SQLite database into an empty PostgreSQL one
+  kontor healthcheck              exit 0 if the server on KONTOR_ADDR answers /healthz (for HEALTHCHECK)
   kontor version                  print the version
 Settings: KONTOR_ADDR, KONTOR_DATABASE_URL, KONTOR_REDIS_URL, KONTOR_SECRET_KEY,
 KONTOR_ENV, KONTOR_BASE_URL, KONTOR_DATA_DIR, KONTOR_LOG_LEVEL, KONTOR_LOG_FORMAT
-(or the flags --addr, --database-url, ...; see README.md).
+(or the flags --addr, --database-url, ...; see README.md). Each may also be read
+from a file: KONTOR_SECRET_KEY_FILE=/run/secrets/kontor_secret_key.
 `)
-}
-
-func currentVersion() string {
-	if version != "dev" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return version
 }
 
 // loadConfig reads settings and reports a bad one in a single line.
@@ -84,7 +90,12 @@ func loadConfig(args []string, stderr io.Writer) (config.Config, bool) {
 		usage(stderr)
 		return config.Config{}, false
 	}
-	cfg, err := config.Load(args, os.Getenv)
+	getenv, err := fileEnv(os.Getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "kontor: %v\n", err)
+		return config.Config{}, false
+	}
+	cfg, err := config.Load(args, getenv)
 	if err == nil {
 		err = cfg.EnsureSecretKey()
 	}

@@ -45,6 +45,8 @@ const (
 	ConnectionNotActive   Code = "connection_not_active"
 	SyncTooSoon           Code = "sync_too_soon"
 	ServiceUnavailable    Code = "service_unavailable"
+	HeaderFieldsTooLarge  Code = "request_header_fields_too_large"
+	URITooLong            Code = "uri_too_long"
 )
 
 var statuses = map[Code]int{
@@ -76,6 +78,8 @@ var statuses = map[Code]int{
 	ConnectionNotActive:   http.StatusConflict,
 	SyncTooSoon:           http.StatusTooManyRequests,
 	ServiceUnavailable:    http.StatusServiceUnavailable,
+	HeaderFieldsTooLarge:  http.StatusRequestHeaderFieldsTooLarge,
+	URITooLong:            http.StatusRequestURITooLong,
 }
 
 // registered holds the codes modules registered: their status and title.

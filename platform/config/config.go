@@ -59,6 +59,9 @@ type Config struct {
 	// ProvidersAllowPrivateNetworks lets provider calls (SimpleFIN, a sandbox URL) use
 	// plain http and reach loopback and private addresses; for tests and home labs.
 	ProvidersAllowPrivateNetworks bool
+	// IdempotencyLease is how long a running Idempotency-Key stays held without a
+	// renewal; a retry after it lapsed takes the key over (KONTOR_IDEMPOTENCY_LEASE).
+	IdempotencyLease time.Duration
 }
 
 // RateLimits configures the token buckets of API.md: burst and refill per minute.
@@ -137,10 +140,11 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.Env, "env", env("KONTOR_ENV", EnvDevelopment), "development or production (KONTOR_ENV)")
 	fs.StringVar(&c.BaseURL, "base-url", env("KONTOR_BASE_URL", ""), "public base URL (KONTOR_BASE_URL)")
 	fs.StringVar(&c.LogLevel, "log-level", env("KONTOR_LOG_LEVEL", "info"), "debug, info, warn or error (KONTOR_LOG_LEVEL)")
-	fs.StringVar(&c.LogFormat, "log-format", env("KONTOR_LOG_FORMAT", "text"), "text or json (KONTOR_LOG_FORMAT)")
+	fs.StringVar(&c.LogFormat, "log-format", env("KONTOR_LOG_FORMAT", ""), "text or json (KONTOR_LOG_FORMAT; default json in production, text otherwise)")
 	shutdown := fs.String("shutdown-timeout", env("KONTOR_SHUTDOWN_TIMEOUT", "15s"), "graceful shutdown limit (KONTOR_SHUTDOWN_TIMEOUT)")
 	sandbox := fs.String("sandbox", env("KONTOR_SANDBOX", ""), "serve the sandbox bank under /sandbox (KONTOR_SANDBOX)")
 	fs.StringVar(&c.SandboxURL, "sandbox-url", env("KONTOR_SANDBOX_URL", ""), "sandbox bank base URL (KONTOR_SANDBOX_URL)")
+	lease := fs.String("idempotency-lease", env("KONTOR_IDEMPOTENCY_LEASE", "30s"), "lease of a running idempotency key (KONTOR_IDEMPOTENCY_LEASE)")
 	rateLimitOff := fs.Bool("rate-limit-disabled", env("KONTOR_RATE_LIMIT_DISABLED", "false") == "true", "turn rate limiting off (KONTOR_RATE_LIMIT_DISABLED)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, &Error{Setting: "flags", Problem: err.Error()}
@@ -153,10 +157,21 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, &Error{Setting: "KONTOR_SHUTDOWN_TIMEOUT", Problem: fmt.Sprintf("must be a positive duration such as 15s, got %q", *shutdown)}
 	}
 	c.ShutdownTimeout = d
+	if c.LogFormat == "" {
+		// Production logs are read by machines (a log shipper, journald), development
+		// logs by people.
+		c.LogFormat = "text"
+		if c.IsProduction() {
+			c.LogFormat = "json"
+		}
+	}
 	if v := env("KONTOR_PROVIDERS_ALLOW_PRIVATE_NETWORKS", "false"); v != "" {
 		if c.ProvidersAllowPrivateNetworks, err = strconv.ParseBool(v); err != nil {
 			return Config{}, &Error{Setting: "KONTOR_PROVIDERS_ALLOW_PRIVATE_NETWORKS", Problem: fmt.Sprintf("must be true or false, got %q", v)}
 		}
+	}
+	if c.IdempotencyLease, err = time.ParseDuration(*lease); err != nil || c.IdempotencyLease < time.Second {
+		return Config{}, &Error{Setting: "KONTOR_IDEMPOTENCY_LEASE", Problem: fmt.Sprintf("must be a duration of at least 1s such as 30s, got %q", *lease)}
 	}
 	c.RateLimit.Disabled = *rateLimitOff
 	for _, f := range []struct {

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kontor-app/kontor/platform/apperr"
+	"github.com/kontor-app/kontor/platform/database"
 	"github.com/kontor-app/kontor/web"
 )
 
@@ -41,13 +42,37 @@ var fiberCodes = map[int]apperr.Code{
 	http.StatusUnauthorized:                apperr.Unauthenticated,
 	http.StatusTooManyRequests:             apperr.RateLimited,
 	http.StatusRequestTimeout:              apperr.BadRequest,
-	http.StatusRequestHeaderFieldsTooLarge: apperr.BadRequest,
+	http.StatusRequestHeaderFieldsTooLarge: apperr.HeaderFieldsTooLarge,
+	http.StatusRequestURITooLong:           apperr.URITooLong,
 }
 
-// toAppErr turns any error into an *apperr.Error; unknown errors become internal.
+// UnavailableRetryAfter is the Retry-After, in seconds, of a 503 answered because
+// the database cannot be reached: long enough for a restart to be under way, short
+// enough that a client retrying as told finds it back soon.
+const UnavailableRetryAfter = 2
+
+// unavailable is the problem a request gets while the database cannot serve it.
+func unavailable() *apperr.Error {
+	return apperr.New(apperr.ServiceUnavailable,
+		"The service cannot reach its database for a moment. Retry after the time in Retry-After.").
+		WithRetryAfter(UnavailableRetryAfter)
+}
+
+// toAppErr turns any error into an *apperr.Error; unknown errors become internal,
+// except that an internal error caused by the database being unreachable becomes
+// ServiceUnavailable, whichever layer wrapped it.
 func toAppErr(err error) *apperr.Error {
 	if e, ok := apperr.As(err); ok {
+		if e.Code == apperr.Internal && database.IsUnavailable(err) {
+			return unavailable()
+		}
 		return e
+	}
+	if database.IsUnavailable(err) {
+		var fe *fiber.Error
+		if !errors.As(err, &fe) {
+			return unavailable()
+		}
 	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
@@ -63,6 +88,12 @@ func toAppErr(err error) *apperr.Error {
 			msg = "This method is not allowed on this resource."
 		case apperr.PayloadTooLarge:
 			msg = "The request body is too large."
+		case apperr.HeaderFieldsTooLarge:
+			msg = "The request head (its URL and headers) is too large."
+		case apperr.URITooLong:
+			msg = "The request URL is too long."
+		case apperr.BadRequest:
+			msg = "The request could not be read."
 		}
 		return apperr.New(code, "%s", msg)
 	}
@@ -73,7 +104,17 @@ func toAppErr(err error) *apperr.Error {
 // problem+json under /api and an HTML error page elsewhere, and logs internal errors
 // once with the request id, never showing their text to the client.
 func NewErrorHandler(log *slog.Logger) fiber.ErrorHandler {
+	return NewErrorHandlerFor(log, false)
+}
+
+// NewErrorHandlerFor is NewErrorHandler for a server whose public URL is https
+// (secure), which adds Strict-Transport-Security to the security headers. Errors raised
+// before routing (a head too large to read, a body over the limit) reach the handler
+// without having passed any middleware, so it sets the security headers itself, and
+// answers problem+json whenever the request's path could not be read.
+func NewErrorHandlerFor(log *slog.Logger, secure bool) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
+		setSecurityHeaders(c, secure)
 		e := toAppErr(err)
 		status := apperr.Status(e.Code)
 		rid := RequestID(c)
@@ -84,6 +125,9 @@ func NewErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 			c.Set(HeaderRequestID, rid)
 		}
 		message := e.Message
+		if e.Code == apperr.ServiceUnavailable {
+			log.WarnContext(c.UserContext(), "service unavailable", "request_id", rid, "method", c.Method(), "path", c.Path(), "error", err.Error())
+		}
 		if e.Code == apperr.Internal {
 			log.ErrorContext(c.UserContext(), "internal error", "request_id", rid, "method", c.Method(), "path", c.Path(), "error", err.Error())
 			message = "Something went wrong on our side. The problem has been logged; quote the trace id if you report it."
@@ -91,7 +135,7 @@ func NewErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 		if e.RetryAfter > 0 {
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(e.RetryAfter))
 		}
-		if IsAPI(c) {
+		if IsAPI(c) || c.Path() == "" || e.Code == apperr.HeaderFieldsTooLarge || e.Code == apperr.URITooLong {
 			p := Problem{
 				Type:     ProblemTypeBase + string(e.Code),
 				Title:    http.StatusText(status),

@@ -54,10 +54,15 @@ func RequireJSON(c *fiber.Ctx) error {
 	return nil
 }
 
-// DecodeJSONBytes is DecodeJSON without the HTTP checks.
+// DecodeJSONBytes is DecodeJSON without the HTTP checks. Beyond encoding/json it
+// refuses invalid UTF-8, repeated keys, field names that match only when case is
+// ignored, and text with control characters (see checkJSON and TextProblem).
 func DecodeJSONBytes(body []byte, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return apperr.New(apperr.MalformedJSON, "The request body is empty; send a JSON object.")
+	}
+	if err := checkJSON(body, dst); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/kontor-app/kontor/platform/apperr"
 	"github.com/kontor-app/kontor/platform/authn"
 )
 
@@ -76,6 +77,29 @@ func accessLog(log *slog.Logger, handle fiber.ErrorHandler) fiber.Handler {
 // script or style, so templates may not use them.
 func securityHeaders(secure bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		setSecurityHeaders(c, secure)
+		return c.Next()
+	}
+}
+
+// MaxURILength bounds the request target (path and query); longer ones get 414.
+const MaxURILength = 8 << 10
+
+// ReadBufferSize is the buffer a request head (request line and headers) must fit
+// in; a larger head gets 431.
+const ReadBufferSize = 16 << 10
+
+// uriLimit answers 414 for a request target over MaxURILength.
+func uriLimit(c *fiber.Ctx) error {
+	if len(c.Request().RequestURI()) > MaxURILength {
+		return apperr.New(apperr.URITooLong, "The request URL is longer than %d bytes.", MaxURILength)
+	}
+	return c.Next()
+}
+
+// setSecurityHeaders sets the headers every response carries.
+func setSecurityHeaders(c *fiber.Ctx, secure bool) {
+	{
 		h := &c.Response().Header
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'self'; object-src 'none'; frame-ancestors 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
@@ -86,7 +110,6 @@ func securityHeaders(secure bool) fiber.Handler {
 		if secure {
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 		}
-		return c.Next()
 	}
 }
 

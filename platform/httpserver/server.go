@@ -65,8 +65,8 @@ type Params struct {
 // and ties listening and graceful shutdown to the fx lifecycle.
 func New(p Params) (*Server, error) {
 	s := &Server{cfg: p.Config, log: p.Log}
-	handleErr := NewErrorHandler(p.Log)
 	secure := strings.HasPrefix(p.Config.BaseURL, "https://")
+	handleErr := NewErrorHandlerFor(p.Log, secure)
 	app := fiber.New(fiber.Config{
 		AppName:               "Kontor",
 		ErrorHandler:          handleErr,
@@ -77,6 +77,11 @@ func New(p Params) (*Server, error) {
 		DisableStartupMessage: true,
 		// Values from the request are copied, so handlers may keep them safely.
 		Immutable: true,
+		// A head larger than this is answered 431 by the one error handler.
+		ReadBufferSize: ReadBufferSize,
+		// Multipart bodies are parsed by the handlers that take them, after routing,
+		// so that a JSON route answers a multipart body with 415 like any other.
+		DisablePreParseMultipartForm: true,
 	})
 	s.App = app
 
@@ -96,6 +101,8 @@ func New(p Params) (*Server, error) {
 		},
 	}))
 	app.Use(securityHeaders(secure))
+	app.Use(uriLimit)
+	app.Use(textInputs)
 
 	app.Get("/healthz", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"status": "ok"})

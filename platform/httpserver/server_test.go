@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,6 +22,7 @@ import (
 	"github.com/kontor-app/kontor/platform/apperr"
 	"github.com/kontor-app/kontor/platform/authn"
 	"github.com/kontor-app/kontor/platform/config"
+	"github.com/kontor-app/kontor/platform/database"
 	"github.com/kontor-app/kontor/platform/database/dbtest"
 	"github.com/kontor-app/kontor/platform/httpserver"
 	"github.com/kontor-app/kontor/platform/idempotency"
@@ -68,7 +70,7 @@ func (probeRoutes) Register(r *httpserver.Router) {
 	})
 	r.APIRead("/probe/panic", func(c *fiber.Ctx) error { panic("secret database password in panic") })
 	r.APIRead("/probe/internal", func(c *fiber.Ctx) error {
-		return apperr.Wrap(io.ErrUnexpectedEOF, "load something")
+		return apperr.Wrap(errors.New("unexpected EOF in the secret parser"), "load something")
 	})
 	r.APIRead("/probe/conflict", func(c *fiber.Ctx) error {
 		return apperr.New(probeNotEmpty, "Empty it first.").WithDetails(map[string]any{"current_balance": "1.00"})
@@ -80,9 +82,19 @@ func (probeRoutes) Register(r *httpserver.Router) {
 
 func newServer(t *testing.T) *fiber.App {
 	t.Helper()
-	cfg, err := config.Load(nil, func(k string) string {
-		return map[string]string{"KONTOR_SECRET_KEY": strings.Repeat("k", 40), "KONTOR_ADDR": "127.0.0.1:0"}[k]
-	})
+	app, _ := newServerWith(t, nil)
+	return app
+}
+
+// newServerWith builds a server on a fresh SQLite with extra settings and routes
+// beside the probes, and returns its database too.
+func newServerWith(t *testing.T, env map[string]string, routes ...httpserver.Routes) (*fiber.App, *database.DB) {
+	t.Helper()
+	settings := map[string]string{"KONTOR_SECRET_KEY": strings.Repeat("k", 40), "KONTOR_ADDR": "127.0.0.1:0"}
+	for k, v := range env {
+		settings[k] = v
+	}
+	cfg, err := config.Load(nil, func(k string) string { return settings[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,13 +107,13 @@ func newServer(t *testing.T) *fiber.App {
 		Auth:    fakeAuth{user: uuid.New()},
 		Limiter: ratelimit.NewLimiter(ratelimit.NewMemoryStore(), ratelimit.PoliciesFrom(cfg), false),
 		Idem:    idempotency.NewStore(db),
-		Routes:  []httpserver.Routes{probeRoutes{}},
+		Routes:  append([]httpserver.Routes{probeRoutes{}}, routes...),
 		Lc:      lc,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return srv.App
+	return srv.App, db
 }
 
 func do(t *testing.T, app *fiber.App, req *http.Request) (*http.Response, []byte) {

@@ -7,18 +7,26 @@ import (
 
 	"go.uber.org/fx"
 
+	"github.com/kontor-app/kontor/platform/config"
+	"github.com/kontor-app/kontor/platform/database"
 	"github.com/kontor-app/kontor/platform/periodic"
 )
 
 // JanitorInterval is how often expired keys are deleted.
 const JanitorInterval = time.Hour
 
-// Module provides the *Store and runs the janitor that deletes expired keys, once at
+// Module provides the *Store (KONTOR_IDEMPOTENCY_LEASE sets its lease) and runs the janitor that deletes expired keys, once at
 // start and then every JanitorInterval, until the application stops.
 var Module = fx.Module("idempotency",
-	fx.Provide(NewStore),
+	fx.Provide(newModuleStore),
 	fx.Invoke(startJanitor),
 )
+
+// newModuleStore is the application's store: leases as configured, and response
+// bodies sealed under the server's secret key.
+func newModuleStore(db *database.DB, cfg config.Config) *Store {
+	return NewStore(db, WithLease(cfg.IdempotencyLease), WithSecret(cfg.SecretKey))
+}
 
 func startJanitor(lc fx.Lifecycle, log *slog.Logger, s *Store) {
 	periodic.Every(lc, log, "idempotency-janitor", JanitorInterval, func(ctx context.Context) error {

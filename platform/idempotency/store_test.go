@@ -10,6 +10,7 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxtest"
 
+	"github.com/kontor-app/kontor/platform/config"
 	"github.com/kontor-app/kontor/platform/database"
 	"github.com/kontor-app/kontor/platform/database/dbtest"
 )
@@ -28,16 +29,17 @@ func TestStoreLifecycle(t *testing.T) {
 		if err != nil || !started || rec.State != StateRunning || !rec.ExpiresAt.Equal(t0.Add(Retention)) {
 			t.Fatalf("first Begin: %+v started=%v err=%v", rec, started, err)
 		}
+		owner := rec.Owner
 		rec, started, err = s.Begin(ctx, req, t0.Add(time.Second))
 		if err != nil || started || rec.State != StateRunning || !rec.Matches(req) {
 			t.Fatalf("second Begin: %+v started=%v err=%v", rec, started, err)
 		}
 
 		resp := Response{Status: 201, Headers: map[string]string{"Location": "/api/v1/accounts/1"}, Body: []byte(`{"id":1}` + "\x00\xff")}
-		if err := s.Complete(ctx, req.Scope, req.Key, resp); err != nil {
+		if err := s.Complete(ctx, req.Scope, req.Key, owner, resp); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Complete(ctx, req.Scope, req.Key, resp); err == nil {
+		if err := s.Complete(ctx, req.Scope, req.Key, owner, resp); err == nil {
 			t.Fatal("completing a completed key succeeded")
 		}
 		rec, started, err = s.Begin(ctx, req, t0.Add(time.Hour))
@@ -46,7 +48,7 @@ func TestStoreLifecycle(t *testing.T) {
 			t.Fatalf("Begin on a completed key: %+v started=%v err=%v", rec, started, err)
 		}
 		// Forget leaves completed keys alone: it only releases running ones.
-		if err := s.Forget(ctx, req.Scope, req.Key); err != nil {
+		if err := s.Forget(ctx, req.Scope, req.Key, owner); err != nil {
 			t.Fatal(err)
 		}
 		if _, found, _ := s.Get(ctx, req.Scope, req.Key); !found {
@@ -58,7 +60,7 @@ func TestStoreLifecycle(t *testing.T) {
 		if err != nil || !started || rec.State != StateRunning {
 			t.Fatalf("Begin after expiry: %+v started=%v err=%v", rec, started, err)
 		}
-		if err := s.Forget(ctx, req.Scope, req.Key); err != nil {
+		if err := s.Forget(ctx, req.Scope, req.Key, rec.Owner); err != nil {
 			t.Fatal(err)
 		}
 		if _, found, _ := s.Get(ctx, req.Scope, req.Key); found {
@@ -94,11 +96,11 @@ func TestDeleteExpired(t *testing.T) {
 func TestModule(t *testing.T) {
 	db := dbtest.NewSQLite(t)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if err := fx.ValidateApp(Module, fx.Supply(db, logger), fx.NopLogger); err != nil {
+	if err := fx.ValidateApp(Module, fx.Supply(db, logger, config.Config{SecretKey: "s"}), fx.NopLogger); err != nil {
 		t.Fatal(err)
 	}
 	var s *Store
-	app := fxtest.New(t, Module, fx.Supply(db, logger), fx.Populate(&s))
+	app := fxtest.New(t, Module, fx.Supply(db, logger, config.Config{SecretKey: "s"}), fx.Populate(&s))
 	app.RequireStart()
 	app.RequireStop()
 	if s == nil {

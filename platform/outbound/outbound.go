@@ -169,11 +169,12 @@ func New(opts Options) *Client {
 }
 
 // NewFromConfig returns the application's Client: private networks as
-// cfg.ProvidersAllowPrivateNetworks says, and the built-in sandbox bank at its default
-// URL (cfg.BaseURL + "/sandbox") exempt.
+// cfg.ProvidersAllowPrivateNetworks says, and, when this server serves the sandbox
+// bank (cfg.Sandbox), that bank at its default URL (cfg.BaseURL + "/sandbox") exempt.
+// A KONTOR_SANDBOX_URL pointing elsewhere gets no exemption (API.md).
 func NewFromConfig(cfg config.Config) *Client {
 	opts := Options{AllowPrivateNetworks: cfg.ProvidersAllowPrivateNetworks}
-	if cfg.BaseURL != "" {
+	if cfg.Sandbox && cfg.BaseURL != "" {
 		opts.Allow = []string{strings.TrimSuffix(cfg.BaseURL, "/") + "/sandbox"}
 	}
 	return New(opts)

@@ -369,7 +369,11 @@ func TestTimeouts(t *testing.T) {
 }
 
 func TestNewFromConfigAndModule(t *testing.T) {
-	cfg := config.Config{BaseURL: "http://localhost:8080"}
+	cfg := config.Config{BaseURL: "http://localhost:8080", Sandbox: false}
+	if err := NewFromConfig(cfg).CheckURL(mustURL("http://localhost:8080/sandbox/oauth/token")); !errors.Is(err, ErrForbiddenScheme) {
+		t.Fatalf("the sandbox is exempt while this server does not serve it: %v", err)
+	}
+	cfg.Sandbox = true
 	c := NewFromConfig(cfg)
 	if c.AllowsPrivateNetworks() {
 		t.Fatal("private networks on by default")

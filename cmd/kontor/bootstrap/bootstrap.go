@@ -13,6 +13,7 @@ import (
 	"go.uber.org/fx/fxevent"
 
 	"github.com/kontor-app/kontor/modules/accounts"
+	"github.com/kontor-app/kontor/modules/connections"
 	"github.com/kontor-app/kontor/modules/identity"
 	"github.com/kontor-app/kontor/modules/sandbox"
 	"github.com/kontor-app/kontor/modules/statements"
@@ -52,6 +53,7 @@ func Options(cfg config.Config, logOut io.Writer) fx.Option {
 		accounts.Module,
 		statements.Module,
 		sandbox.Module,
+		connections.Module,
 		fx.Invoke(func(*httpserver.Server) {}),
 	)
 }

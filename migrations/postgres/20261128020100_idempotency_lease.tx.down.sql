@@ -1,0 +1,3 @@
+ALTER TABLE idempotency_keys DROP COLUMN lease_expires_at;
+--bun:split
+ALTER TABLE idempotency_keys DROP COLUMN owner;

@@ -1,0 +1,74 @@
+package connections
+
+import (
+	"strings"
+
+	"go.uber.org/fx"
+
+	"github.com/kontor-app/kontor/modules/accounts"
+	"github.com/kontor-app/kontor/modules/connections/internal/api"
+	"github.com/kontor-app/kontor/modules/connections/internal/app"
+	"github.com/kontor-app/kontor/modules/connections/internal/ofx"
+	"github.com/kontor-app/kontor/modules/connections/internal/store"
+	"github.com/kontor-app/kontor/platform/authz"
+	"github.com/kontor-app/kontor/platform/config"
+	"github.com/kontor-app/kontor/platform/httpserver"
+	"github.com/kontor-app/kontor/platform/secretbox"
+)
+
+// CallbackPath is the page route providers redirect to after a consent; the
+// OAuth redirect_uri is KONTOR_BASE_URL followed by it.
+const CallbackPath = "/connections/callback"
+
+// Module provides the connections use cases to the application: the JSON routes,
+// the module's part of the OpenAPI document, and the Sync contract. The store, the
+// provider adapters and the adapters onto other modules stay private.
+var Module = fx.Module("connections",
+	fx.Provide(
+		fx.Private,
+		fx.Annotate(store.New, fx.As(new(app.Repository))),
+		newAuthorizer,
+		newAccounts,
+		newSealer,
+		newRegistry,
+		newPublisher,
+		newService,
+	),
+	fx.Provide(
+		newContract,
+		func(c contract) Sync { return c },
+		fx.Annotate(newAPIRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
+		fx.Annotate(api.Spec, fx.ResultTags(`group:"openapi"`)),
+	),
+)
+
+func newAuthorizer(a *authz.Authorizer) app.Authorizer { return a }
+
+func newAccounts(s accounts.ProviderSync, d accounts.Directory) app.Accounts {
+	return accountsAdapter{sync: s, dir: d}
+}
+
+// newSealer seals credentials with the platform's secretbox under the server's
+// secret key.
+func newSealer(cfg config.Config) (app.Sealer, error) { return secretbox.NewFromConfig(cfg) }
+
+// newRegistry lists the provider adapters this build offers.
+func newRegistry() app.Registry {
+	files := ofx.New()
+	return app.Registry{files.Info().Slug: files}
+}
+
+// newPublisher is where the event bus plugs in; until then changes are only
+// recorded in the status history.
+func newPublisher() app.Publisher { return app.NoPublisher{} }
+
+func newService(repo app.Repository, sealer app.Sealer, az app.Authorizer, acc app.Accounts, reg app.Registry, pub app.Publisher, cfg config.Config) *app.Service {
+	return app.NewService(app.Deps{
+		Repo: repo, Sealer: sealer, Authorizer: az, Accounts: acc, Providers: reg, Publisher: pub,
+		RedirectURI: strings.TrimSuffix(cfg.BaseURL, "/") + CallbackPath,
+	})
+}
+
+func newContract(svc *app.Service) contract { return contract{svc: svc} }
+
+func newAPIRoutes(svc *app.Service) *api.Routes { return api.New(svc) }

@@ -1,0 +1,37 @@
+package connections_test
+
+import (
+	"testing"
+
+	"go.uber.org/fx"
+
+	"github.com/kontor-app/kontor/modules/accounts"
+	"github.com/kontor-app/kontor/modules/connections"
+	"github.com/kontor-app/kontor/platform/authz"
+	"github.com/kontor-app/kontor/platform/config"
+	"github.com/kontor-app/kontor/platform/database"
+	"github.com/kontor-app/kontor/platform/httpserver"
+	"github.com/kontor-app/kontor/platform/openapi"
+)
+
+// TestModuleGraph checks that the module provides its contract, routes and OpenAPI
+// part given the platform and the accounts module, without starting anything.
+func TestModuleGraph(t *testing.T) {
+	type consumed struct {
+		fx.In
+		Sync   connections.Sync
+		Routes []httpserver.Routes `group:"routes"`
+		Specs  []openapi.Spec      `group:"openapi"`
+	}
+	err := fx.ValidateApp(
+		fx.Provide(func() *database.DB { return nil }),
+		fx.Provide(func() *authz.Authorizer { return nil }),
+		fx.Provide(func() config.Config { return config.Config{} }),
+		accounts.Module,
+		connections.Module,
+		fx.Invoke(func(consumed) {}),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
