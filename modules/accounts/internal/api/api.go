@@ -346,8 +346,8 @@ func (r *Routes) closeAccount(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"id": a.ID.String(), "status": string(a.Status), "closed_at": optTimestamp(a.ClosedAt)})
 }
 
-func historyInput(c *fiber.Ctx) app.HistoryInput {
-	return app.HistoryInput{StartDate: c.Query("start_date"), EndDate: c.Query("end_date"), Interval: c.Query("interval")}
+func historyInput(c *fiber.Ctx) (app.HistoryInput, error) {
+	return app.ParseHistory(app.HistoryText{StartDate: c.Query("start_date"), EndDate: c.Query("end_date"), Interval: c.Query("interval")})
 }
 
 func (r *Routes) balanceHistory(c *fiber.Ctx) error {
@@ -355,10 +355,15 @@ func (r *Routes) balanceHistory(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in := historyInput(c)
-	if in.AccountID, err = app.ParseID(c.Params("id")); err != nil {
+	id, err := app.ParseID(c.Params("id"))
+	if err != nil {
 		return err
 	}
+	in, err := historyInput(c)
+	if err != nil {
+		return err
+	}
+	in.AccountID = id
 	s, err := r.svc.BalanceHistory(c.UserContext(), sub, in)
 	if err != nil {
 		return err
@@ -379,7 +384,10 @@ func (r *Routes) netWorth(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in := historyInput(c)
+	in, err := historyInput(c)
+	if err != nil {
+		return err
+	}
 	series, err := r.svc.NetWorth(c.UserContext(), sub, in)
 	if err != nil {
 		return err
@@ -391,14 +399,17 @@ func (r *Routes) netWorth(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"interval": intervalOf(in), "series": out})
 }
 
-func transactionQuery(c *fiber.Ctx) (app.ListTransactionsInput, error) {
+func transactionQuery(c *fiber.Ctx, accountIDs []string) (app.ListTransactionsInput, error) {
 	q := query{v: queryValues(c)}
-	in := app.ListTransactionsInput{
-		StartDate: q.str("start_date"), EndDate: q.str("end_date"), Types: q.list("transaction_type"),
+	in := app.ListTransactionsText{
+		AccountIDs: accountIDs, StartDate: q.str("start_date"), EndDate: q.str("end_date"), Types: q.list("transaction_type"),
 		Status: q.str("status"), MinAmount: q.str("min_amount"), MaxAmount: q.str("max_amount"), Q: q.str("q"),
 		Limit: q.integer("limit"), Cursor: q.str("cursor"),
 	}
-	return in, q.errs.Err()
+	if err := q.errs.Err(); err != nil {
+		return app.ListTransactionsInput{}, err
+	}
+	return app.ParseListTransactions(in)
 }
 
 func (r *Routes) listAccountTransactions(c *fiber.Ctx) error {
@@ -406,11 +417,11 @@ func (r *Routes) listAccountTransactions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in, err := transactionQuery(c)
+	id, err := app.ParseID(c.Params("id"))
 	if err != nil {
 		return err
 	}
-	id, err := app.ParseID(c.Params("id"))
+	in, err := transactionQuery(c, nil)
 	if err != nil {
 		return err
 	}
@@ -423,11 +434,10 @@ func (r *Routes) listTransactions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in, err := transactionQuery(c)
+	in, err := transactionQuery(c, queryValues(c)["account_id"])
 	if err != nil {
 		return err
 	}
-	in.AccountIDs = queryValues(c)["account_id"]
 	return r.sendTransactions(c, sub, in)
 }
 

@@ -64,12 +64,33 @@ func (e *env) transfer(ctx context.Context, sub authn.Subject, in app.TransferTe
 
 func ptr(s string) *string { return &s }
 
+// history decodes a series' query text as the JSON face does.
+func history(t *testing.T, id uuid.UUID, in app.HistoryText) app.HistoryInput {
+	t.Helper()
+	h, err := app.ParseHistory(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.AccountID = id
+	return h
+}
+
 // given is an optional text as a form leaves it: empty means not given.
 func given(s string) *string {
 	if s == "" {
 		return nil
 	}
 	return &s
+}
+
+// listTransactions decodes the transaction list's text as both faces do and runs
+// the use case.
+func (e *env) listTransactions(ctx context.Context, sub authn.Subject, in app.ListTransactionsText) (app.TransactionList, error) {
+	q, err := app.ParseListTransactions(in)
+	if err != nil {
+		return app.TransactionList{}, err
+	}
+	return e.svc.ListTransactions(ctx, sub, q)
 }
 
 // list decodes the list query text as both faces do and runs the use case.
@@ -392,11 +413,11 @@ func TestTransactionsAndHistory(t *testing.T) {
 		if got := fmt.Sprint(seen[1:]); len(seen) != 8 || got != want+"]" {
 			t.Fatalf("across accounts: %v", seen)
 		}
-		l, err := e.svc.ListTransactions(ctx, e.alice, app.ListTransactionsInput{StartDate: "2025-01-02", EndDate: "2025-01-03", Types: []string{"purchase,fee,payment"}, MinAmount: "0.3", Q: "100%"})
+		l, err := e.listTransactions(ctx, e.alice, app.ListTransactionsText{StartDate: "2025-01-02", EndDate: "2025-01-03", Types: []string{"purchase,fee,payment"}, MinAmount: "0.3", Q: "100%"})
 		if err != nil || len(l.Transactions) != 1 || l.Transactions[0].Type != domain.Purchase {
 			t.Fatalf("filters: %+v %v", l.Transactions, err)
 		}
-		h, err := e.svc.BalanceHistory(ctx, e.alice, app.HistoryInput{AccountID: a.ID, StartDate: "2025-01-02", EndDate: "2025-01-06"})
+		h, err := e.svc.BalanceHistory(ctx, e.alice, history(t, a.ID, app.HistoryText{StartDate: "2025-01-02", EndDate: "2025-01-06"}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -407,11 +428,11 @@ func TestTransactionsAndHistory(t *testing.T) {
 		if fmt.Sprint(pts) != "[02=100.00 03=69.25 04=69.25 05=49.25 06=49.25]" {
 			t.Fatalf("history %v", pts)
 		}
-		h, err = e.svc.BalanceHistory(ctx, e.alice, app.HistoryInput{AccountID: a.ID, StartDate: "2024-12-01", EndDate: "2025-02-15", Interval: "month"})
+		h, err = e.svc.BalanceHistory(ctx, e.alice, history(t, a.ID, app.HistoryText{StartDate: "2024-12-01", EndDate: "2025-02-15", Interval: "month"}))
 		if err != nil || len(h.Points) != 3 || h.Points[0].Balance.String() != "0.00" || h.Points[1].Balance.String() != "49.25" || h.Points[2].Balance.String() != "50.361111111111111111" {
 			t.Fatalf("monthly %+v %v", h.Points, err)
 		}
-		nw, err := e.svc.NetWorth(ctx, e.alice, app.HistoryInput{StartDate: "2025-01-01", EndDate: "2025-01-05"})
+		nw, err := e.svc.NetWorth(ctx, e.alice, history(t, uuid.Nil, app.HistoryText{StartDate: "2025-01-01", EndDate: "2025-01-05"}))
 		if err != nil || len(nw) != 1 || nw[0].Points[4].Balance.String() != "59.25" {
 			t.Fatalf("net worth %+v %v", nw, err)
 		}
