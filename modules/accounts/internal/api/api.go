@@ -217,8 +217,8 @@ func setDecimal(d *decimal) app.Patch[string] {
 	return app.Set(string(*d))
 }
 
-func (b *createBody) fields() app.AccountFields {
-	f := app.AccountFields{
+func (b *createBody) fields() app.AccountFieldsText {
+	f := app.AccountFieldsText{
 		Name: set(b.Name), AccountType: set(b.AccountType), Currency: set(b.Currency), ExternalID: set(b.ExternalID),
 		AccountNumber: set(b.AccountNumber), Subtype: set(b.Subtype), OverdraftLimit: setDecimal(b.OverdraftLimit),
 		InterestRate: setDecimal(b.InterestRate), Color: set(b.Color), Icon: set(b.Icon), Notes: set(b.Notes),
@@ -267,7 +267,11 @@ func (r *Routes) createAccount(c *fiber.Ctx) error {
 	if err := httpserver.DecodeJSON(c, &body); err != nil {
 		return err
 	}
-	a, err := r.svc.CreateAccount(c.UserContext(), sub, app.CreateAccountInput{Fields: body.fields(), OpeningBalance: decimalText(body.OpeningBalance)})
+	in, err := app.ParseCreateAccount(app.CreateAccountText{Fields: body.fields(), OpeningBalance: decimalText(body.OpeningBalance)})
+	if err != nil {
+		return err
+	}
+	a, err := r.svc.CreateAccount(c.UserContext(), sub, in)
 	if err != nil {
 		return err
 	}
@@ -295,7 +299,11 @@ func (r *Routes) upsertAccount(c *fiber.Ctx) error {
 	}
 	f := body.fields()
 	f.BalanceAmount = setDecimal(body.BalanceAmount)
-	a, op, err := r.svc.UpsertAccount(c.UserContext(), sub, app.UpsertAccountInput{ExternalID: ext, Fields: f, OpeningBalance: decimalText(body.OpeningBalance)})
+	in, err := app.ParseUpsertAccount(app.UpsertAccountText{ExternalID: ext, Fields: f, OpeningBalance: decimalText(body.OpeningBalance)})
+	if err != nil {
+		return err
+	}
+	a, op, err := r.svc.UpsertAccount(c.UserContext(), sub, in)
 	if err != nil {
 		return err
 	}
@@ -323,7 +331,11 @@ func (r *Routes) updateAccount(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	a, err := r.svc.UpdateAccount(c.UserContext(), sub, app.UpdateAccountInput{ID: id, IfMatch: c.Get(fiber.HeaderIfMatch), Fields: f})
+	in, err := app.ParseUpdateAccount(app.UpdateAccountText{ID: id, IfMatch: c.Get(fiber.HeaderIfMatch), Fields: f})
+	if err != nil {
+		return err
+	}
+	a, err := r.svc.UpdateAccount(c.UserContext(), sub, in)
 	if err != nil {
 		return err
 	}
