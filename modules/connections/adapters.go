@@ -43,7 +43,7 @@ func (a accountsAdapter) SyncTransactions(ctx context.Context, sub authn.Subject
 		ups[i] = accounts.ProviderTransaction{
 			ProviderTransactionID: t.ProviderTransactionID, PendingTransactionID: t.PendingTransactionID, Type: t.Type,
 			Amount: t.Amount, Description: t.Description, Counterparty: t.Counterparty,
-			Pending: t.Pending || t.Status == accounts.TransactionPending, BookedAt: t.BookedAt,
+			Pending: t.Pending || t.Status == "pending", BookedAt: t.BookedAt,
 		}
 	}
 	res, err := a.sync.SyncTransactions(ctx, sub, accounts.TransactionBatch{AccountID: in.AccountID, Upserts: ups, Removed: in.Removed, ReportedBalance: in.ReportedBalance})
@@ -55,8 +55,7 @@ func (a accountsAdapter) DeactivateConnection(ctx context.Context, sub authn.Sub
 	return a.sync.DeactivateConnection(ctx, sub, connectionID)
 }
 
-// ConnectionAccounts lists the connection's accounts with GET /accounts' query
-// parameters and body, both read and written by the accounts module's accountsjson.
+// ConnectionAccounts lists the connection's accounts with GET /accounts' body.
 func (a accountsAdapter) ConnectionAccounts(ctx context.Context, sub authn.Subject, connectionID uuid.UUID, query url.Values) (json.Marshaler, error) {
 	q, err := accountsjson.ParseAccountQuery(query)
 	if err != nil {
@@ -66,18 +65,14 @@ func (a accountsAdapter) ConnectionAccounts(ctx context.Context, sub authn.Subje
 	if err != nil {
 		return nil, err
 	}
-	return accountListBody{page: page}, nil
+	return accountListBody{body: accountsjson.AccountList(page)}, nil
 }
 
 // accountListBody marshals to GET /accounts' body.
-type accountListBody struct {
-	page accounts.AccountPage
-}
+type accountListBody struct{ body any }
 
-// MarshalJSON writes the body of GET /accounts for the page.
-func (b accountListBody) MarshalJSON() ([]byte, error) {
-	return json.Marshal(accountsjson.AccountList(b.page))
-}
+// MarshalJSON writes the body.
+func (b accountListBody) MarshalJSON() ([]byte, error) { return json.Marshal(b.body) }
 
 // CountAccounts counts each connection's accounts, archived and inactive ones
 // included, from the list's total.

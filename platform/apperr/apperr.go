@@ -196,6 +196,14 @@ func As(err error) (*Error, bool) {
 	return nil, false
 }
 
+// CodeOf returns the code of err, or Internal when err is not an *Error.
+func CodeOf(err error) Code {
+	if e, ok := As(err); ok {
+		return e.Code
+	}
+	return Internal
+}
+
 // Is reports whether err carries code.
 func Is(err error, code Code) bool {
 	e, ok := As(err)

@@ -43,8 +43,8 @@ func (f fakeAuth) AuthenticateBearer(_ context.Context, token string) (authn.Sub
 }
 
 func (f fakeAuth) AuthenticateSession(_ context.Context, token string) (authn.Subject, error) {
-	if token == "good-session" {
-		return authn.Subject{UserID: f.user, Name: "Ada", Method: authn.MethodSession}, nil
+	if token == "good-session" || token == "other-session" {
+		return authn.Subject{UserID: f.user, Name: "Ada", Method: authn.MethodSession, SessionID: "id-" + token}, nil
 	}
 	return authn.Subject{}, apperr.New(apperr.InvalidToken, "The session is not valid.")
 }

@@ -146,7 +146,9 @@ func (r *fakeRepo) UpdateConnection(ctx context.Context, conn uuid.UUID, fn func
 	return len(ids), nil
 }
 
-func (r *fakeRepo) List(context.Context, AccountQuery) (AccountPage, error) { return AccountPage{}, nil }
+func (r *fakeRepo) List(context.Context, AccountQuery) (AccountPage, error) {
+	return AccountPage{}, nil
+}
 
 func (r *fakeRepo) Summarize(context.Context, AccountFilter) (AccountSummary, error) {
 	return AccountSummary{}, nil
