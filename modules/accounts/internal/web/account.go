@@ -9,6 +9,8 @@ import (
 
 	"github.com/kontor-app/kontor/modules/accounts/internal/app"
 	"github.com/kontor-app/kontor/modules/accounts/internal/domain"
+	"github.com/kontor-app/kontor/platform/authn"
+	"github.com/kontor-app/kontor/platform/httpserver"
 	shell "github.com/kontor-app/kontor/web"
 )
 
@@ -36,11 +38,7 @@ type accountView struct {
 	History []shell.ChartPoint
 }
 
-func (r *Routes) accountPage(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) accountPage(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := app.ParseID(c.Params("id"))
 	if err != nil {
 		return err
@@ -49,7 +47,7 @@ func (r *Routes) accountPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	q := queryOf(c)
+	q := httpserver.QueryValues(c)
 	v := accountView{Account: a, Filter: ledgerFilter{
 		StartDate: strings.TrimSpace(q.Get("start_date")), EndDate: strings.TrimSpace(q.Get("end_date")),
 		Type: q.Get("transaction_type"), Status: q.Get("status"), Q: strings.TrimSpace(q.Get("q")),
@@ -127,11 +125,7 @@ func driftExplanation(a domain.Account) string {
 		" so that the two agree; nothing is changed until you do."
 }
 
-func (r *Routes) reconcile(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) reconcile(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := app.ParseID(c.Params("id"))
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"github.com/kontor-app/kontor/modules/accounts/internal/app"
 	"github.com/kontor-app/kontor/modules/accounts/internal/domain"
 	"github.com/kontor-app/kontor/platform/authn"
+	"github.com/kontor-app/kontor/platform/httpserver"
 	shell "github.com/kontor-app/kontor/web"
 )
 
@@ -56,12 +57,8 @@ type listView struct {
 	Pager       shell.PagerProps
 }
 
-func (r *Routes) listPage(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
-	q := queryOf(c)
+func (r *Routes) listPage(c *fiber.Ctx, sub authn.Subject) error {
+	q := httpserver.QueryValues(c)
 	archived, _ := strconv.ParseBool(q.Get("include_archived"))
 	f := listFilter{
 		Q: strings.TrimSpace(q.Get("q")), AccountType: q.Get("account_type"), Status: q.Get("status"),
