@@ -26,6 +26,7 @@ import (
 // the same methods with the same inputs.
 type Service interface {
 	ListAccounts(ctx context.Context, sub authn.Subject, in app.ListAccountsQuery) (app.AccountList, error)
+	ListAccountsPage(ctx context.Context, sub authn.Subject, in app.ListAccountsQuery) (app.AccountsPage, error)
 	GetAccount(ctx context.Context, sub authn.Subject, id uuid.UUID) (domain.Account, error)
 	CreateAccount(ctx context.Context, sub authn.Subject, in app.CreateAccountInput) (domain.Account, error)
 	UpdateAccount(ctx context.Context, sub authn.Subject, in app.UpdateAccountInput) (domain.Account, error)
