@@ -28,6 +28,7 @@ type Service interface {
 	ListAccounts(ctx context.Context, sub authn.Subject, in app.ListAccountsQuery) (app.AccountList, error)
 	ListAccountsPage(ctx context.Context, sub authn.Subject, in app.ListAccountsQuery) (app.AccountsPage, error)
 	GetAccount(ctx context.Context, sub authn.Subject, id uuid.UUID) (domain.Account, error)
+	AccountPage(ctx context.Context, sub authn.Subject, id uuid.UUID, list *app.ListTransactionsInput) (app.AccountView, error)
 	CreateAccount(ctx context.Context, sub authn.Subject, in app.CreateAccountInput) (domain.Account, error)
 	UpdateAccount(ctx context.Context, sub authn.Subject, in app.UpdateAccountInput) (domain.Account, error)
 	CloseAccount(ctx context.Context, sub authn.Subject, id uuid.UUID) (domain.Account, error)
