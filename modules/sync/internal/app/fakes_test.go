@@ -82,6 +82,7 @@ func added(ts ...app.Transaction) []event {
 type fakeConnections struct {
 	b    *bank
 	conn app.Connection
+	now  func() time.Time
 }
 
 func (f *fakeConnections) check(id uuid.UUID) (app.Connection, error) {
@@ -137,6 +138,11 @@ func (f *fakeConnections) FetchTransactions(_ context.Context, _ uuid.UUID, req 
 	if len(b.failNext) > 0 {
 		err := b.failNext[0]
 		b.failNext = b.failNext[1:]
+		var pe *providerErr
+		if errors.As(err, &pe) && pe.code == "rate_limited" {
+			next := f.now().Add(pe.retry)
+			f.conn.ReasonCode, f.conn.NextSyncAt = "rate_limited", &next
+		}
 		return app.Changes{}, err
 	}
 	if b.provider == "simplefin" {
@@ -290,7 +296,8 @@ type world struct {
 func newWorld(t *testing.T, db *database.DB) *world {
 	w := &world{db: db, bank: newBank(), led: newLedger(t, db), repo: store.New(db), now: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)}
 	w.sub = authn.Subject{UserID: uuid.New()}
-	w.conns = &fakeConnections{b: w.bank, conn: app.Connection{ID: uuid.New(), UserID: w.sub.UserID, AutoSync: true, SyncIntervalMinutes: 15}}
+	w.conns = &fakeConnections{b: w.bank, conn: app.Connection{ID: uuid.New(), UserID: w.sub.UserID, AutoSync: true, SyncIntervalMinutes: 15},
+		now: func() time.Time { return w.now }}
 	w.svc = w.service()
 	return w
 }

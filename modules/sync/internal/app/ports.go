@@ -23,6 +23,7 @@ type Connection struct {
 	UserID              uuid.UUID
 	Provider            string
 	Status              string
+	ReasonCode          string
 	AutoSync            bool
 	SyncIntervalMinutes int
 	LastSyncAt          *time.Time

@@ -312,6 +312,21 @@ func TestManualSyncRules(t *testing.T) {
 			t.Fatalf("inactive: %v", err)
 		}
 		w.bank.status = "active"
+		// A rate limit is honoured: until its Retry-After, even a forced sync waits.
+		w.bank.failNext = []error{&providerErr{code: "rate_limited", retry: 2 * time.Minute}}
+		if r, err := w.svc.SyncTransactions(ctx, w.sub, in); err != nil || r.Status != domain.StatusFailed {
+			t.Fatalf("rate limited run: %+v %v", r, err)
+		}
+		w.now = w.now.Add(30 * time.Second)
+		calls := w.bank.calls
+		_, err = w.svc.SyncTransactions(ctx, w.sub, in)
+		if ae, _ := apperr.As(err); !apperr.Is(err, apperr.SyncTooSoon) || ae.RetryAfter != 90 || w.bank.calls != calls {
+			t.Fatalf("within Retry-After: %v %+v", err, ae)
+		}
+		w.now = w.now.Add(2 * time.Minute)
+		if r, err := w.svc.SyncTransactions(ctx, w.sub, in); err != nil || r.Status != domain.StatusSucceeded {
+			t.Fatalf("after Retry-After: %+v %v", r, err)
+		}
 		list, err := w.svc.ListRuns(ctx, w.sub, app.ListInput{Limit: 1})
 		if err != nil || len(list.Runs) != 1 || !list.Next.Valid {
 			t.Fatalf("list: %+v %v", list, err)

@@ -44,6 +44,11 @@ func (s *Service) manual(ctx context.Context, sub authn.Subject, in SyncInput, k
 		return domain.Run{}, apperr.New(apperr.ConnectionNotActive, "A %s connection has nothing to fetch: upload a statement file to it instead.", conn.Provider)
 	}
 	now := s.now()
+	if conn.ReasonCode == "rate_limited" && conn.NextSyncAt != nil && now.Before(*conn.NextSyncAt) {
+		wait := conn.NextSyncAt.Sub(now)
+		return domain.Run{}, apperr.New(apperr.SyncTooSoon, "The provider asked Kontor to wait before calling again; try in %s.", words(wait)).
+			WithRetryAfter(int(math.Ceil(wait.Seconds())))
+	}
 	last, err := s.Repo.LastSuccess(ctx, conn.ID, kind)
 	if err != nil {
 		return domain.Run{}, err
@@ -63,7 +68,11 @@ func (s *Service) manual(ctx context.Context, sub authn.Subject, in SyncInput, k
 	if ok, retry := st.Budget.Allow(now, domain.DailyRequestBudget[conn.Provider], cost); !ok {
 		return domain.Run{}, budgetSpent(retry.Sub(now))
 	}
-	return s.Execute(ctx, conn, Options{Kind: kind, Trigger: domain.TriggerManual, Start: in.StartDate})
+	run, err := s.Execute(ctx, conn, Options{Kind: kind, Trigger: domain.TriggerManual, Start: in.StartDate})
+	if errors.Is(err, ErrLeaseLost) {
+		return run, apperr.New(SyncInProgress, "Another sync took this connection over while this one stalled; its result will show in the sync history.")
+	}
+	return run, err
 }
 
 // SystemSyncLinked runs the first sync of a connection that just became active
