@@ -70,7 +70,7 @@ func linkSandbox(t *testing.T, a *api, persona string) string {
 		t.Fatalf("sandbox link: %+v", created)
 	}
 	jar, _ := cookiejar.New(nil)
-	hc := &http.Client{Jar: jar, Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	hc := &http.Client{Jar: jar, Timeout: 5 * time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := hc.Get(*created.AuthorizationURL)
 	if err != nil {
 		t.Fatal(err)
@@ -233,6 +233,9 @@ func TestSyncBulkOnTwoInstancesAtOnce(t *testing.T) {
 	register(t, anonA, "Bulk", email)
 	token := login(t, anonA, email).AccessToken
 	ca, cb := anonA.with(token), anonB.with(token)
+	for _, c := range []*api{ca, cb} {
+		c.Client.HTTP = &http.Client{Timeout: 10 * time.Minute} // the whole sync runs in the request
+	}
 	conn := linkSandbox(t, ca, "bulk")
 	ca.post(t, "/api/v1/accounts/syncs", map[string]any{"connection_id": conn}).Expect(t, http.StatusCreated)
 
