@@ -125,7 +125,7 @@ func TestCopySQLiteToPostgresThenFlowsPass(t *testing.T) {
 	byKey.Token = key.Key
 	byKey.Get(t, "/api/v1/accounts/"+wallet).Expect(t, http.StatusOK)
 	bobOnCopy := shLogin(t, dst, "bob@example.com")
-	if res := bobOnCopy.Get(t, "/api/v1/accounts/" + wallet); res.Status != http.StatusNotFound && res.Status != http.StatusForbidden {
+	if res := bobOnCopy.Get(t, "/api/v1/accounts/"+wallet); res.Status != http.StatusNotFound && res.Status != http.StatusForbidden {
 		t.Fatalf("bob reads ada's account on the copy: %d", res.Status)
 	}
 	adaOnCopy := shLogin(t, dst, "ada@example.com")

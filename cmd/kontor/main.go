@@ -54,7 +54,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "backup":
 		return backup(args, stdout, stderr)
 	case "restore":
-		return restore(args, stdout, stderr)
+		return restore(args, os.Stdin, stdout, stderr)
 	case "copy":
 		return copyDatabase(args, stdout, stderr)
 	case "help", "-h", "--help":

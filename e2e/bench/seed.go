@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/driver/pgdriver"
 
 	"github.com/kontor-app/kontor/platform/database"
 	"github.com/kontor-app/kontor/platform/money"
@@ -797,7 +797,14 @@ func copyIn(ctx context.Context, conn bun.Conn, query string, fill func(*copyWri
 		}
 		pw.CloseWithError(w.err)
 	}()
-	_, err := pgdriver.CopyFrom(ctx, conn, pr, query)
+	err := conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("COPY needs a pgx connection, got %T", dc)
+		}
+		_, err := sc.Conn().PgConn().CopyFrom(ctx, pr, query)
+		return err
+	})
 	_ = pr.CloseWithError(io.ErrClosedPipe)
 	return err
 }

@@ -23,10 +23,10 @@ var Module = fx.Module("accounts",
 	),
 	fx.Provide(
 		newContract,
-		func(c contract) Ledger { return c },
-		func(c contract) Insight { return c },
-		func(c contract) ProviderSync { return c },
-		func(c contract) Directory { return c },
+		func(c *Contract) Ledger { return c },
+		func(c *Contract) Insight { return c },
+		func(c *Contract) ProviderSync { return c },
+		func(c *Contract) Directory { return c },
 		fx.Annotate(newAPIRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
 		fx.Annotate(newWebRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
 		fx.Annotate(api.Spec, fx.ResultTags(`group:"openapi"`)),
@@ -39,7 +39,7 @@ func newService(repo app.Repository, az app.Authorizer) *app.Service {
 	return app.NewService(repo, az, app.SystemClock{})
 }
 
-func newContract(svc *app.Service) contract { return contract{svc: svc} }
+func newContract(svc *app.Service) *Contract { return &Contract{svc: svc} }
 
 func newAPIRoutes(svc *app.Service) *api.Routes { return api.New(svc) }
 

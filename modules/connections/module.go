@@ -9,10 +9,16 @@ import (
 	"github.com/kontor-app/kontor/modules/connections/internal/api"
 	"github.com/kontor-app/kontor/modules/connections/internal/app"
 	"github.com/kontor-app/kontor/modules/connections/internal/ofx"
+	"github.com/kontor-app/kontor/modules/connections/internal/sandboxbank"
+	"github.com/kontor-app/kontor/modules/connections/internal/simplefin"
 	"github.com/kontor-app/kontor/modules/connections/internal/store"
+	"github.com/kontor-app/kontor/modules/connections/internal/web"
 	"github.com/kontor-app/kontor/platform/authz"
 	"github.com/kontor-app/kontor/platform/config"
+	"github.com/kontor-app/kontor/platform/database"
+	"github.com/kontor-app/kontor/platform/events"
 	"github.com/kontor-app/kontor/platform/httpserver"
+	"github.com/kontor-app/kontor/platform/outbound"
 	"github.com/kontor-app/kontor/platform/secretbox"
 )
 
@@ -20,7 +26,7 @@ import (
 // OAuth redirect_uri is KONTOR_BASE_URL followed by it.
 const CallbackPath = "/connections/callback"
 
-// Module provides the connections use cases to the application: the JSON routes,
+// Module provides the connections use cases to the application: the JSON routes, the pages,
 // the module's part of the OpenAPI document, and the Sync contract. The store, the
 // provider adapters and the adapters onto other modules stay private.
 var Module = fx.Module("connections",
@@ -31,6 +37,7 @@ var Module = fx.Module("connections",
 		newAccounts,
 		newSealer,
 		newRegistry,
+		newOutbound,
 		newPublisher,
 		newService,
 	),
@@ -38,6 +45,7 @@ var Module = fx.Module("connections",
 		newContract,
 		func(c contract) Sync { return c },
 		fx.Annotate(newAPIRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
+		fx.Annotate(newWebRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
 		fx.Annotate(api.Spec, fx.ResultTags(`group:"openapi"`)),
 	),
 )
@@ -52,15 +60,29 @@ func newAccounts(s accounts.ProviderSync, d accounts.Directory) app.Accounts {
 // secret key.
 func newSealer(cfg config.Config) (app.Sealer, error) { return secretbox.NewFromConfig(cfg) }
 
-// newRegistry lists the provider adapters this build offers.
-func newRegistry() app.Registry {
-	files := ofx.New()
-	return app.Registry{files.Info().Slug: files}
+// newRegistry lists the provider adapters this build offers: OFX files and
+// SimpleFIN Bridge always, and the sandbox bank when it is served (KONTOR_SANDBOX), reached over HTTP at
+// KONTOR_SANDBOX_URL through the outbound client like any bank.
+func newRegistry(cfg config.Config, client *outbound.Client) (app.Registry, error) {
+	files, bridge := ofx.New(), simplefin.New(simplefin.Options{Client: client})
+	reg := app.Registry{files.Info().Slug: files, bridge.Info().Slug: bridge}
+	if cfg.Sandbox {
+		bank, err := sandboxbank.New(sandboxbank.Config{BaseURL: cfg.SandboxURL, HTTPClient: client.Client})
+		if err != nil {
+			return nil, err
+		}
+		reg[bank.Info().Slug] = bank
+	}
+	return reg, nil
 }
 
-// newPublisher is where the event bus plugs in; until then changes are only
-// recorded in the status history.
-func newPublisher() app.Publisher { return app.NoPublisher{} }
+// newOutbound is the one HTTP client for provider calls.
+func newOutbound(cfg config.Config) *outbound.Client { return outbound.NewFromConfig(cfg) }
+
+// newPublisher announces status changes on the platform's event bus.
+func newPublisher(bus *events.Bus, db *database.DB) app.Publisher {
+	return eventPublisher{bus: bus, db: db}
+}
 
 func newService(repo app.Repository, sealer app.Sealer, az app.Authorizer, acc app.Accounts, reg app.Registry, pub app.Publisher, cfg config.Config) *app.Service {
 	return app.NewService(app.Deps{
@@ -72,3 +94,5 @@ func newService(repo app.Repository, sealer app.Sealer, az app.Authorizer, acc a
 func newContract(svc *app.Service) contract { return contract{svc: svc} }
 
 func newAPIRoutes(svc *app.Service) *api.Routes { return api.New(svc) }
+
+func newWebRoutes(svc *app.Service) *web.Routes { return web.New(svc) }

@@ -198,10 +198,21 @@ func TestStandardPersonaLinkSyncAndAdvance(t *testing.T) {
 			t.Fatalf("advance: %d %s", r.Status, r.Body)
 		}
 		adv := r.JSON(t)
-		if str(adv, "today") != "2026-11-21" || adv["cancelled"].(float64) != 1 || adv["posted"].(float64) < 2 || adv["added"].(float64) < 1 {
+		if str(adv, "today") != "2026-11-21" || adv["cancelled"].(float64) != 1 || adv["posted"].(float64) < 2 || adv["added"].(float64) < 1 || adv["modified"].(float64) != 1 {
 			t.Fatalf("advance result %v", adv)
 		}
+		prior := map[string]txn{}
+		for id, x := range f.txns {
+			prior[id] = x
+		}
 		b.drain(&f, access, 100)
+		// One posted transaction is modified: same id and amount, corrected name.
+		if len(f.modified) != 1 {
+			t.Fatalf("advance modified %d transactions, want 1", len(f.modified))
+		}
+		if m, old := f.modified[0], prior[f.modified[0].ID]; old.ID == "" || old.Pending || m.Amount != old.Amount || m.Description != old.Description+" (name corrected)" {
+			t.Fatalf("modified %+v, was %+v", m, old)
+		}
 		var tipped, shifted, cancelled int
 		posted := map[string]bool{}
 		for _, x := range f.added {

@@ -36,13 +36,13 @@ func (l ledgerAdapter) Account(ctx context.Context, s authn.Subject, id uuid.UUI
 
 // BalanceBefore is the balance at the end of the day before t; statements start at
 // midnight, so that is the sum of everything booked before t.
-func (l ledgerAdapter) BalanceBefore(ctx context.Context, accountID uuid.UUID, t time.Time) (money.Amount, error) {
-	return l.accounts.BalanceAt(ctx, accountID, domain.DayOf(t).AddDate(0, 0, -1))
+func (l ledgerAdapter) BalanceBefore(ctx context.Context, s authn.Subject, accountID uuid.UUID, t time.Time) (money.Amount, error) {
+	return l.accounts.BalanceAt(ctx, s, accountID, domain.DayOf(t).AddDate(0, 0, -1))
 }
 
 // Entries streams the account's transactions as statement entries.
-func (l ledgerAdapter) Entries(ctx context.Context, accountID uuid.UUID, from, until time.Time, fn func(domain.Entry) error) error {
-	return l.accounts.Transactions(ctx, accountID, from, until, func(t accounts.Transaction) error {
+func (l ledgerAdapter) Entries(ctx context.Context, s authn.Subject, accountID uuid.UUID, from, until time.Time, fn func(domain.Entry) error) error {
+	return l.accounts.Transactions(ctx, s, accountID, from, until, func(t accounts.Transaction) error {
 		return fn(domain.Entry{TransactionID: t.ID, BookedAt: t.BookedAt, Description: t.Description, Type: t.Type, Amount: t.Amount})
 	})
 }

@@ -138,7 +138,7 @@ var _ app.Ledger = ledgerAdapter{}
 func (l ledgerAdapter) UpsertAccount(ctx context.Context, owner uuid.UUID, c app.Connection, p app.ProviderAccount) (uuid.UUID, app.UpsertOutcome, error) {
 	acct, op, err := l.a.UpsertAccount(ctx, authn.Subject{UserID: owner}, accounts.ProviderAccount{
 		ConnectionID: c.ID, Provider: c.Provider, ProviderAccountID: p.ID, Name: p.Name, AccountType: p.Type, Subtype: p.Subtype,
-		Currency: p.Currency, AccountNumber: p.Mask, Balance: p.Balance, AvailableBalance: p.AvailableBalance,
+		Currency: money.Currency(p.Currency), AccountNumber: p.Mask, Balance: p.Balance, AvailableBalance: p.AvailableBalance,
 	})
 	if err != nil {
 		return uuid.Nil, "", err
@@ -150,15 +150,12 @@ func (l ledgerAdapter) UpsertAccount(ctx context.Context, owner uuid.UUID, c app
 func (l ledgerAdapter) ApplyEntries(ctx context.Context, owner uuid.UUID, accountID uuid.UUID, ups []domain.Entry, removed []string, balance money.NullAmount) error {
 	batch := accounts.TransactionBatch{AccountID: accountID, Removed: removed, ReportedBalance: balance}
 	for _, e := range ups {
-		typ, status := "deposit", "posted"
+		typ := "deposit"
 		if e.Amount.IsNegative() {
 			typ = "withdrawal"
 		}
-		if e.Pending {
-			status = "pending"
-		}
 		batch.Upserts = append(batch.Upserts, accounts.ProviderTransaction{ProviderTransactionID: e.ID, Type: typ, Amount: e.Amount,
-			Description: e.Description, Counterparty: e.Counterparty, Status: status, BookedAt: e.Date})
+			Description: e.Description, Counterparty: e.Counterparty, Pending: e.Pending, BookedAt: e.Date})
 	}
 	if len(batch.Upserts) == 0 && len(batch.Removed) == 0 && !balance.Valid {
 		return nil

@@ -42,12 +42,6 @@ const (
 	NotAcceptable         Code = "not_acceptable"
 	RateLimited           Code = "rate_limited"
 	AccountLocked         Code = "account_locked"
-	AccountNotEmpty       Code = "account_not_empty"
-	AccountClosed         Code = "account_closed"
-	ProviderManaged       Code = "provider_managed"
-	InsufficientFunds     Code = "insufficient_funds"
-	CurrencyMismatch      Code = "currency_mismatch"
-	DuplicateExternalID   Code = "duplicate_external_id"
 	ConnectionNotActive   Code = "connection_not_active"
 	SyncTooSoon           Code = "sync_too_soon"
 	ServiceUnavailable    Code = "service_unavailable"
@@ -81,12 +75,6 @@ var statuses = map[Code]int{
 	NotAcceptable:         http.StatusNotAcceptable,
 	RateLimited:           http.StatusTooManyRequests,
 	AccountLocked:         http.StatusTooManyRequests,
-	AccountNotEmpty:       http.StatusConflict,
-	AccountClosed:         http.StatusConflict,
-	ProviderManaged:       http.StatusConflict,
-	InsufficientFunds:     http.StatusUnprocessableEntity,
-	CurrencyMismatch:      http.StatusUnprocessableEntity,
-	DuplicateExternalID:   http.StatusConflict,
 	ConnectionNotActive:   http.StatusConflict,
 	SyncTooSoon:           http.StatusTooManyRequests,
 	ServiceUnavailable:    http.StatusServiceUnavailable,

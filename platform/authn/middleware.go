@@ -37,7 +37,27 @@ func BearerToken(c *fiber.Ctx) (string, bool) {
 
 // RequireBearer authenticates an API request or answers 401.
 func RequireBearer(a Authenticator) fiber.Handler {
+	return RequireBearerGuarded(a, nil)
+}
+
+// FailureCounter slows clients whose credentials keep failing: Check refuses a
+// request while its client has failed too often, Fail counts one more failure.
+// ratelimit.FailureGuard implements it.
+type FailureCounter interface {
+	Check(c *fiber.Ctx) error
+	Fail(c *fiber.Ctx)
+}
+
+// RequireBearerGuarded is RequireBearer that counts every credential that does not
+// authenticate against guard, and refuses clients that failed too often before
+// checking their credentials at all; guard may be nil.
+func RequireBearerGuarded(a Authenticator, guard FailureCounter) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		if guard != nil {
+			if err := guard.Check(c); err != nil {
+				return err
+			}
+		}
 		token, ok := BearerToken(c)
 		if !ok {
 			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="kontor"`)
@@ -45,6 +65,9 @@ func RequireBearer(a Authenticator) fiber.Handler {
 		}
 		s, err := a.AuthenticateBearer(c.UserContext(), token)
 		if err != nil {
+			if guard != nil && apperr.Status(apperr.CodeOf(err)) == fiber.StatusUnauthorized {
+				guard.Fail(c)
+			}
 			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="kontor", error="invalid_token"`)
 			return err
 		}

@@ -59,9 +59,29 @@ type Config struct {
 	// ProvidersAllowPrivateNetworks lets provider calls (SimpleFIN, a sandbox URL) use
 	// plain http and reach loopback and private addresses; for tests and home labs.
 	ProvidersAllowPrivateNetworks bool
+	// TrustedProxies are the addresses (CIDRs or single IPs) of reverse proxies whose
+	// X-Forwarded-For names the client; from anyone else the header is ignored
+	// (KONTOR_TRUSTED_PROXIES, comma-separated, default none).
+	TrustedProxies []string
 	// IdempotencyLease is how long a running Idempotency-Key stays held without a
 	// renewal; a retry after it lapsed takes the key over (KONTOR_IDEMPOTENCY_LEASE).
 	IdempotencyLease time.Duration
+	// Jobs configures the background job engine and the event stream.
+	Jobs Jobs
+}
+
+// Jobs configures River (platform/jobs) and the event stream (platform/events).
+type Jobs struct {
+	// Workers is how many jobs this process runs at once (KONTOR_JOB_WORKERS, 10).
+	Workers int
+	// JanitorInterval is the period of the janitor job (KONTOR_JOB_JANITOR_INTERVAL, 1h).
+	JanitorInterval time.Duration
+	// EventsHeartbeat is the longest silence on an event stream before a comment
+	// line keeps proxies open (KONTOR_EVENTS_HEARTBEAT, 15s).
+	EventsHeartbeat time.Duration
+	// EventsPollInterval is how often the event log is read for events other
+	// instances wrote (KONTOR_EVENTS_POLL_INTERVAL, 500ms).
+	EventsPollInterval time.Duration
 }
 
 // RateLimits configures the token buckets of API.md: burst and refill per minute.
@@ -75,6 +95,10 @@ type RateLimits struct {
 	WritePerMin int
 	SyncBurst   int
 	SyncPerMin  int
+	// AuthFailureBurst and AuthFailurePerMin shape the per-IP bucket that failed
+	// bearer authentications drain (KONTOR_RATE_AUTH_FAILURE_BURST, _PER_MINUTE).
+	AuthFailureBurst  int
+	AuthFailurePerMin int
 }
 
 // Error is a configuration problem naming the setting.
@@ -144,6 +168,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	shutdown := fs.String("shutdown-timeout", env("KONTOR_SHUTDOWN_TIMEOUT", "15s"), "graceful shutdown limit (KONTOR_SHUTDOWN_TIMEOUT)")
 	sandbox := fs.String("sandbox", env("KONTOR_SANDBOX", ""), "serve the sandbox bank under /sandbox (KONTOR_SANDBOX)")
 	fs.StringVar(&c.SandboxURL, "sandbox-url", env("KONTOR_SANDBOX_URL", ""), "sandbox bank base URL (KONTOR_SANDBOX_URL)")
+	proxies := fs.String("trusted-proxies", env("KONTOR_TRUSTED_PROXIES", ""), "comma-separated CIDRs of trusted reverse proxies (KONTOR_TRUSTED_PROXIES)")
 	lease := fs.String("idempotency-lease", env("KONTOR_IDEMPOTENCY_LEASE", "30s"), "lease of a running idempotency key (KONTOR_IDEMPOTENCY_LEASE)")
 	rateLimitOff := fs.Bool("rate-limit-disabled", env("KONTOR_RATE_LIMIT_DISABLED", "false") == "true", "turn rate limiting off (KONTOR_RATE_LIMIT_DISABLED)")
 	if err := fs.Parse(args); err != nil {
@@ -157,6 +182,15 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, &Error{Setting: "KONTOR_SHUTDOWN_TIMEOUT", Problem: fmt.Sprintf("must be a positive duration such as 15s, got %q", *shutdown)}
 	}
 	c.ShutdownTimeout = d
+	for _, p := range strings.Split(*proxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return Config{}, &Error{Setting: "KONTOR_TRUSTED_PROXIES", Problem: fmt.Sprintf("must be comma-separated CIDRs or IP addresses, got %q", p)}
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
 	if c.LogFormat == "" {
 		// Production logs are read by machines (a log shipper, journald), development
 		// logs by people.
@@ -174,6 +208,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, &Error{Setting: "KONTOR_IDEMPOTENCY_LEASE", Problem: fmt.Sprintf("must be a duration of at least 1s such as 30s, got %q", *lease)}
 	}
 	c.RateLimit.Disabled = *rateLimitOff
+	if err := loadJobs(&c.Jobs, getenv, envInt); err != nil {
+		return Config{}, err
+	}
 	for _, f := range []struct {
 		name string
 		dst  *int
@@ -187,6 +224,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{"KONTOR_RATE_WRITE_PER_MINUTE", &c.RateLimit.WritePerMin, 50},
 		{"KONTOR_RATE_SYNC_BURST", &c.RateLimit.SyncBurst, 10},
 		{"KONTOR_RATE_SYNC_PER_MINUTE", &c.RateLimit.SyncPerMin, 5},
+		{"KONTOR_RATE_AUTH_FAILURE_BURST", &c.RateLimit.AuthFailureBurst, 20},
+		{"KONTOR_RATE_AUTH_FAILURE_PER_MINUTE", &c.RateLimit.AuthFailurePerMin, 20},
 	} {
 		if *f.dst, err = envInt(f.name, f.def); err != nil {
 			return Config{}, err
@@ -302,5 +341,32 @@ func (c *Config) EnsureSecretKey() error {
 		return &Error{Setting: "KONTOR_DATA_DIR", Problem: fmt.Sprintf("cannot be written: %v", err)}
 	}
 	c.SecretKey = key
+	return nil
+}
+
+// loadJobs reads the Jobs settings.
+func loadJobs(j *Jobs, getenv func(string) string, envInt func(string, int) (int, error)) error {
+	var err error
+	if j.Workers, err = envInt("KONTOR_JOB_WORKERS", 10); err != nil {
+		return err
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+		def  time.Duration
+	}{
+		{"KONTOR_JOB_JANITOR_INTERVAL", &j.JanitorInterval, time.Hour},
+		{"KONTOR_EVENTS_HEARTBEAT", &j.EventsHeartbeat, 15 * time.Second},
+		{"KONTOR_EVENTS_POLL_INTERVAL", &j.EventsPollInterval, 500 * time.Millisecond},
+	} {
+		*d.dst = d.def
+		if v := strings.TrimSpace(getenv(d.name)); v != "" {
+			p, perr := time.ParseDuration(v)
+			if perr != nil || p <= 0 {
+				return &Error{Setting: d.name, Problem: fmt.Sprintf("must be a positive duration such as 30s, got %q", v)}
+			}
+			*d.dst = p
+		}
+	}
 	return nil
 }

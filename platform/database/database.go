@@ -13,12 +13,16 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
-	"github.com/uptrace/bun/driver/pgdriver"
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 
 	"github.com/kontor-app/kontor/migrations"
@@ -74,9 +78,18 @@ func OpenSQLite(path string) (*DB, error) {
 	return db, nil
 }
 
-// OpenPostgres connects to the PostgreSQL server at url.
+// OpenPostgres connects to the PostgreSQL server at url through pgx's database/sql
+// driver (pgx/v5/stdlib) under bun's pgdialect. pgx, unlike bun's own pgdriver, runs
+// River's parameterised queries (its leader election among them) correctly. Bun
+// formats its queries with the values inlined, so they carry no arguments and pgx
+// sends them with the simple protocol in one round trip; queries with arguments
+// (River's) use pgx's cached prepared statements. Timestamps are scanned in UTC
+// whatever the process's time zone, as pgdriver did.
 func OpenPostgres(url string) (*DB, error) {
-	sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(url), pgdriver.WithTimeout(10*time.Second)))
+	sqldb, err := OpenPostgresSQL(url)
+	if err != nil {
+		return nil, err
+	}
 	sqldb.SetMaxOpenConns(max(10, runtime.NumCPU()*8))
 	sqldb.SetMaxIdleConns(max(10, runtime.NumCPU()*8))
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
@@ -90,23 +103,78 @@ func OpenPostgres(url string) (*DB, error) {
 	return db, nil
 }
 
+// OpenPostgresSQL returns a *sql.DB on the pgx stdlib driver for url, configured as
+// OpenPostgres configures Kontor's pool (UTC timestamps, connect timeout) but with
+// database/sql's default pool limits. It does not connect yet.
+func OpenPostgresSQL(url string) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres url: %w", err)
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = 10 * time.Second
+	}
+	return sql.OpenDB(stdlib.GetConnector(*cfg, stdlib.OptionAfterConnect(scanTimesInUTC))), nil
+}
+
+// scanTimesInUTC makes pgx return timestamptz values in UTC rather than time.Local,
+// so the JSON Kontor writes does not depend on the server's time zone.
+func scanTimesInUTC(_ context.Context, conn *pgx.Conn) error {
+	tm := conn.TypeMap()
+	tm.RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID, Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
+	return nil
+}
+
 type txKey struct{}
+
+// txState is what RunInTx keeps in the context: the transaction and the functions
+// to run once it has committed.
+type txState struct {
+	tx    bun.Tx
+	mu    sync.Mutex
+	after []func()
+}
 
 // RunInTx runs fn in a transaction, committing when fn returns nil. A call nested in
 // another RunInTx joins the outer transaction, so use cases can compose stores.
+// Functions registered with AfterCommit run after the outermost commit.
 func (db *DB) RunInTx(ctx context.Context, fn func(ctx context.Context, tx bun.IDB) error) error {
-	if tx, ok := ctx.Value(txKey{}).(bun.Tx); ok {
-		return fn(ctx, tx)
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		return fn(ctx, st.tx)
 	}
-	return db.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		return fn(context.WithValue(ctx, txKey{}, tx), tx)
+	var st *txState
+	err := db.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		st = &txState{tx: tx}
+		return fn(context.WithValue(ctx, txKey{}, st), tx)
 	})
+	if err == nil && st != nil {
+		st.mu.Lock()
+		after := st.after
+		st.mu.Unlock()
+		for _, f := range after {
+			f()
+		}
+	}
+	return err
+}
+
+// AfterCommit runs fn after the transaction ctx carries (from RunInTx) commits, and
+// never when it rolls back. Without such a transaction in ctx it runs fn at once.
+// fn runs on the committing goroutine: keep it short and non-blocking.
+func AfterCommit(ctx context.Context, fn func()) {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		st.mu.Lock()
+		st.after = append(st.after, fn)
+		st.mu.Unlock()
+		return
+	}
+	fn()
 }
 
 // Conn returns the transaction ctx carries, or the pool when there is none.
 func (db *DB) Conn(ctx context.Context) bun.IDB {
-	if tx, ok := ctx.Value(txKey{}).(bun.Tx); ok {
-		return tx
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		return st.tx
 	}
 	return db.DB
 }
@@ -116,9 +184,9 @@ func IsUniqueViolation(err error) bool {
 	if err == nil {
 		return false
 	}
-	var pgErr pgdriver.Error
+	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
-		return pgErr.Field('C') == "23505"
+		return pgErr.Code == "23505"
 	}
 	msg := err.Error()
 	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "constraint failed: UNIQUE")

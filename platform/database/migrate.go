@@ -10,7 +10,8 @@ import (
 
 // Migrator applies and rolls back the embedded migrations of db's dialect.
 type Migrator struct {
-	m *migrate.Migrator
+	m  *migrate.Migrator
+	db *DB
 }
 
 // NewMigrator prepares a migrator for db.
@@ -19,16 +20,21 @@ func NewMigrator(db *DB) (*Migrator, error) {
 	if err := ms.Discover(db.MigrationFiles()); err != nil {
 		return nil, fmt.Errorf("discover migrations: %w", err)
 	}
-	return &Migrator{m: migrate.NewMigrator(db.DB, ms, migrate.WithMarkAppliedOnSuccess(true))}, nil
+	return &Migrator{m: migrate.NewMigrator(db.DB, ms, migrate.WithMarkAppliedOnSuccess(true)), db: db}, nil
 }
 
 // Up applies every pending migration, holding the migration lock so that several
 // instances starting together apply each migration once.
 func (m *Migrator) Up(ctx context.Context) (applied []string, err error) {
+	release, err := exclusive(ctx, m.db)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	if err := m.m.Init(ctx); err != nil {
 		return nil, fmt.Errorf("init migrations: %w", err)
 	}
-	if err := m.m.Lock(ctx); err != nil {
+	if err := lockMigrations(ctx, m.m); err != nil {
 		return nil, fmt.Errorf("lock migrations: %w", err)
 	}
 	defer func() {
@@ -48,10 +54,15 @@ func (m *Migrator) Up(ctx context.Context) (applied []string, err error) {
 
 // Down rolls back the last applied group of migrations.
 func (m *Migrator) Down(ctx context.Context) (rolledBack []string, err error) {
+	release, err := exclusive(ctx, m.db)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	if err := m.m.Init(ctx); err != nil {
 		return nil, err
 	}
-	if err := m.m.Lock(ctx); err != nil {
+	if err := lockMigrations(ctx, m.m); err != nil {
 		return nil, err
 	}
 	defer func() {

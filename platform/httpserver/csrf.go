@@ -1,6 +1,8 @@
 package httpserver
 
 import (
+	"mime"
+
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -21,7 +23,9 @@ const HeaderCSRF = "X-CSRF-Token"
 // csrf protects every unsafe request outside /api with a signed double-submit token:
 // the token is an HMAC of a per-browser random cookie under the server's secret, so it
 // works across instances without server state and cannot be forged from another site.
-// The JSON API is exempt because it authenticates with bearer tokens, never cookies.
+// It is accepted from the X-CSRF-Token header or the form body only, never from the
+// query string, which ends up in logs and Referer headers. The JSON API is exempt
+// because it authenticates with bearer tokens, never cookies.
 type csrf struct {
 	secret []byte
 	secure bool
@@ -31,6 +35,21 @@ func (x csrf) token(browserSecret string) string {
 	mac := hmac.New(sha256.New, x.secret)
 	mac.Write([]byte("csrf:" + browserSecret))
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// formToken returns the _csrf field of a url-encoded or multipart body; the query
+// string is never read.
+func formToken(c *fiber.Ctx) string {
+	mt, _, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	switch mt {
+	case fiber.MIMEApplicationForm:
+		return string(c.Request().PostArgs().Peek("_csrf"))
+	case fiber.MIMEMultipartForm:
+		if form, err := c.MultipartForm(); err == nil && len(form.Value["_csrf"]) > 0 {
+			return form.Value["_csrf"][0]
+		}
+	}
+	return ""
 }
 
 func (x csrf) handler(c *fiber.Ctx) error {
@@ -55,7 +74,7 @@ func (x csrf) handler(c *fiber.Ctx) error {
 	}
 	got := c.Get(HeaderCSRF)
 	if got == "" {
-		got = c.FormValue("_csrf")
+		got = formToken(c)
 	}
 	if got == "" || !hmac.Equal([]byte(got), []byte(want)) {
 		return apperr.New(apperr.CSRFFailed, "This form has expired or did not come from Kontor. Reload the page and try again.")

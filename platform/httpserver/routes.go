@@ -23,6 +23,8 @@ type Router struct {
 	auth    authn.Authenticator
 	limiter *ratelimit.Limiter
 	idem    fiber.Handler
+	// bearer authenticates API routes, counting failed credentials per client IP.
+	bearer fiber.Handler
 }
 
 func newRouter(app *fiber.App, auth authn.Authenticator, limiter *ratelimit.Limiter, store *idempotency.Store) *Router {
@@ -32,6 +34,7 @@ func newRouter(app *fiber.App, auth authn.Authenticator, limiter *ratelimit.Limi
 		auth:    auth,
 		limiter: limiter,
 		idem:    idempotency.Middleware(store),
+		bearer:  authn.RequireBearerGuarded(auth, limiter.FailureGuard(limiter.Policies().AuthFailure, ratelimit.ByIP)),
 	}
 }
 
@@ -42,19 +45,19 @@ func (r *Router) APIPublic(method, path string, h fiber.Handler) {
 
 // APIRead adds an authenticated GET route under the API_READ policy.
 func (r *Router) APIRead(path string, h fiber.Handler) {
-	r.api.Get(path, authn.RequireBearer(r.auth), r.limiter.Handler(r.limiter.Policies().Read, ratelimit.ByUser), h)
+	r.api.Get(path, r.bearer, r.limiter.Handler(r.limiter.Policies().Read, ratelimit.ByUser), h)
 }
 
 // APIWrite adds an authenticated POST, PATCH, PUT or DELETE route under the API_WRITE
 // policy, honouring Idempotency-Key.
 func (r *Router) APIWrite(method, path string, h fiber.Handler) {
-	r.api.Add(method, path, authn.RequireBearer(r.auth), r.limiter.Handler(r.limiter.Policies().Write, ratelimit.ByUser), r.idem, h)
+	r.api.Add(method, path, r.bearer, r.limiter.Handler(r.limiter.Policies().Write, ratelimit.ByUser), r.idem, h)
 }
 
 // APISync adds an authenticated provider-sync route under the PROVIDER_SYNC policy,
 // keyed by key (the user and the connection the request names).
 func (r *Router) APISync(method, path string, key func(*fiber.Ctx) string, h fiber.Handler) {
-	r.api.Add(method, path, authn.RequireBearer(r.auth), r.limiter.Handler(r.limiter.Policies().Sync, key), r.idem, h)
+	r.api.Add(method, path, r.bearer, r.limiter.Handler(r.limiter.Policies().Sync, key), r.idem, h)
 }
 
 // Page adds a browser route that needs a logged-in user.

@@ -43,8 +43,8 @@ func (f fakeAuth) AuthenticateBearer(_ context.Context, token string) (authn.Sub
 }
 
 func (f fakeAuth) AuthenticateSession(_ context.Context, token string) (authn.Subject, error) {
-	if token == "good-session" {
-		return authn.Subject{UserID: f.user, Name: "Ada", Method: authn.MethodSession}, nil
+	if token == "good-session" || token == "other-session" {
+		return authn.Subject{UserID: f.user, Name: "Ada", Method: authn.MethodSession, SessionID: "id-" + token}, nil
 	}
 	return authn.Subject{}, apperr.New(apperr.InvalidToken, "The session is not valid.")
 }
@@ -56,6 +56,9 @@ type probeBody struct {
 	Count  int           `json:"count"`
 	Amount *money.Amount `json:"amount,omitempty"`
 }
+
+// probeNotEmpty is a module's code, registered as a module registers its own.
+var probeNotEmpty = apperr.Register("account_not_empty", http.StatusConflict, "Account not empty")
 
 func (probeRoutes) Register(r *httpserver.Router) {
 	r.APIWrite(fiber.MethodPost, "/probe", func(c *fiber.Ctx) error {
@@ -70,7 +73,7 @@ func (probeRoutes) Register(r *httpserver.Router) {
 		return apperr.Wrap(errors.New("unexpected EOF in the secret parser"), "load something")
 	})
 	r.APIRead("/probe/conflict", func(c *fiber.Ctx) error {
-		return apperr.New(apperr.AccountNotEmpty, "Empty it first.").WithDetails(map[string]any{"current_balance": "1.00"})
+		return apperr.New(probeNotEmpty, "Empty it first.").WithDetails(map[string]any{"current_balance": "1.00"})
 	})
 	r.PublicPage(fiber.MethodGet, "/form", func(c *fiber.Ctx) error { return c.SendString("form") })
 	r.PublicPage(fiber.MethodPost, "/form", func(c *fiber.Ctx) error { return c.SendString("posted") })

@@ -425,6 +425,13 @@ func FuzzParse(f *testing.F) {
 		if strings.ContainsAny(canonical, "eE+") || canonical == "-0.00" {
 			t.Fatalf("String() = %q is not in canonical form", canonical)
 		}
+		// Everything Parse accepts is in range and has a fixed-width key that
+		// ParseSortKey turns back into the same amount.
+		if key := a.SortKey(); !a.InRange() || len(key) != 39 {
+			t.Fatalf("Parse(%q) = %s, InRange %v, key %q", s, a, a.InRange(), key)
+		} else if back, err := money.ParseSortKey(key); err != nil || !back.Equal(a) {
+			t.Fatalf("ParseSortKey(SortKey(%s)) = %s, %v", a, back, err)
+		}
 		// decimal accepts a superset of our grammar; on what we accept it must agree.
 		// Its exponent is an int32, so only compare where it can represent the input.
 		if len(s) < 1000 {

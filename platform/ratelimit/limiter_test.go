@@ -208,6 +208,8 @@ func TestPoliciesFrom(t *testing.T) {
 		Read:  Policy{Name: "API_READ", Burst: 100, PerMinute: 100},
 		Write: Policy{Name: "API_WRITE", Burst: 50, PerMinute: 50},
 		Sync:  Policy{Name: "PROVIDER_SYNC", Burst: 10, PerMinute: 5},
+
+		AuthFailure: Policy{Name: "AUTH_FAILURE", Burst: 20, PerMinute: 20},
 	}
 	if got := PoliciesFrom(cfg); got != want {
 		t.Fatalf("PoliciesFrom(defaults) = %+v, want %+v", got, want)

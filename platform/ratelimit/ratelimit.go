@@ -39,16 +39,20 @@ type Policies struct {
 	Write Policy
 	// Sync guards provider syncs and imports, keyed by user and connection.
 	Sync Policy
+	// AuthFailure counts failed bearer authentications, keyed by client IP; a client
+	// that exhausted it is refused before its credentials are even checked.
+	AuthFailure Policy
 }
 
 // PoliciesFrom builds the policies from the configured bucket sizes.
 func PoliciesFrom(cfg config.Config) Policies {
 	r := cfg.RateLimit
 	return Policies{
-		Auth:  Policy{Name: "AUTH", Burst: r.AuthBurst, PerMinute: r.AuthPerMin},
-		Read:  Policy{Name: "API_READ", Burst: r.ReadBurst, PerMinute: r.ReadPerMin},
-		Write: Policy{Name: "API_WRITE", Burst: r.WriteBurst, PerMinute: r.WritePerMin},
-		Sync:  Policy{Name: "PROVIDER_SYNC", Burst: r.SyncBurst, PerMinute: r.SyncPerMin},
+		Auth:        Policy{Name: "AUTH", Burst: r.AuthBurst, PerMinute: r.AuthPerMin},
+		Read:        Policy{Name: "API_READ", Burst: r.ReadBurst, PerMinute: r.ReadPerMin},
+		Write:       Policy{Name: "API_WRITE", Burst: r.WriteBurst, PerMinute: r.WritePerMin},
+		Sync:        Policy{Name: "PROVIDER_SYNC", Burst: r.SyncBurst, PerMinute: r.SyncPerMin},
+		AuthFailure: Policy{Name: "AUTH_FAILURE", Burst: max(1, r.AuthFailureBurst), PerMinute: max(1, r.AuthFailurePerMin)},
 	}
 }
 

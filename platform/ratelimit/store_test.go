@@ -184,3 +184,24 @@ func TestMemoryStoreEvictsIdleBuckets(t *testing.T) {
 		t.Fatalf("take on an evicted key: %+v, %v; want remaining 4", d, err)
 	}
 }
+
+// TestPeekTakesNothing: both stores report a bucket's state without changing it.
+func TestPeekTakesNothing(t *testing.T) {
+	p := Policy{Name: "P", Burst: 2, PerMinute: 1}
+	now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	stores(t, func(t *testing.T, s Store) {
+		name := "store"
+		peeker := s.(Peeker)
+		ctx := context.Background()
+		for range 5 {
+			if d, err := peeker.Peek(ctx, "peek-"+t.Name(), p, now); err != nil || !d.Allowed || d.Remaining != 2 {
+				t.Fatalf("%s: peek of a fresh bucket: %+v %v", name, d, err)
+			}
+		}
+		_, _ = s.Take(ctx, "peek-"+t.Name(), p, now)
+		_, _ = s.Take(ctx, "peek-"+t.Name(), p, now)
+		if d, _ := peeker.Peek(ctx, "peek-"+t.Name(), p, now); d.Allowed || d.RetryAfter != time.Minute {
+			t.Fatalf("%s: peek of an empty bucket: %+v", name, d)
+		}
+	})
+}

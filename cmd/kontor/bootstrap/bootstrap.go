@@ -21,8 +21,10 @@ import (
 	"github.com/kontor-app/kontor/platform/authz"
 	"github.com/kontor-app/kontor/platform/config"
 	"github.com/kontor-app/kontor/platform/database"
+	"github.com/kontor-app/kontor/platform/events"
 	"github.com/kontor-app/kontor/platform/httpserver"
 	"github.com/kontor-app/kontor/platform/idempotency"
+	"github.com/kontor-app/kontor/platform/jobs"
 	"github.com/kontor-app/kontor/platform/logging"
 	"github.com/kontor-app/kontor/platform/openapi"
 	"github.com/kontor-app/kontor/platform/ratelimit"
@@ -55,8 +57,11 @@ func Options(cfg config.Config, logOut io.Writer) fx.Option {
 		statements.Module,
 		sandbox.Module,
 		connections.Module,
+		jobs.Module,
+		events.Module,
 		kontorsync.Module,
 		fx.Invoke(func(*httpserver.Server) {}),
+		fx.Invoke(func(*jobs.Client) {}),
 	)
 }
 

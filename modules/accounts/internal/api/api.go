@@ -8,9 +8,9 @@ import (
 	"context"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
 	"github.com/kontor-app/kontor/modules/accounts/internal/app"
 	"github.com/kontor-app/kontor/modules/accounts/internal/domain"
@@ -21,17 +21,20 @@ import (
 
 // Service is the part of the accounts use cases the JSON API calls.
 type Service interface {
-	ListAccounts(ctx context.Context, sub authn.Subject, in app.ListAccountsInput) (app.AccountList, error)
-	GetAccount(ctx context.Context, sub authn.Subject, id string) (domain.Account, error)
+	ListAccounts(ctx context.Context, sub authn.Subject, in app.ListAccountsQuery) (app.AccountList, error)
+	GetAccount(ctx context.Context, sub authn.Subject, id uuid.UUID) (domain.Account, error)
 	CreateAccount(ctx context.Context, sub authn.Subject, in app.CreateAccountInput) (domain.Account, error)
 	UpdateAccount(ctx context.Context, sub authn.Subject, in app.UpdateAccountInput) (domain.Account, error)
-	CloseAccount(ctx context.Context, sub authn.Subject, id string) (domain.Account, error)
+	CloseAccount(ctx context.Context, sub authn.Subject, id uuid.UUID) (domain.Account, error)
 	UpsertAccount(ctx context.Context, sub authn.Subject, in app.UpsertAccountInput) (domain.Account, app.UpsertOutcome, error)
 	BalanceHistory(ctx context.Context, sub authn.Subject, in app.HistoryInput) (app.Series, error)
 	NetWorth(ctx context.Context, sub authn.Subject, in app.HistoryInput) ([]app.Series, error)
 	ListTransactions(ctx context.Context, sub authn.Subject, in app.ListTransactionsInput) (app.TransactionList, error)
+	ParseRecordTransaction(in app.RecordTransactionText) (app.RecordTransactionInput, error)
 	RecordTransaction(ctx context.Context, sub authn.Subject, in app.RecordTransactionInput) (app.Recorded, error)
+	ParseTransfer(in app.TransferText) (app.TransferInput, error)
 	Transfer(ctx context.Context, sub authn.Subject, in app.TransferInput) (app.TransferResult, error)
+	Reconcile(ctx context.Context, sub authn.Subject, id uuid.UUID) (app.Recorded, error)
 }
 
 // Routes are the accounts module's JSON endpoints.
@@ -53,6 +56,7 @@ func (r *Routes) Register(rt *httpserver.Router) {
 	rt.APIRead("/accounts/:id/balance-history", r.balanceHistory)
 	rt.APIRead("/accounts/:id/transactions", r.listAccountTransactions)
 	rt.APIWrite(fiber.MethodPost, "/accounts/:id/transactions", r.recordTransaction)
+	rt.APIWrite(fiber.MethodPost, "/accounts/:id/reconcile", r.reconcile)
 	rt.APIRead("/transactions", r.listTransactions)
 	rt.APIWrite(fiber.MethodPost, "/transfers", r.transfer)
 	rt.APIRead("/net-worth", r.netWorth)
@@ -120,9 +124,9 @@ func queryValues(c *fiber.Ctx) url.Values {
 
 // ParseListAccounts reads the query parameters of GET /accounts, so that another
 // module serving a list of accounts reads them exactly alike.
-func ParseListAccounts(v url.Values) (app.ListAccountsInput, error) {
+func ParseListAccounts(v url.Values) (app.ListAccountsQuery, error) {
 	q := query{v: v}
-	in := app.ListAccountsInput{
+	in := app.ListAccountsText{
 		AccountTypes: q.list("account_type"), Status: q.str("status"), Currency: q.str("currency"),
 		ConnectionID: q.str("connection_id"), MinBalance: q.str("min_balance"), MaxBalance: q.str("max_balance"),
 		CreatedAfter: q.str("created_after"), CreatedBefore: q.str("created_before"), Q: q.str("q"),
@@ -133,7 +137,10 @@ func ParseListAccounts(v url.Values) (app.ListAccountsInput, error) {
 	if manual, ok := q.boolean("manual"); ok {
 		in.Manual = &manual
 	}
-	return in, q.errs.Err()
+	if err := q.errs.Err(); err != nil {
+		return app.ListAccountsQuery{}, err
+	}
+	return app.ParseListAccounts(in)
 }
 
 // AccountListBody is the body of GET /accounts for list.
@@ -157,7 +164,11 @@ func (r *Routes) getAccount(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	a, err := r.svc.GetAccount(c.UserContext(), sub, c.Params("id"))
+	id, err := app.ParseID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	a, err := r.svc.GetAccount(c.UserContext(), sub, id)
 	if err != nil {
 		return err
 	}
@@ -206,8 +217,8 @@ func setDecimal(d *decimal) app.Patch[string] {
 	return app.Set(string(*d))
 }
 
-func (b *createBody) fields() app.AccountFields {
-	f := app.AccountFields{
+func (b *createBody) fields() app.AccountFieldsText {
+	f := app.AccountFieldsText{
 		Name: set(b.Name), AccountType: set(b.AccountType), Currency: set(b.Currency), ExternalID: set(b.ExternalID),
 		AccountNumber: set(b.AccountNumber), Subtype: set(b.Subtype), OverdraftLimit: setDecimal(b.OverdraftLimit),
 		InterestRate: setDecimal(b.InterestRate), Color: set(b.Color), Icon: set(b.Icon), Notes: set(b.Notes),
@@ -231,6 +242,15 @@ func customFields(in []customFieldJSON) []domain.CustomField {
 	return out
 }
 
+// decimalText is an optional decimal field as text: nil when the field was left out.
+func decimalText(d *decimal) *string {
+	if d == nil {
+		return nil
+	}
+	s := string(*d)
+	return &s
+}
+
 func opening(d *decimal) string {
 	if d == nil {
 		return ""
@@ -247,10 +267,11 @@ func (r *Routes) createAccount(c *fiber.Ctx) error {
 	if err := httpserver.DecodeJSON(c, &body); err != nil {
 		return err
 	}
-	if body.OpeningBalance != nil && strings.TrimSpace(string(*body.OpeningBalance)) == "" {
-		return apperr.Validation(apperr.FieldError{Field: "opening_balance", Message: "must be a decimal number"})
+	in, err := app.ParseCreateAccount(app.CreateAccountText{Fields: body.fields(), OpeningBalance: decimalText(body.OpeningBalance)})
+	if err != nil {
+		return err
 	}
-	a, err := r.svc.CreateAccount(c.UserContext(), sub, app.CreateAccountInput{Fields: body.fields(), OpeningBalance: opening(body.OpeningBalance)})
+	a, err := r.svc.CreateAccount(c.UserContext(), sub, in)
 	if err != nil {
 		return err
 	}
@@ -278,10 +299,11 @@ func (r *Routes) upsertAccount(c *fiber.Ctx) error {
 	}
 	f := body.fields()
 	f.BalanceAmount = setDecimal(body.BalanceAmount)
-	if body.OpeningBalance != nil && body.BalanceAmount != nil {
-		return apperr.Validation(apperr.FieldError{Field: "balance_amount", Message: "send either opening_balance or balance_amount, not both"})
+	in, err := app.ParseUpsertAccount(app.UpsertAccountText{ExternalID: ext, Fields: f, OpeningBalance: decimalText(body.OpeningBalance)})
+	if err != nil {
+		return err
 	}
-	a, op, err := r.svc.UpsertAccount(c.UserContext(), sub, app.UpsertAccountInput{ExternalID: ext, Fields: f, OpeningBalance: opening(body.OpeningBalance)})
+	a, op, err := r.svc.UpsertAccount(c.UserContext(), sub, in)
 	if err != nil {
 		return err
 	}
@@ -301,11 +323,19 @@ func (r *Routes) updateAccount(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	id, err := app.ParseID(c.Params("id"))
+	if err != nil {
+		return err
+	}
 	f, err := decodeMergePatch(c)
 	if err != nil {
 		return err
 	}
-	a, err := r.svc.UpdateAccount(c.UserContext(), sub, app.UpdateAccountInput{ID: c.Params("id"), IfMatch: c.Get(fiber.HeaderIfMatch), Fields: f})
+	in, err := app.ParseUpdateAccount(app.UpdateAccountText{ID: id, IfMatch: c.Get(fiber.HeaderIfMatch), Fields: f})
+	if err != nil {
+		return err
+	}
+	a, err := r.svc.UpdateAccount(c.UserContext(), sub, in)
 	if err != nil {
 		return err
 	}
@@ -317,15 +347,19 @@ func (r *Routes) closeAccount(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	a, err := r.svc.CloseAccount(c.UserContext(), sub, c.Params("id"))
+	id, err := app.ParseID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	a, err := r.svc.CloseAccount(c.UserContext(), sub, id)
 	if err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"id": a.ID.String(), "status": string(a.Status), "closed_at": optTimestamp(a.ClosedAt)})
 }
 
-func historyInput(c *fiber.Ctx) app.HistoryInput {
-	return app.HistoryInput{AccountID: c.Params("id"), StartDate: c.Query("start_date"), EndDate: c.Query("end_date"), Interval: c.Query("interval")}
+func historyInput(c *fiber.Ctx) (app.HistoryInput, error) {
+	return app.ParseHistory(app.HistoryText{StartDate: c.Query("start_date"), EndDate: c.Query("end_date"), Interval: c.Query("interval")})
 }
 
 func (r *Routes) balanceHistory(c *fiber.Ctx) error {
@@ -333,7 +367,15 @@ func (r *Routes) balanceHistory(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in := historyInput(c)
+	id, err := app.ParseID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	in, err := historyInput(c)
+	if err != nil {
+		return err
+	}
+	in.AccountID = id
 	s, err := r.svc.BalanceHistory(c.UserContext(), sub, in)
 	if err != nil {
 		return err
@@ -354,7 +396,10 @@ func (r *Routes) netWorth(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in := historyInput(c)
+	in, err := historyInput(c)
+	if err != nil {
+		return err
+	}
 	series, err := r.svc.NetWorth(c.UserContext(), sub, in)
 	if err != nil {
 		return err
@@ -366,14 +411,17 @@ func (r *Routes) netWorth(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"interval": intervalOf(in), "series": out})
 }
 
-func transactionQuery(c *fiber.Ctx) (app.ListTransactionsInput, error) {
+func transactionQuery(c *fiber.Ctx, accountIDs []string) (app.ListTransactionsInput, error) {
 	q := query{v: queryValues(c)}
-	in := app.ListTransactionsInput{
-		StartDate: q.str("start_date"), EndDate: q.str("end_date"), Types: q.list("transaction_type"),
+	in := app.ListTransactionsText{
+		AccountIDs: accountIDs, StartDate: q.str("start_date"), EndDate: q.str("end_date"), Types: q.list("transaction_type"),
 		Status: q.str("status"), MinAmount: q.str("min_amount"), MaxAmount: q.str("max_amount"), Q: q.str("q"),
 		Limit: q.integer("limit"), Cursor: q.str("cursor"),
 	}
-	return in, q.errs.Err()
+	if err := q.errs.Err(); err != nil {
+		return app.ListTransactionsInput{}, err
+	}
+	return app.ParseListTransactions(in)
 }
 
 func (r *Routes) listAccountTransactions(c *fiber.Ctx) error {
@@ -381,11 +429,15 @@ func (r *Routes) listAccountTransactions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in, err := transactionQuery(c)
+	id, err := app.ParseID(c.Params("id"))
 	if err != nil {
 		return err
 	}
-	in.AccountID = c.Params("id")
+	in, err := transactionQuery(c, nil)
+	if err != nil {
+		return err
+	}
+	in.AccountID = uuid.NullUUID{UUID: id, Valid: true}
 	return r.sendTransactions(c, sub, in)
 }
 
@@ -394,11 +446,10 @@ func (r *Routes) listTransactions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in, err := transactionQuery(c)
+	in, err := transactionQuery(c, queryValues(c)["account_id"])
 	if err != nil {
 		return err
 	}
-	in.AccountIDs = queryValues(c)["account_id"]
 	return r.sendTransactions(c, sub, in)
 }
 
@@ -420,17 +471,25 @@ func (r *Routes) recordTransaction(c *fiber.Ctx) error {
 		Amount       *decimal `json:"amount"`
 		Description  string   `json:"description"`
 		Counterparty string   `json:"counterparty"`
-		Status       string   `json:"status"`
-		BookedAt     string   `json:"booked_at"`
+		Status       *string  `json:"status"`
+		BookedAt     *string  `json:"booked_at"`
 		ExternalID   string   `json:"external_id"`
+	}
+	id, err := app.ParseID(c.Params("id"))
+	if err != nil {
+		return err
 	}
 	if err := httpserver.DecodeJSON(c, &body); err != nil {
 		return err
 	}
-	rec, err := r.svc.RecordTransaction(c.UserContext(), sub, app.RecordTransactionInput{
-		AccountID: c.Params("id"), Type: body.Type, Amount: opening(body.Amount), Description: body.Description,
+	in, err := r.svc.ParseRecordTransaction(app.RecordTransactionText{
+		AccountID: id, Type: body.Type, Amount: opening(body.Amount), Description: body.Description,
 		Counterparty: body.Counterparty, Status: body.Status, BookedAt: body.BookedAt, ExternalID: body.ExternalID,
 	})
+	if err != nil {
+		return err
+	}
+	rec, err := r.svc.RecordTransaction(c.UserContext(), sub, in)
 	if err != nil {
 		return err
 	}
@@ -447,15 +506,19 @@ func (r *Routes) transfer(c *fiber.Ctx) error {
 		DestinationAccountID string   `json:"destination_account_id"`
 		Amount               *decimal `json:"amount"`
 		Description          string   `json:"description"`
-		BookedAt             string   `json:"booked_at"`
+		BookedAt             *string  `json:"booked_at"`
 	}
 	if err := httpserver.DecodeJSON(c, &body); err != nil {
 		return err
 	}
-	res, err := r.svc.Transfer(c.UserContext(), sub, app.TransferInput{
+	in, err := r.svc.ParseTransfer(app.TransferText{
 		SourceAccountID: body.SourceAccountID, DestinationAccountID: body.DestinationAccountID,
 		Amount: opening(body.Amount), Description: body.Description, BookedAt: body.BookedAt,
 	})
+	if err != nil {
+		return err
+	}
+	res, err := r.svc.Transfer(c.UserContext(), sub, in)
 	if err != nil {
 		return err
 	}
@@ -464,4 +527,20 @@ func (r *Routes) transfer(c *fiber.Ctx) error {
 		"source_transaction":      transactionOf(res.Transfer.Source),
 		"destination_transaction": transactionOf(res.Transfer.Destination),
 	})
+}
+
+func (r *Routes) reconcile(c *fiber.Ctx) error {
+	sub, err := authn.MustSubject(c.UserContext())
+	if err != nil {
+		return err
+	}
+	id, err := app.ParseID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	rec, err := r.svc.Reconcile(c.UserContext(), sub, id)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(transactionOf(rec.Transaction))
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -31,12 +32,29 @@ func (k *kontor) linkedAccount(t *testing.T, u *user, providerID, typ, balance s
 	svc := app.NewService(store.New(k.inst.DB), az, nil)
 	a, _, err := svc.UpsertProviderAccount(context.Background(), authn.Subject{UserID: uuid.MustParse(u.id)}, app.ProviderAccountInput{
 		Link: app.ProviderLink{ConnectionID: uuid.MustParse("123e4567-e89b-12d3-a456-426614174000"), Provider: "sandbox", ProviderAccountID: providerID},
-		Name: "Linked " + providerID, AccountType: typ, Currency: "USD", AccountNumber: "000" + providerID, Balance: money.MustParse(balance),
+		Name: "Linked " + providerID, AccountType: domain.AccountType(typ), Currency: "USD", AccountNumber: "000" + providerID, Balance: money.MustParse(balance),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// reportBalance runs a transaction sync of a linked account that only reports the
+// provider's balance, as the sync module would.
+func (k *kontor) reportBalance(t *testing.T, u *user, id uuid.UUID, balance string) {
+	t.Helper()
+	az, err := authz.New(k.inst.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := app.NewService(store.New(k.inst.DB), az, nil)
+	_, err = svc.SyncProviderTransactions(context.Background(), authn.Subject{UserID: uuid.MustParse(u.id)}, app.ProviderTransactionsInput{
+		AccountID: id, ReportedBalance: money.NullAmount{Amount: money.MustParse(balance), Valid: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestCreateAndGet(t *testing.T) {
@@ -224,8 +242,59 @@ func TestPatchAccount(t *testing.T) {
 	if !strings.Contains(p.Detail, "balance_amount") {
 		t.Fatalf("provider managed detail %q", p.Detail)
 	}
-	u.raw(t, http.MethodPatch, "/accounts/"+linked.ID.String(), `{"name":"My Roth","account_type":"roth_ira"}`, "Content-Type: application/json").Expect(t, http.StatusOK)
+	// The provider owns the name too (API.md); the display fields stay the owner's,
+	// and naming a provider-owned field with its current value changes nothing.
+	p = problem(t, u.raw(t, http.MethodPatch, "/accounts/"+linked.ID.String(), `{"name":"My Roth"}`, "Content-Type: application/json"), http.StatusConflict, "provider_managed")
+	if fields, _ := p.Details["fields"].([]any); len(fields) != 1 || fields[0] != "name" {
+		t.Fatalf("provider managed details %+v", p.Details)
+	}
+	u.raw(t, http.MethodPatch, "/accounts/"+linked.ID.String(), `{"color":"teal","icon":"piggy","notes":"Retirement","sort_order":3,"is_hidden":false,"is_favourite":true,"show_in_dashboard":false,"account_type":"roth_ira"}`, "Content-Type: application/json").Expect(t, http.StatusOK)
 	problem(t, u.post(t, "/accounts/"+linked.ID.String()+"/transactions", map[string]any{"type": "deposit", "amount": "1"}), http.StatusConflict, "provider_managed")
+}
+
+// TestReconcileLinkedAccount shows a linked account's drift as the provider reports
+// it, and reconciling it: one adjustment, once.
+func TestReconcileLinkedAccount(t *testing.T) {
+	k := start(t, harness.Auto)
+	u := k.newUser(t, "rc")
+	other := k.newUser(t, "rc-other")
+	linked := k.linkedAccount(t, u, "55554444", "checking", "100")
+	path := "/accounts/" + linked.ID.String()
+	var a struct {
+		BalanceAmount string  `json:"balance_amount"`
+		Provider      *string `json:"provider_balance_amount"`
+		Drift         *string `json:"balance_drift"`
+		Status        string  `json:"status"`
+	}
+	u.get(t, path).Expect(t, http.StatusOK).JSON(t, &a)
+	if a.BalanceAmount != "100.00" || a.Provider == nil || *a.Provider != "100.00" || a.Drift != nil {
+		t.Fatalf("linked account %+v", a)
+	}
+	problem(t, u.post(t, path+"/reconcile", nil), http.StatusConflict, "nothing_to_reconcile")
+
+	k.reportBalance(t, u, linked.ID, "112.34")
+	u.get(t, path).Expect(t, http.StatusOK).JSON(t, &a)
+	if a.BalanceAmount != "100.00" || a.Drift == nil || *a.Drift != "12.34" {
+		t.Fatalf("drift not shown: %+v", a)
+	}
+	problem(t, other.post(t, path+"/reconcile", nil), http.StatusForbidden, "forbidden")
+	problem(t, u.post(t, "/accounts/not-a-uuid/reconcile", nil), http.StatusNotFound, "not_found")
+	var tx struct {
+		Type        string `json:"type"`
+		Amount      string `json:"amount"`
+		Description string `json:"description"`
+	}
+	u.post(t, path+"/reconcile", nil).Expect(t, http.StatusCreated).JSON(t, &tx)
+	if tx.Type != "adjustment" || tx.Amount != "12.34" || tx.Description != "Balance reconciliation" {
+		t.Fatalf("reconciliation entry %+v", tx)
+	}
+	u.get(t, path).Expect(t, http.StatusOK).JSON(t, &a)
+	if a.BalanceAmount != "112.34" || a.Drift != nil {
+		t.Fatalf("after reconcile %+v", a)
+	}
+	problem(t, u.post(t, path+"/reconcile", nil), http.StatusConflict, "nothing_to_reconcile")
+	manual := u.createAccount(t, `{"name":"Cash","account_type":"cash","currency":"USD","opening_balance":"5"}`)
+	problem(t, u.post(t, "/accounts/"+manual.ID+"/reconcile", nil), http.StatusConflict, "nothing_to_reconcile")
 }
 
 func TestCloseAccount(t *testing.T) {
@@ -507,4 +576,52 @@ func TestRateLimited(t *testing.T) {
 		}
 	}
 	t.Fatal("200 reads were never rate limited")
+}
+
+// TestEmptyAndAbsurdValues holds the hardening audit's items 12 and 13: an empty
+// string is a mistake, not "the default"; booking dates lie between 1900 and a year
+// ahead; and PATCH refuses an unknown nested field as POST does.
+func TestEmptyAndAbsurdValues(t *testing.T) {
+	k := start(t, harness.Auto)
+	u := k.newUser(t, "hard")
+	a := u.createAccount(t, `{"name":"Everyday","account_type":"checking","currency":"USD","opening_balance":"100"}`)
+	b := u.createAccount(t, `{"name":"Savings","account_type":"savings","currency":"USD"}`)
+	tx := "/accounts/" + a.ID + "/transactions"
+	for _, c := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"type": "deposit", "amount": "1", "booked_at": ""}, "booked_at"},
+		{map[string]any{"type": "deposit", "amount": "1", "booked_at": "  "}, "booked_at"},
+		{map[string]any{"type": "deposit", "amount": "1", "status": ""}, "status"},
+		{map[string]any{"type": "deposit", "amount": "1", "booked_at": "1899-12-31"}, "booked_at"},
+		{map[string]any{"type": "deposit", "amount": "1", "booked_at": "0000-01-01"}, "booked_at"},
+		{map[string]any{"type": "deposit", "amount": "1", "booked_at": time.Now().AddDate(1, 1, 0).Format(time.DateOnly)}, "booked_at"},
+		{map[string]any{"type": "deposit", "amount": "1", "booked_at": "9999-12-31T00:00:00Z"}, "booked_at"},
+	} {
+		p := problem(t, u.post(t, tx, c.body), http.StatusUnprocessableEntity, "validation_failed")
+		if fieldsOf(p) != c.field {
+			t.Errorf("%v: fields %q, want %s", c.body, fieldsOf(p), c.field)
+		}
+	}
+	u.post(t, tx, map[string]any{"type": "deposit", "amount": "1", "booked_at": "1900-01-01"}).Expect(t, http.StatusCreated)
+	u.post(t, tx, map[string]any{"type": "deposit", "amount": "1", "booked_at": time.Now().AddDate(0, 11, 0).Format(time.DateOnly)}).Expect(t, http.StatusCreated)
+	u.post(t, tx, map[string]any{"type": "deposit", "amount": "1", "status": "pending"}).Expect(t, http.StatusCreated)
+
+	p := problem(t, u.post(t, "/transfers", map[string]any{"source_account_id": a.ID, "destination_account_id": b.ID, "amount": "1", "booked_at": ""}),
+		http.StatusUnprocessableEntity, "validation_failed")
+	if fieldsOf(p) != "booked_at" {
+		t.Errorf("transfer with an empty booked_at: fields %q", fieldsOf(p))
+	}
+	p = problem(t, u.post(t, "/accounts/upsert", map[string]any{"external_id": "e-1", "name": "X", "account_type": "cash", "currency": "USD", "opening_balance": ""}),
+		http.StatusUnprocessableEntity, "validation_failed")
+	if fieldsOf(p) != "opening_balance" {
+		t.Errorf("upsert with an empty opening_balance: fields %q", fieldsOf(p))
+	}
+
+	// An unknown field inside custom_fields: 400 unknown_field from POST and PATCH alike.
+	nested := `{"custom_fields":[{"label":"IBAN","value":"DE00","colour":"red"}]}`
+	problem(t, u.raw(t, http.MethodPost, "/accounts", `{"name":"N","account_type":"cash","currency":"USD","custom_fields":[{"label":"IBAN","value":"DE00","colour":"red"}]}`, "Content-Type: application/json"), http.StatusBadRequest, "unknown_field")
+	problem(t, u.raw(t, http.MethodPatch, "/accounts/"+a.ID, nested, "Content-Type: application/merge-patch+json"), http.StatusBadRequest, "unknown_field")
+	u.raw(t, http.MethodPatch, "/accounts/"+a.ID, `{"custom_fields":[{"label":"IBAN","value":"DE00"}]}`, "Content-Type: application/merge-patch+json").Expect(t, http.StatusOK)
 }

@@ -17,15 +17,15 @@ var readOnlyFields = map[string]bool{
 	"id": true, "connection_id": true, "provider": true, "provider_account_id": true,
 	"account_number_masked": true, "balance_currency": true, "available_balance_currency": true,
 	"is_active": true, "is_investment": true, "is_bank": true, "is_retirement": true, "is_credit": true,
-	"is_liability": true, "last_synced_at": true, "created_at": true, "updated_at": true,
+	"is_liability": true, "provider_balance_amount": true, "balance_drift": true, "last_synced_at": true, "created_at": true, "updated_at": true,
 	"closed_at": true, "archived_at": true, "version": true,
 }
 
 // decodeMergePatch reads an RFC 7396 merge patch of an account (content type
 // application/merge-patch+json or application/json): a named field is set, null
 // clears a nullable one, and metadata merges key by key.
-func decodeMergePatch(c *fiber.Ctx) (app.AccountFields, error) {
-	var f app.AccountFields
+func decodeMergePatch(c *fiber.Ctx) (app.AccountFieldsText, error) {
+	var f app.AccountFieldsText
 	var raw map[string]json.RawMessage
 	if err := httpserver.DecodeJSON(c, &raw); err != nil {
 		return f, err
@@ -127,9 +127,10 @@ func decodeMergePatch(c *fiber.Ctx) (app.AccountFields, error) {
 			f.CustomFields = app.Clear[[]domain.CustomField]()
 		} else {
 			var cf []customFieldJSON
-			d := json.NewDecoder(bytes.NewReader(v))
-			d.DisallowUnknownFields()
-			if err := d.Decode(&cf); err != nil {
+			if err := httpserver.DecodeJSONBytes(v, &cf); apperr.Is(err, apperr.UnknownField) {
+				// An unknown nested field is refused as POST refuses it.
+				return f, err
+			} else if err != nil {
 				errs.Add("custom_fields", "must be an array of {\"label\", \"value\"} objects")
 			} else {
 				f.CustomFields = app.Set(customFields(cf))

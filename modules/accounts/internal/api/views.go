@@ -48,6 +48,8 @@ type accountJSON struct {
 	CustomFields             []customFieldJSON `json:"custom_fields"`
 	Metadata                 map[string]string `json:"metadata"`
 	LinkedAccountID          *string           `json:"linked_account_id"`
+	ProviderBalanceAmount    money.NullAmount  `json:"provider_balance_amount"`
+	BalanceDrift             money.NullAmount  `json:"balance_drift"`
 	LastSyncedAt             *string           `json:"last_synced_at"`
 	CreatedAt                string            `json:"created_at"`
 	UpdatedAt                string            `json:"updated_at"`
@@ -73,6 +75,7 @@ func accountOf(a domain.Account) accountJSON {
 		IsRetirement: a.Type.IsRetirement(), IsCredit: a.Type.IsCredit(), IsLiability: a.Type.IsLiability(),
 		Color: optString(a.Color), Icon: optString(a.Icon), Notes: optString(a.Notes), SortOrder: a.SortOrder,
 		CustomFields: make([]customFieldJSON, 0, len(a.CustomFields)), Metadata: a.Metadata,
+		ProviderBalanceAmount: a.ProviderBalance, BalanceDrift: a.Drift(),
 		LastSyncedAt: optTimestamp(a.LastSyncedAt), CreatedAt: timestamp(a.CreatedAt), UpdatedAt: timestamp(a.UpdatedAt),
 		ClosedAt: optTimestamp(a.ClosedAt), ArchivedAt: optTimestamp(a.ArchivedAt), Version: a.Version,
 	}

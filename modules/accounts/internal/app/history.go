@@ -25,15 +25,51 @@ const (
 // MaxPoints bounds how many points one series may have.
 const MaxPoints = 1000
 
-// HistoryInput asks for a balance series. Dates are YYYY-MM-DD and inclusive; the
-// end defaults to today (UTC) and the start to 30 days, 12 weeks or 12 months
-// before it, by interval. Each point is the balance at the end of its day, week
-// (Monday to Sunday) or month, the last point being the end date itself.
-type HistoryInput struct {
-	AccountID string
+// HistoryText is a balance series' query as text, the way GET
+// /accounts/{id}/balance-history and GET /net-worth receive it; ParseHistory decodes
+// it. Dates are YYYY-MM-DD; empty means the default.
+type HistoryText struct {
 	StartDate string
 	EndDate   string
 	Interval  string
+}
+
+// HistoryInput asks for a balance series. Dates are UTC days, both inclusive; the
+// end defaults to today and the start to 30 days, 12 weeks or 12 months before it,
+// by interval (day, the default, week or month). Each point is the balance at the
+// end of its day, week (Monday to Sunday) or month, the last point being the end
+// date itself.
+type HistoryInput struct {
+	AccountID uuid.UUID
+	Start     *time.Time
+	End       *time.Time
+	Interval  string
+}
+
+// ParseHistory decodes a balance series' query text.
+func ParseHistory(in HistoryText) (HistoryInput, error) {
+	var errs apperr.Fields
+	out := HistoryInput{Interval: strings.TrimSpace(in.Interval)}
+	if in.StartDate != "" {
+		if d, ok := parseDate(&errs, "start_date", in.StartDate); ok {
+			out.Start = &d
+		}
+	}
+	if in.EndDate != "" {
+		if d, ok := parseDate(&errs, "end_date", in.EndDate); ok {
+			out.End = &d
+		}
+	}
+	checkInterval(&errs, out.Interval)
+	return out, errs.Err()
+}
+
+func checkInterval(errs *apperr.Fields, interval string) {
+	switch interval {
+	case "", IntervalDay, IntervalWeek, IntervalMonth:
+	default:
+		errs.Add("interval", "must be day, week or month")
+	}
 }
 
 // Point is the balance at the end of Date.
@@ -56,18 +92,14 @@ type historyRange struct {
 
 func (s *Service) parseRange(in HistoryInput) (historyRange, error) {
 	var errs apperr.Fields
-	r := historyRange{interval: strings.TrimSpace(in.Interval)}
+	r := historyRange{interval: in.Interval}
 	if r.interval == "" {
 		r.interval = IntervalDay
 	}
-	switch r.interval {
-	case IntervalDay, IntervalWeek, IntervalMonth:
-	default:
-		errs.Add("interval", "must be day, week or month")
-	}
+	checkInterval(&errs, r.interval)
 	r.end = domain.DayOf(s.now())
-	if in.EndDate != "" {
-		r.end, _ = parseDate(&errs, "end_date", in.EndDate)
+	if in.End != nil {
+		r.end = domain.DayOf(*in.End)
 	}
 	switch r.interval {
 	case IntervalWeek:
@@ -77,8 +109,8 @@ func (s *Service) parseRange(in HistoryInput) (historyRange, error) {
 	default:
 		r.start = r.end.AddDate(0, 0, -29)
 	}
-	if in.StartDate != "" {
-		r.start, _ = parseDate(&errs, "start_date", in.StartDate)
+	if in.Start != nil {
+		r.start = domain.DayOf(*in.Start)
 	}
 	if err := errs.Err(); err != nil {
 		return r, err
@@ -202,9 +234,9 @@ func sortDeltas(ds []DayDelta) {
 }
 
 // BalanceAt returns the account's balance at the end of day (UTC), computed from
-// the daily deltas after it; callers have authorized access to the account.
-func (s *Service) BalanceAt(ctx context.Context, accountID uuid.UUID, day time.Time) (money.Amount, error) {
-	a, err := s.repo.Get(ctx, accountID)
+// the daily deltas after it, once sub may read the account.
+func (s *Service) BalanceAt(ctx context.Context, sub authn.Subject, accountID uuid.UUID, day time.Time) (money.Amount, error) {
+	a, err := s.load(ctx, sub, accountID, authz.ActionRead)
 	if err != nil {
 		return money.Zero, err
 	}
@@ -220,13 +252,13 @@ func (s *Service) BalanceAt(ctx context.Context, accountID uuid.UUID, day time.T
 }
 
 // DailyBalances returns the account's balance at the end of every day from from to
-// to, both inclusive; callers have authorized access to the account.
-func (s *Service) DailyBalances(ctx context.Context, accountID uuid.UUID, from, to time.Time) ([]Point, error) {
+// to, both inclusive, once sub may read the account.
+func (s *Service) DailyBalances(ctx context.Context, sub authn.Subject, accountID uuid.UUID, from, to time.Time) ([]Point, error) {
 	from, to = domain.DayOf(from), domain.DayOf(to)
 	if from.After(to) {
 		return nil, apperr.Validation(apperr.FieldError{Field: "start_date", Message: "must not be after end_date"})
 	}
-	a, err := s.repo.Get(ctx, accountID)
+	a, err := s.load(ctx, sub, accountID, authz.ActionRead)
 	if err != nil {
 		return nil, err
 	}
@@ -240,8 +272,17 @@ func (s *Service) DailyBalances(ctx context.Context, accountID uuid.UUID, from, 
 }
 
 // StreamTransactions calls fn with the account's entries booked from from (inclusive)
-// to to (exclusive), in booking order, from a single ordered read of the ledger;
-// callers have authorized access to the account.
-func (s *Service) StreamTransactions(ctx context.Context, accountID uuid.UUID, from, to time.Time, fn func(domain.Transaction) error) error {
-	return s.repo.StreamLedger(ctx, accountID, from, to, fn)
+// to to (exclusive) that move its balance, in booking order, from a single ordered
+// read of the ledger, once sub may read the account. A provider's pending entries
+// are left out, as they are out of the balance.
+func (s *Service) StreamTransactions(ctx context.Context, sub authn.Subject, accountID uuid.UUID, from, to time.Time, fn func(domain.Transaction) error) error {
+	if _, err := s.load(ctx, sub, accountID, authz.ActionRead); err != nil {
+		return err
+	}
+	return s.repo.StreamLedger(ctx, accountID, from, to, func(t domain.Transaction) error {
+		if !t.Counts() {
+			return nil
+		}
+		return fn(t)
+	})
 }

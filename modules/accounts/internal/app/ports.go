@@ -30,19 +30,23 @@ type Repository interface {
 	FindByExternalID(ctx context.Context, userID uuid.UUID, externalID string) (domain.Account, bool, error)
 	// FindByProviderAccountID returns the connection's account with the provider's id, if any.
 	FindByProviderAccountID(ctx context.Context, connectionID uuid.UUID, providerAccountID string) (domain.Account, bool, error)
-	// Update loads the account with id locked, calls fn, and saves what fn changed.
-	// An error from fn rolls everything back and is returned as it is.
-	Update(ctx context.Context, id uuid.UUID, fn func(*domain.Account) error) error
+	// Update loads the account with id locked, calls fn with the context of the
+	// locked transaction (so fn may read through the repository inside the lock),
+	// and saves what fn changed. An error from fn rolls everything back and is
+	// returned as it is.
+	Update(ctx context.Context, id uuid.UUID, fn func(ctx context.Context, a *domain.Account) error) error
 	// UpdatePair is Update for two accounts at once (a transfer), locking them in id
 	// order so that two opposite transfers cannot deadlock. Legs that share a
 	// TransferID are saved as one transfer.
-	UpdatePair(ctx context.Context, first, second uuid.UUID, fn func(first, second *domain.Account) error) error
+	UpdatePair(ctx context.Context, first, second uuid.UUID, fn func(ctx context.Context, first, second *domain.Account) error) error
+	// UpdateConnection is Update for every account of a connection at once, in one
+	// database transaction, locking them in id order; fn is called once per
+	// account. It returns how many accounts the connection has.
+	UpdateConnection(ctx context.Context, connectionID uuid.UUID, fn func(ctx context.Context, a *domain.Account) error) (int, error)
 	// List returns one page of accounts matching q, in q's order, without N+1 queries.
 	List(ctx context.Context, q AccountQuery) (AccountPage, error)
 	// Summarize counts and totals every account matching f, not just one page.
 	Summarize(ctx context.Context, f AccountFilter) (AccountSummary, error)
-	// ListIDs returns the ids of the user's accounts on a connection.
-	ListIDs(ctx context.Context, userID uuid.UUID, connectionID uuid.UUID) ([]uuid.UUID, error)
 	// ListTransactions returns one page of entries, newest first.
 	ListTransactions(ctx context.Context, q TransactionQuery) (TransactionPage, error)
 	// StreamLedger calls fn for each of the account's entries booked in [from, to),
@@ -53,6 +57,9 @@ type Repository interface {
 	// TransactionsByProviderID returns the account's entries with the given provider
 	// transaction ids, keyed by that id.
 	TransactionsByProviderID(ctx context.Context, accountID uuid.UUID, ids []string) (map[string]domain.Transaction, error)
+	// PendingProviderEntries returns the account's pending provider entries booked
+	// in [from, to).
+	PendingProviderEntries(ctx context.Context, accountID uuid.UUID, from, to time.Time) ([]domain.Transaction, error)
 	// DailyDeltas returns the net change per currency and day for the days on or
 	// after from, of one account or of all the user's accounts.
 	DailyDeltas(ctx context.Context, q DeltaQuery) ([]DayDelta, error)

@@ -78,12 +78,8 @@ func (s *Service) authorizeOwn(ctx context.Context, sub authn.Subject, action st
 
 // load returns the account with the id after checking sub may perform action on it:
 // a missing account is not_found and another user's is forbidden.
-func (s *Service) load(ctx context.Context, sub authn.Subject, id string, action string) (domain.Account, error) {
-	uid, err := parseID(id)
-	if err != nil {
-		return domain.Account{}, err
-	}
-	a, err := s.repo.Get(ctx, uid)
+func (s *Service) load(ctx context.Context, sub authn.Subject, id uuid.UUID, action string) (domain.Account, error) {
+	a, err := s.repo.Get(ctx, id)
 	if err != nil {
 		return domain.Account{}, err
 	}
@@ -95,7 +91,9 @@ func (s *Service) load(ctx context.Context, sub authn.Subject, id string, action
 
 func notFound() error { return apperr.New(apperr.NotFound, "No account with this id exists.") }
 
-func parseID(id string) (uuid.UUID, error) {
+// ParseID decodes an account id from a path: text that is no UUID names no account,
+// so it is not_found, as an unknown id is.
+func ParseID(id string) (uuid.UUID, error) {
 	u, err := uuid.Parse(id)
 	if err != nil {
 		return uuid.Nil, notFound()
@@ -103,20 +101,16 @@ func parseID(id string) (uuid.UUID, error) {
 	return u, nil
 }
 
-// update runs fn on the locked account after the authorization check and returns
-// the account as saved.
-func (s *Service) update(ctx context.Context, sub authn.Subject, id string, action string, fn func(a *domain.Account) error) (domain.Account, error) {
-	uid, err := parseID(id)
-	if err != nil {
-		return domain.Account{}, err
-	}
+// update runs fn on the locked account after the authorization check, with the
+// context of the locked transaction, and returns the account as saved.
+func (s *Service) update(ctx context.Context, sub authn.Subject, id uuid.UUID, action string, fn func(ctx context.Context, a *domain.Account) error) (domain.Account, error) {
 	var saved *domain.Account
-	err = s.repo.Update(ctx, uid, func(a *domain.Account) error {
+	err := s.repo.Update(ctx, id, func(ctx context.Context, a *domain.Account) error {
 		if err := s.authorize(ctx, sub, a, action); err != nil {
 			return err
 		}
 		saved = a
-		return fn(a)
+		return fn(ctx, a)
 	})
 	if err != nil {
 		return domain.Account{}, s.mapRepoError(err)
@@ -130,11 +124,11 @@ func (s *Service) mapRepoError(err error) error {
 	case errors.Is(err, ErrAccountNumberTaken):
 		return apperr.New(apperr.Conflict, "Another of your accounts already has this account number.")
 	case errors.Is(err, ErrExternalIDTaken):
-		return apperr.New(apperr.DuplicateExternalID, "Another of your accounts already has this external_id.")
+		return apperr.New(domain.DuplicateExternalID, "Another of your accounts already has this external_id.")
 	case errors.Is(err, ErrProviderAccountTaken):
 		return apperr.New(apperr.Conflict, "This provider account is already linked on the connection.")
 	case errors.Is(err, ErrEntryExternalIDTaken):
-		return apperr.New(apperr.DuplicateExternalID, "The account already has a transaction with this external_id.")
+		return apperr.New(domain.DuplicateExternalID, "The account already has a transaction with this external_id.")
 	case errors.Is(err, ErrProviderEntryIDTaken):
 		return apperr.New(apperr.Conflict, "The account already has a transaction with this provider transaction id.")
 	case errors.Is(err, ErrConcurrentModification):

@@ -65,18 +65,21 @@ type Account struct {
 	AvailableBalance  money.NullAmount
 	OverdraftLimit    money.Amount
 	// InterestRate is a yearly percentage (2.5 means 2.5 %), kept exact.
-	InterestRate     money.NullAmount
-	Status           Status
-	IsHidden         bool
-	IsFavourite      bool
-	ShowInDashboard  bool
-	Color            string
-	Icon             string
-	Notes            string
-	SortOrder        int
-	CustomFields     []CustomField
-	Metadata         map[string]string
-	LinkedAccountID  uuid.NullUUID
+	InterestRate    money.NullAmount
+	Status          Status
+	IsHidden        bool
+	IsFavourite     bool
+	ShowInDashboard bool
+	Color           string
+	Icon            string
+	Notes           string
+	SortOrder       int
+	CustomFields    []CustomField
+	Metadata        map[string]string
+	LinkedAccountID uuid.NullUUID
+	// ProviderBalance is the balance the provider last reported for a linked
+	// account; manual accounts have none.
+	ProviderBalance  money.NullAmount
 	TransactionCount int64
 	LastSyncedAt     *time.Time
 	CreatedAt        time.Time
@@ -100,6 +103,40 @@ func (a *Account) IsArchived() bool { return a.ArchivedAt != nil }
 
 // IsClosed reports whether the account was closed; closing is final.
 func (a *Account) IsClosed() bool { return a.Status == StatusClosed }
+
+// Drift returns how far the provider's last reported balance is from the ledger
+// (provider balance minus balance), or no value when they agree, when the provider
+// has reported none, or for a manual account.
+func (a *Account) Drift() money.NullAmount {
+	if a.IsManual() || !a.ProviderBalance.Valid {
+		return money.NullAmount{}
+	}
+	d := a.ProviderBalance.Amount.Sub(a.Balance)
+	if d.IsZero() {
+		return money.NullAmount{}
+	}
+	return money.NullAmount{Amount: d, Valid: true}
+}
+
+// Reconcile records the drift of a linked account as one adjustment entry (e
+// supplies its id and times), so that the ledger agrees with the provider, and
+// returns the entry. Without drift there is nothing to record.
+func (a *Account) Reconcile(e Transaction, now time.Time) (Transaction, error) {
+	drift := a.Drift()
+	if !drift.Valid {
+		return Transaction{}, apperr.New(NothingToReconcile, "The account agrees with what its provider last reported; there is nothing to reconcile.").
+			WithDetails(map[string]any{"account_id": a.ID.String()})
+	}
+	e.Type, e.Amount, e.Currency, e.Status = Adjustment, drift.Amount, a.Currency, Posted
+	if e.Description == "" {
+		e.Description = ReconciliationDescription
+	}
+	if err := a.post(e, now, false); err != nil {
+		return Transaction{}, err
+	}
+	e.AccountID, e.UserID = a.ID, a.UserID
+	return e, nil
+}
 
 // AccountNumberMasked shows only the last four characters of the account number.
 func (a *Account) AccountNumberMasked() string {
@@ -126,16 +163,6 @@ func (a *Account) Changes() []EntryChange { return a.changes }
 // ClearChanges forgets the pending ledger changes once they are saved.
 func (a *Account) ClearChanges() { a.changes = nil }
 
-// Rename sets the name after checking it.
-func (a *Account) Rename(name string, now time.Time) error {
-	if err := CheckName(name); err != nil {
-		return err
-	}
-	a.Name = strings.TrimSpace(name)
-	a.UpdatedAt = now
-	return nil
-}
-
 // SetStatus moves the account between active and inactive. Closing goes through
 // Close, and a closed account can never be reopened.
 func (a *Account) SetStatus(s Status, now time.Time) error {
@@ -143,7 +170,7 @@ func (a *Account) SetStatus(s Status, now time.Time) error {
 		if s == StatusClosed {
 			return nil
 		}
-		return apperr.New(apperr.AccountClosed, "The account is closed; a closed account cannot be reopened.")
+		return apperr.New(AccountClosed, "The account is closed; a closed account cannot be reopened.")
 	}
 	switch s {
 	case StatusActive, StatusInactive:
@@ -165,7 +192,7 @@ func (a *Account) Close(now time.Time) error {
 		return nil
 	}
 	if !a.Balance.IsZero() {
-		return apperr.New(apperr.AccountNotEmpty,
+		return apperr.New(AccountNotEmpty,
 			"The account still holds %s %s; bring its balance to zero before closing it.", a.Balance, a.Currency).
 			WithDetails(map[string]any{"account_id": a.ID.String(), "current_balance": a.Balance.String()})
 	}
@@ -196,7 +223,7 @@ func (a *Account) SetArchived(archived bool, now time.Time) {
 // held to the overdraft rule.
 func (a *Account) Post(e Transaction, now time.Time) error {
 	if !a.IsManual() {
-		return apperr.New(apperr.ProviderManaged, "This account is kept by %s; its transactions come from the provider.", a.providerName())
+		return apperr.New(ProviderManaged, "This account is kept by %s; its transactions come from the provider.", a.providerName())
 	}
 	return a.post(e, now, true)
 }
@@ -209,20 +236,20 @@ func (a *Account) PostFromProvider(e Transaction, now time.Time) error {
 
 func (a *Account) post(e Transaction, now time.Time, checkFunds bool) error {
 	if a.IsClosed() {
-		return apperr.New(apperr.AccountClosed, "The account is closed and takes no new transactions.")
+		return apperr.New(AccountClosed, "The account is closed and takes no new transactions.")
 	}
 	if e.Currency != a.Currency {
-		return apperr.New(apperr.CurrencyMismatch, "The account is kept in %s, not %s.", a.Currency, e.Currency).
+		return apperr.New(CurrencyMismatch, "The account is kept in %s, not %s.", a.Currency, e.Currency).
 			WithDetails(map[string]any{"account_id": a.ID.String(), "account_currency": string(a.Currency), "currency": string(e.Currency)})
 	}
 	if e.Amount.IsZero() {
 		return apperr.Validation(apperr.FieldError{Field: "amount", Message: "must not be zero"})
 	}
-	next := a.Balance.Add(e.Amount)
+	next := a.Balance.Add(e.Effect())
 	if checkFunds && e.Amount.IsNegative() && e.Type != Adjustment && a.Type.IsBank() {
 		if next.Cmp(a.OverdraftLimit.Neg()) < 0 {
 			available := a.Balance.Add(a.OverdraftLimit)
-			return apperr.New(apperr.InsufficientFunds,
+			return apperr.New(InsufficientFunds,
 				"The account has %s %s available (balance plus overdraft limit); %s %s is more than that.",
 				available, a.Currency, e.Amount.Abs(), a.Currency).
 				WithDetails(map[string]any{
@@ -247,10 +274,10 @@ func (a *Account) post(e Transaction, now time.Time, checkFunds bool) error {
 // amount that settled differently), moving the balance by the difference.
 func (a *Account) Revise(previous, next Transaction, now time.Time) error {
 	if a.IsClosed() {
-		return apperr.New(apperr.AccountClosed, "The account is closed and its transactions cannot change.")
+		return apperr.New(AccountClosed, "The account is closed and its transactions cannot change.")
 	}
 	next.ID, next.AccountID, next.UserID, next.CreatedAt = previous.ID, a.ID, a.UserID, previous.CreatedAt
-	a.Balance = a.Balance.Sub(previous.Amount).Add(next.Amount)
+	a.Balance = a.Balance.Sub(previous.Effect()).Add(next.Effect())
 	a.UpdatedAt = now
 	a.changes = append(a.changes, EntryChange{Kind: EntryRevised, Entry: next, Previous: previous})
 	return nil
@@ -260,9 +287,9 @@ func (a *Account) Revise(previous, next Transaction, now time.Time) error {
 // posted), taking its amount back out of the balance.
 func (a *Account) Remove(previous Transaction, now time.Time) error {
 	if a.IsClosed() {
-		return apperr.New(apperr.AccountClosed, "The account is closed and its transactions cannot change.")
+		return apperr.New(AccountClosed, "The account is closed and its transactions cannot change.")
 	}
-	a.Balance = a.Balance.Sub(previous.Amount)
+	a.Balance = a.Balance.Sub(previous.Effect())
 	a.TransactionCount--
 	a.UpdatedAt = now
 	a.changes = append(a.changes, EntryChange{Kind: EntryRemoved, Entry: previous, Previous: previous})

@@ -117,13 +117,13 @@ func TestPost(t *testing.T) {
 		{"deposit", account(domain.Checking, "10", "0"), entry(domain.Deposit, "5"), "", "15.00"},
 		{"debit within balance", account(domain.Checking, "10", "0"), entry(domain.Withdrawal, "-10"), "", "0.00"},
 		{"debit within overdraft", account(domain.Savings, "10", "5"), entry(domain.Fee, "-15"), "", "-5.00"},
-		{"debit past overdraft", account(domain.Checking, "10", "5"), entry(domain.Purchase, "-15.01"), apperr.InsufficientFunds, "10.00"},
+		{"debit past overdraft", account(domain.Checking, "10", "5"), entry(domain.Purchase, "-15.01"), domain.InsufficientFunds, "10.00"},
 		{"adjustment is exempt", account(domain.Checking, "10", "0"), entry(domain.Adjustment, "-20"), "", "-10.00"},
 		{"non-bank may go negative", account(domain.CreditCard, "0", "0"), entry(domain.Purchase, "-20"), "", "-20.00"},
 		{"cash may go negative", account(domain.Cash, "0", "0"), entry(domain.Payment, "-1"), "", "-1.00"},
-		{"linked refuses manual entries", linked, entry(domain.Deposit, "1"), apperr.ProviderManaged, "0.00"},
-		{"closed refuses entries", closed, entry(domain.Deposit, "1"), apperr.AccountClosed, "0.00"},
-		{"other currency", account(domain.Cash, "0", "0"), domain.Transaction{Type: domain.Deposit, Amount: money.FromInt(1), Currency: "EUR"}, apperr.CurrencyMismatch, "0.00"},
+		{"linked refuses manual entries", linked, entry(domain.Deposit, "1"), domain.ProviderManaged, "0.00"},
+		{"closed refuses entries", closed, entry(domain.Deposit, "1"), domain.AccountClosed, "0.00"},
+		{"other currency", account(domain.Cash, "0", "0"), domain.Transaction{Type: domain.Deposit, Amount: money.FromInt(1), Currency: "EUR"}, domain.CurrencyMismatch, "0.00"},
 		{"zero", account(domain.Cash, "0", "0"), entry(domain.OtherTx, "0"), apperr.ValidationFailed, "0.00"},
 	}
 	for _, tt := range tests {
@@ -155,7 +155,7 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("activate: %v", err)
 	}
 	err := a.Close(now)
-	if !apperr.Is(err, apperr.AccountNotEmpty) {
+	if !apperr.Is(err, domain.AccountNotEmpty) {
 		t.Fatalf("close with balance: %v", err)
 	}
 	if e, _ := apperr.As(err); e.Details["current_balance"] != "5.00" {
@@ -174,7 +174,7 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("closing twice: %v", err)
 	}
 	for _, s := range []domain.Status{domain.StatusActive, domain.StatusInactive} {
-		if err := a.SetStatus(s, now); !apperr.Is(err, apperr.AccountClosed) {
+		if err := a.SetStatus(s, now); !apperr.Is(err, domain.AccountClosed) {
 			t.Fatalf("reopen as %s: %v", s, err)
 		}
 	}
@@ -198,12 +198,12 @@ func TestTransfer(t *testing.T) {
 		rec.Source.Type != domain.TransferOut || rec.Destination.Type != domain.TransferIn {
 		t.Fatalf("transfer %+v", rec)
 	}
-	if _, err := domain.Transfer(uuid.New(), uuid.New(), uuid.New(), src, dst, money.FromInt(41), "", now, now); !apperr.Is(err, apperr.InsufficientFunds) {
+	if _, err := domain.Transfer(uuid.New(), uuid.New(), uuid.New(), src, dst, money.FromInt(41), "", now, now); !apperr.Is(err, domain.InsufficientFunds) {
 		t.Fatalf("overdrawn: %v", err)
 	}
 	eur := account(domain.Savings, "0", "0")
 	eur.Currency = "EUR"
-	if _, err := domain.Transfer(uuid.New(), uuid.New(), uuid.New(), src, eur, money.FromInt(1), "", now, now); !apperr.Is(err, apperr.CurrencyMismatch) {
+	if _, err := domain.Transfer(uuid.New(), uuid.New(), uuid.New(), src, eur, money.FromInt(1), "", now, now); !apperr.Is(err, domain.CurrencyMismatch) {
 		t.Fatalf("currencies: %v", err)
 	}
 	if _, err := domain.Transfer(uuid.New(), uuid.New(), uuid.New(), src, src, money.FromInt(1), "", now, now); !apperr.Is(err, apperr.ValidationFailed) {

@@ -28,6 +28,28 @@ type Transaction struct {
 	CreatedAt             time.Time
 }
 
+// OpeningProviderID is the provider transaction id of a linked account's opening
+// entry: the one entry that stands for the history the provider did not return. No
+// provider id can take it, because provider ids are refused when they start with
+// "kontor:".
+const OpeningProviderID = "kontor:opening"
+
+// Counts reports whether the entry moves its account's balance. Every entry does
+// except a pending one that a provider reported: the provider's own balance leaves
+// it out until it posts, and so does Kontor's.
+func (t Transaction) Counts() bool {
+	return !(t.Status == Pending && t.ProviderTransactionID != "")
+}
+
+// Effect returns how much the entry moves its account's balance: its amount, or
+// zero when it does not count.
+func (t Transaction) Effect() money.Amount {
+	if t.Counts() {
+		return t.Amount
+	}
+	return money.Zero
+}
+
 // Day returns the UTC calendar day the entry is booked on; daily balances are kept
 // per such day.
 func (t Transaction) Day() time.Time { return DayOf(t.BookedAt) }
@@ -117,7 +139,7 @@ func Transfer(id, outID, inID uuid.UUID, source, destination *Account, amount mo
 		return TransferRecord{}, apperr.Validation(apperr.FieldError{Field: "amount", Message: "must be a positive amount"})
 	}
 	if source.Currency != destination.Currency {
-		return TransferRecord{}, apperr.New(apperr.CurrencyMismatch,
+		return TransferRecord{}, apperr.New(CurrencyMismatch,
 			"The source account is kept in %s and the destination in %s; a transfer needs one currency.", source.Currency, destination.Currency).
 			WithDetails(map[string]any{"source_currency": string(source.Currency), "destination_currency": string(destination.Currency)})
 	}

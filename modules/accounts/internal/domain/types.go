@@ -101,9 +101,6 @@ const (
 	CategoryOther       Category = "other"
 )
 
-// Categories lists the categories in display order.
-var Categories = []Category{CategoryCash, CategoryCredit, CategoryLoans, CategoryInvestments, CategoryOther}
-
 // Category returns the group t is listed under.
 func (t AccountType) Category() Category {
 	switch {

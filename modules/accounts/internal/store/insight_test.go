@@ -62,7 +62,7 @@ func TestStreamLedger(t *testing.T) {
 		add := func(id string, at time.Time, amount string) {
 			ups = append(ups, app.ProviderTransactionInput{ProviderTransactionID: id, Type: "deposit", Amount: money.MustParse(amount),
 				Description: "Entry " + id, Counterparty: map[bool]string{true: "Shop " + id}[len(ups)%4 == 0],
-				Status: map[bool]string{true: "pending", false: "posted"}[len(ups)%7 == 0], BookedAt: at})
+				Pending: len(ups)%7 == 0, BookedAt: at})
 		}
 		for i := 0; i < 1200; i++ {
 			// Three entries share each hour.
@@ -97,7 +97,7 @@ func TestStreamLedger(t *testing.T) {
 		})
 
 		var got []domain.Transaction
-		err = e.svc.StreamTransactions(ctx, a.ID, from, to, func(x domain.Transaction) error {
+		err = e.store.StreamLedger(ctx, a.ID, from, to, func(x domain.Transaction) error {
 			got = append(got, x)
 			return nil
 		})
@@ -127,7 +127,10 @@ func TestStreamLedger(t *testing.T) {
 		// fn's error stops the walk at once and comes back as it is.
 		stop := errors.New("enough")
 		calls := 0
-		err = e.svc.StreamTransactions(ctx, a.ID, from, to, func(domain.Transaction) error {
+		err = e.svc.StreamTransactions(ctx, e.alice, a.ID, from, to, func(x domain.Transaction) error {
+			if !x.Counts() {
+				t.Fatalf("the use case streamed pending provider entry %s, which is out of the balance", x.ProviderTransactionID)
+			}
 			calls++
 			if calls == 700 {
 				return stop
@@ -138,11 +141,18 @@ func TestStreamLedger(t *testing.T) {
 			t.Fatalf("stopped after %d calls with %v", calls, err)
 		}
 		// An empty period calls fn never.
-		err = e.svc.StreamTransactions(ctx, a.ID, to.Add(time.Hour), to.Add(2*time.Hour), func(domain.Transaction) error {
+		err = e.svc.StreamTransactions(ctx, e.alice, a.ID, to.Add(time.Hour), to.Add(2*time.Hour), func(domain.Transaction) error {
 			return errors.New("called on an empty period")
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Another user reads nothing: the use case authorizes before it streams.
+		err = e.svc.StreamTransactions(ctx, e.bob, a.ID, from, to, func(domain.Transaction) error {
+			return errors.New("called for another user")
+		})
+		if !apperr.Is(err, apperr.Forbidden) {
+			t.Fatalf("bob streamed alice's ledger: %v", err)
 		}
 		e.verify(t)
 	})
@@ -180,12 +190,12 @@ func TestInsight(t *testing.T) {
 		ctx := context.Background()
 		now := time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
 		e := newEnvAt(t, db, now)
-		order := func(n int) func(*app.AccountFields) {
-			return func(f *app.AccountFields) { f.SortOrder = app.Set(n) }
+		order := func(n int) func(*app.AccountFieldsText) {
+			return func(f *app.AccountFieldsText) { f.SortOrder = app.Set(n) }
 		}
 		rec := func(acc domain.Account, sub authn.Subject, typ, amount, at string) {
 			t.Helper()
-			if _, err := e.svc.RecordTransaction(ctx, sub, app.RecordTransactionInput{AccountID: acc.ID.String(), Type: typ, Amount: amount, BookedAt: at, Description: acc.Name + " " + typ}); err != nil {
+			if _, err := e.record(ctx, sub, app.RecordTransactionText{AccountID: acc.ID, Type: typ, Amount: amount, BookedAt: ptr(at), Description: acc.Name + " " + typ}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -198,7 +208,7 @@ func TestInsight(t *testing.T) {
 		rec(wallet, e.alice, "fee", "0.25", "2025-01-03T18:00:00Z")
 		rec(euro, e.alice, "deposit", "10", "2025-02-01T00:00:00Z")
 		rec(old, e.alice, "deposit", "5", "2024-12-31T23:59:59Z")
-		if _, err := e.svc.UpdateAccount(ctx, e.alice, app.UpdateAccountInput{ID: old.ID.String(), Fields: app.AccountFields{IsArchived: app.Set(true)}}); err != nil {
+		if _, err := e.update(ctx, e.alice, app.UpdateAccountText{ID: old.ID, Fields: app.AccountFieldsText{IsArchived: app.Set(true)}}); err != nil {
 			t.Fatal(err)
 		}
 		conn := uuid.New()

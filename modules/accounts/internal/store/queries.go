@@ -294,6 +294,23 @@ func (s *Store) TransactionsByProviderID(ctx context.Context, accountID uuid.UUI
 	return out, nil
 }
 
+// PendingProviderEntries returns the account's pending provider entries booked in
+// [from, to), in booking order.
+func (s *Store) PendingProviderEntries(ctx context.Context, accountID uuid.UUID, from, to time.Time) ([]domain.Transaction, error) {
+	var rows []transactionRow
+	err := s.db.Conn(ctx).NewSelect().Model(&rows).Where("account_id = ?", accountID).
+		Where("provider_transaction_id IS NOT NULL").Where("status = ?", string(domain.Pending)).
+		Where("booked_at >= ? AND booked_at < ?", from.UTC(), to.UTC()).OrderExpr("booked_at, id").Scan(ctx)
+	if err != nil {
+		return nil, apperr.Wrap(err, "find pending provider transactions")
+	}
+	out := make([]domain.Transaction, len(rows))
+	for i := range rows {
+		out[i] = rows[i].toDomain()
+	}
+	return out, nil
+}
+
 // DailyDeltas returns the net change per currency and day on or after q.From.
 func (s *Store) DailyDeltas(ctx context.Context, q app.DeltaQuery) ([]app.DayDelta, error) {
 	var rows []struct {

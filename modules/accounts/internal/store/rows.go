@@ -45,6 +45,8 @@ type accountRow struct {
 	CustomFields           string           `bun:"custom_fields,notnull"`
 	Metadata               string           `bun:"metadata,notnull"`
 	LinkedAccountID        uuid.NullUUID    `bun:"linked_account_id"`
+	ProviderBalanceAmount  money.NullAmount `bun:"provider_balance_amount"`
+	BalanceDrift           money.NullAmount `bun:"balance_drift"`
 	TransactionCount       int64            `bun:"transaction_count,notnull"`
 	LastSyncedAt           *time.Time       `bun:"last_synced_at"`
 	CreatedAt              time.Time        `bun:"created_at,notnull"`
@@ -79,6 +81,7 @@ func toAccountRow(a *domain.Account) accountRow {
 		Status: string(a.Status), IsHidden: a.IsHidden, IsFavourite: a.IsFavourite, ShowInDashboard: a.ShowInDashboard,
 		Color: a.Color, Icon: a.Icon, Notes: a.Notes, SortOrder: a.SortOrder,
 		CustomFields: string(cfJSON), Metadata: string(mdJSON), LinkedAccountID: a.LinkedAccountID,
+		ProviderBalanceAmount: a.ProviderBalance, BalanceDrift: a.Drift(),
 		TransactionCount: a.TransactionCount, LastSyncedAt: utcPtr(a.LastSyncedAt), CreatedAt: a.CreatedAt.UTC(),
 		UpdatedAt: a.UpdatedAt.UTC(), ClosedAt: utcPtr(a.ClosedAt), ArchivedAt: utcPtr(a.ArchivedAt), Version: a.Version,
 	}
@@ -104,8 +107,9 @@ func (r *accountRow) toDomain() (domain.Account, error) {
 		Balance: r.BalanceAmount, AvailableBalance: r.AvailableBalanceAmount, OverdraftLimit: r.OverdraftLimit,
 		InterestRate: r.InterestRate, Status: domain.Status(r.Status), IsHidden: r.IsHidden, IsFavourite: r.IsFavourite,
 		ShowInDashboard: r.ShowInDashboard, Color: r.Color, Icon: r.Icon, Notes: r.Notes, SortOrder: r.SortOrder,
-		CustomFields: fields, Metadata: md, LinkedAccountID: r.LinkedAccountID, TransactionCount: r.TransactionCount,
-		LastSyncedAt: utcPtr(r.LastSyncedAt), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		CustomFields: fields, Metadata: md, LinkedAccountID: r.LinkedAccountID, ProviderBalance: r.ProviderBalanceAmount,
+		TransactionCount: r.TransactionCount,
+		LastSyncedAt:     utcPtr(r.LastSyncedAt), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		ClosedAt: utcPtr(r.ClosedAt), ArchivedAt: utcPtr(r.ArchivedAt), Version: r.Version,
 	}, nil
 }

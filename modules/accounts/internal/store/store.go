@@ -92,17 +92,6 @@ func (s *Store) FindByProviderAccountID(ctx context.Context, connectionID uuid.U
 	return s.findOne(ctx, "connection_id = ? AND provider_account_id = ?", connectionID, providerAccountID)
 }
 
-// ListIDs returns the ids of the user's accounts on a connection.
-func (s *Store) ListIDs(ctx context.Context, userID, connectionID uuid.UUID) ([]uuid.UUID, error) {
-	var ids []uuid.UUID
-	err := s.db.Conn(ctx).NewSelect().Table("accounts").Column("id").
-		Where("user_id = ? AND connection_id = ?", userID, connectionID).Order("id").Scan(ctx, &ids)
-	if err != nil {
-		return nil, apperr.Wrap(err, "list connection accounts")
-	}
-	return ids, nil
-}
-
 // lock loads the account with id for update inside tx.
 func (s *Store) lock(ctx context.Context, tx bun.IDB, id uuid.UUID) (domain.Account, error) {
 	var row accountRow
@@ -121,14 +110,14 @@ func (s *Store) lock(ctx context.Context, tx bun.IDB, id uuid.UUID) (domain.Acco
 }
 
 // Update loads the account locked, calls fn and saves what it changed.
-func (s *Store) Update(ctx context.Context, id uuid.UUID, fn func(*domain.Account) error) error {
+func (s *Store) Update(ctx context.Context, id uuid.UUID, fn func(ctx context.Context, a *domain.Account) error) error {
 	return s.db.RunInTx(ctx, func(ctx context.Context, tx bun.IDB) error {
 		a, err := s.lock(ctx, tx, id)
 		if err != nil {
 			return err
 		}
 		before := toAccountRow(&a)
-		if err := fn(&a); err != nil {
+		if err := fn(ctx, &a); err != nil {
 			return err
 		}
 		return s.save(ctx, tx, []*domain.Account{&a}, []accountRow{before})
@@ -136,7 +125,7 @@ func (s *Store) Update(ctx context.Context, id uuid.UUID, fn func(*domain.Accoun
 }
 
 // UpdatePair locks both accounts in id order, calls fn and saves both.
-func (s *Store) UpdatePair(ctx context.Context, first, second uuid.UUID, fn func(first, second *domain.Account) error) error {
+func (s *Store) UpdatePair(ctx context.Context, first, second uuid.UUID, fn func(ctx context.Context, first, second *domain.Account) error) error {
 	if first == second {
 		return apperr.Validation(apperr.FieldError{Field: "destination_account_id", Message: "must differ from source_account_id"})
 	}
@@ -158,11 +147,42 @@ func (s *Store) UpdatePair(ctx context.Context, first, second uuid.UUID, fn func
 			pa, pb = &b, &a
 		}
 		beforeA, beforeB := toAccountRow(pa), toAccountRow(pb)
-		if err := fn(pa, pb); err != nil {
+		if err := fn(ctx, pa, pb); err != nil {
 			return err
 		}
 		return s.save(ctx, tx, []*domain.Account{pa, pb}, []accountRow{beforeA, beforeB})
 	})
+}
+
+// UpdateConnection locks every account of the connection in id order, calls fn on
+// each and saves them all in one database transaction.
+func (s *Store) UpdateConnection(ctx context.Context, connectionID uuid.UUID, fn func(ctx context.Context, a *domain.Account) error) (int, error) {
+	n := 0
+	err := s.db.RunInTx(ctx, func(ctx context.Context, tx bun.IDB) error {
+		var rows []accountRow
+		q := tx.NewSelect().Model(&rows).Where("connection_id = ?", connectionID).Order("id")
+		if s.postgres() {
+			q = q.For("UPDATE")
+		}
+		if err := q.Scan(ctx); err != nil {
+			return apperr.Wrap(err, "lock connection accounts")
+		}
+		n = len(rows)
+		for i := range rows {
+			a, err := s.domainAccount(&rows[i])
+			if err != nil {
+				return err
+			}
+			if err := fn(ctx, &a); err != nil {
+				return err
+			}
+			if err := s.save(ctx, tx, []*domain.Account{&a}, []accountRow{rows[i]}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, err
 }
 
 // save writes the accounts that changed, raising their versions, and their ledger
@@ -194,7 +214,8 @@ func rowValues(r accountRow) []any {
 		r.AccountType, r.Subtype, r.Currency, r.BalanceAmount.String(), r.AvailableBalanceAmount.Valid,
 		r.AvailableBalanceAmount.Amount.String(), r.OverdraftLimit.String(), r.InterestRate.Valid,
 		r.InterestRate.Amount.String(), r.Status, r.IsHidden, r.IsFavourite, r.ShowInDashboard, r.Color, r.Icon,
-		r.Notes, r.SortOrder, r.CustomFields, r.Metadata, r.LinkedAccountID, r.TransactionCount,
+		r.Notes, r.SortOrder, r.CustomFields, r.Metadata, r.LinkedAccountID, r.ProviderBalanceAmount.Valid,
+		r.ProviderBalanceAmount.Amount.String(), r.TransactionCount,
 		timeValue(r.LastSyncedAt), timeValue(r.ClosedAt), timeValue(r.ArchivedAt)}
 }
 
@@ -225,9 +246,9 @@ func (s *Store) saveChanges(ctx context.Context, tx bun.IDB, accounts []*domain.
 				deltas[key] = d
 			}
 			if sign > 0 {
-				d.delta = d.delta.Add(t.Amount)
+				d.delta = d.delta.Add(t.Effect())
 			} else {
-				d.delta = d.delta.Sub(t.Amount)
+				d.delta = d.delta.Sub(t.Effect())
 			}
 			d.count += sign
 		}

@@ -44,13 +44,97 @@ func newEnv(t *testing.T, db *database.DB) *env {
 		bob:   authn.Subject{UserID: uuid.New(), Role: authn.RoleUser, Method: authn.MethodJWT}}
 }
 
-func (e *env) create(t *testing.T, sub authn.Subject, name, typ, currency, opening string, extra ...func(*app.AccountFields)) domain.Account {
+// record decodes an entry's text as both faces do and runs the use case.
+func (e *env) record(ctx context.Context, sub authn.Subject, in app.RecordTransactionText) (app.Recorded, error) {
+	typed, err := e.svc.ParseRecordTransaction(in)
+	if err != nil {
+		return app.Recorded{}, err
+	}
+	return e.svc.RecordTransaction(ctx, sub, typed)
+}
+
+// transfer decodes a transfer's text as both faces do and runs the use case.
+func (e *env) transfer(ctx context.Context, sub authn.Subject, in app.TransferText) (app.TransferResult, error) {
+	typed, err := e.svc.ParseTransfer(in)
+	if err != nil {
+		return app.TransferResult{}, err
+	}
+	return e.svc.Transfer(ctx, sub, typed)
+}
+
+func ptr(s string) *string { return &s }
+
+// history decodes a series' query text as the JSON face does.
+func history(t *testing.T, id uuid.UUID, in app.HistoryText) app.HistoryInput {
 	t.Helper()
-	f := app.AccountFields{Name: app.Set(name), AccountType: app.Set(typ), Currency: app.Set(currency)}
+	h, err := app.ParseHistory(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.AccountID = id
+	return h
+}
+
+// given is an optional text as a form leaves it: empty means not given.
+func given(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// listTransactions decodes the transaction list's text as both faces do and runs
+// the use case.
+func (e *env) listTransactions(ctx context.Context, sub authn.Subject, in app.ListTransactionsText) (app.TransactionList, error) {
+	q, err := app.ParseListTransactions(in)
+	if err != nil {
+		return app.TransactionList{}, err
+	}
+	return e.svc.ListTransactions(ctx, sub, q)
+}
+
+// createText, update and upsert decode the text as both faces do and run the use
+// case.
+func (e *env) createText(ctx context.Context, sub authn.Subject, in app.CreateAccountText) (domain.Account, error) {
+	typed, err := app.ParseCreateAccount(in)
+	if err != nil {
+		return domain.Account{}, err
+	}
+	return e.svc.CreateAccount(ctx, sub, typed)
+}
+
+func (e *env) update(ctx context.Context, sub authn.Subject, in app.UpdateAccountText) (domain.Account, error) {
+	typed, err := app.ParseUpdateAccount(in)
+	if err != nil {
+		return domain.Account{}, err
+	}
+	return e.svc.UpdateAccount(ctx, sub, typed)
+}
+
+func (e *env) upsert(ctx context.Context, sub authn.Subject, in app.UpsertAccountText) (domain.Account, app.UpsertOutcome, error) {
+	typed, err := app.ParseUpsertAccount(in)
+	if err != nil {
+		return domain.Account{}, "", err
+	}
+	return e.svc.UpsertAccount(ctx, sub, typed)
+}
+
+// list decodes the list query text as both faces do and runs the use case.
+func (e *env) list(ctx context.Context, sub authn.Subject, in app.ListAccountsText) (app.AccountList, error) {
+	q, err := app.ParseListAccounts(in)
+	if err != nil {
+		return app.AccountList{}, err
+	}
+	return e.svc.ListAccounts(ctx, sub, q)
+}
+
+func (e *env) create(t *testing.T, sub authn.Subject, name, typ, currency, opening string, extra ...func(*app.AccountFieldsText)) domain.Account {
+	t.Helper()
+	f := app.AccountFieldsText{Name: app.Set(name), AccountType: app.Set(typ), Currency: app.Set(currency)}
 	for _, x := range extra {
 		x(&f)
 	}
-	a, err := e.svc.CreateAccount(context.Background(), sub, app.CreateAccountInput{Fields: f, OpeningBalance: opening})
+	a, err := e.createText(context.Background(), sub, app.CreateAccountText{Fields: f, OpeningBalance: given(opening)})
 	if err != nil {
 		t.Fatalf("create %s: %v", name, err)
 	}
@@ -79,7 +163,7 @@ func TestAccountLifecycle(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		e := newEnv(t, db)
-		a := e.create(t, e.alice, "Everyday", "checking", "USD", "1000.005", func(f *app.AccountFields) {
+		a := e.create(t, e.alice, "Everyday", "checking", "USD", "1000.005", func(f *app.AccountFieldsText) {
 			v := "BR-001"
 			f.Metadata = app.Set(map[string]*string{"branch_code": &v})
 			f.CustomFields = app.Set([]domain.CustomField{{Label: "IBAN", Value: "DE00"}})
@@ -100,15 +184,15 @@ func TestAccountLifecycle(t *testing.T) {
 			t.Fatalf("read back %+v", got)
 		}
 		// Another user's account is forbidden, a missing one not found.
-		_, err = e.svc.GetAccount(ctx, e.bob, a.ID.String())
+		_, err = e.svc.GetAccount(ctx, e.bob, a.ID)
 		wantCode(t, err, apperr.Forbidden)
-		_, err = e.svc.GetAccount(ctx, e.alice, uuid.NewString())
+		_, err = e.svc.GetAccount(ctx, e.alice, uuid.New())
 		wantCode(t, err, apperr.NotFound)
 
 		// Debits past balance plus overdraft are refused on bank accounts.
-		_, err = e.svc.RecordTransaction(ctx, e.alice, app.RecordTransactionInput{AccountID: a.ID.String(), Type: "withdrawal", Amount: "1100.006"})
-		wantCode(t, err, apperr.InsufficientFunds)
-		r, err := e.svc.RecordTransaction(ctx, e.alice, app.RecordTransactionInput{AccountID: a.ID.String(), Type: "withdrawal", Amount: "1100.005", BookedAt: "2025-01-15"})
+		_, err = e.record(ctx, e.alice, app.RecordTransactionText{AccountID: a.ID, Type: "withdrawal", Amount: "1100.006"})
+		wantCode(t, err, domain.InsufficientFunds)
+		r, err := e.record(ctx, e.alice, app.RecordTransactionText{AccountID: a.ID, Type: "withdrawal", Amount: "1100.005", BookedAt: ptr("2025-01-15")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,7 +201,7 @@ func TestAccountLifecycle(t *testing.T) {
 		}
 		// Patch: balance adjustment, archive, metadata merge, If-Match.
 		gone := (*string)(nil)
-		up, err := e.svc.UpdateAccount(ctx, e.alice, app.UpdateAccountInput{ID: a.ID.String(), IfMatch: `W/"2"`, Fields: app.AccountFields{
+		up, err := e.update(ctx, e.alice, app.UpdateAccountText{ID: a.ID, IfMatch: `W/"2"`, Fields: app.AccountFieldsText{
 			BalanceAmount: app.Set("0"), IsArchived: app.Set(true), Metadata: app.Set(map[string]*string{"branch_code": gone}),
 		}})
 		if err != nil {
@@ -126,21 +210,21 @@ func TestAccountLifecycle(t *testing.T) {
 		if !up.Balance.IsZero() || !up.IsArchived() || len(up.Metadata) != 0 || up.Version != 3 || up.TransactionCount != 3 {
 			t.Fatalf("after patch %+v", up)
 		}
-		_, err = e.svc.UpdateAccount(ctx, e.alice, app.UpdateAccountInput{ID: a.ID.String(), IfMatch: `W/"2"`, Fields: app.AccountFields{Name: app.Set("x")}})
+		_, err = e.update(ctx, e.alice, app.UpdateAccountText{ID: a.ID, IfMatch: `W/"2"`, Fields: app.AccountFieldsText{Name: app.Set("x")}})
 		wantCode(t, err, apperr.PreconditionFailed)
 		// An empty patch changes nothing, so the version stays.
-		same, err := e.svc.UpdateAccount(ctx, e.alice, app.UpdateAccountInput{ID: a.ID.String()})
+		same, err := e.update(ctx, e.alice, app.UpdateAccountText{ID: a.ID})
 		if err != nil || same.Version != 3 {
 			t.Fatalf("empty patch: %v, version %d", err, same.Version)
 		}
-		closed, err := e.svc.CloseAccount(ctx, e.alice, a.ID.String())
+		closed, err := e.svc.CloseAccount(ctx, e.alice, a.ID)
 		if err != nil || closed.Status != domain.StatusClosed || closed.ClosedAt == nil {
 			t.Fatalf("close: %+v, %v", closed, err)
 		}
-		_, err = e.svc.RecordTransaction(ctx, e.alice, app.RecordTransactionInput{AccountID: a.ID.String(), Type: "deposit", Amount: "1"})
-		wantCode(t, err, apperr.AccountClosed)
-		_, err = e.svc.UpdateAccount(ctx, e.alice, app.UpdateAccountInput{ID: a.ID.String(), Fields: app.AccountFields{Status: app.Set("active")}})
-		wantCode(t, err, apperr.AccountClosed)
+		_, err = e.record(ctx, e.alice, app.RecordTransactionText{AccountID: a.ID, Type: "deposit", Amount: "1"})
+		wantCode(t, err, domain.AccountClosed)
+		_, err = e.update(ctx, e.alice, app.UpdateAccountText{ID: a.ID, Fields: app.AccountFieldsText{Status: app.Set("active")}})
+		wantCode(t, err, domain.AccountClosed)
 		e.verify(t)
 	})
 }
@@ -149,8 +233,8 @@ func TestCloseRefusedWhileNotEmpty(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db)
 		a := e.create(t, e.alice, "Savings", "savings", "EUR", "500")
-		_, err := e.svc.CloseAccount(context.Background(), e.alice, a.ID.String())
-		wantCode(t, err, apperr.AccountNotEmpty)
+		_, err := e.svc.CloseAccount(context.Background(), e.alice, a.ID)
+		wantCode(t, err, domain.AccountNotEmpty)
 		ae, _ := apperr.As(err)
 		if ae.Details["current_balance"] != "500.00" || ae.Details["account_id"] != a.ID.String() {
 			t.Fatalf("details %v", ae.Details)
@@ -162,32 +246,35 @@ func TestUniqueFields(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		e := newEnv(t, db)
-		withNumber := func(f *app.AccountFields) { f.AccountNumber = app.Set("ACC-12345"); f.ExternalID = app.Set("ext-1") }
+		withNumber := func(f *app.AccountFieldsText) {
+			f.AccountNumber = app.Set("ACC-12345")
+			f.ExternalID = app.Set("ext-1")
+		}
 		e.create(t, e.alice, "One", "checking", "USD", "", withNumber)
-		_, err := e.svc.CreateAccount(ctx, e.alice, app.CreateAccountInput{Fields: app.AccountFields{
+		_, err := e.createText(ctx, e.alice, app.CreateAccountText{Fields: app.AccountFieldsText{
 			Name: app.Set("Two"), AccountType: app.Set("checking"), Currency: app.Set("USD"), AccountNumber: app.Set("ACC-12345")}})
 		wantCode(t, err, apperr.Conflict)
-		_, err = e.svc.CreateAccount(ctx, e.alice, app.CreateAccountInput{Fields: app.AccountFields{
+		_, err = e.createText(ctx, e.alice, app.CreateAccountText{Fields: app.AccountFieldsText{
 			Name: app.Set("Two"), AccountType: app.Set("checking"), Currency: app.Set("USD"), ExternalID: app.Set("ext-1")}})
-		wantCode(t, err, apperr.DuplicateExternalID)
+		wantCode(t, err, domain.DuplicateExternalID)
 		// Another user may use the same number and external id.
 		e.create(t, e.bob, "One", "checking", "USD", "", withNumber)
 
-		a, op, err := e.svc.UpsertAccount(ctx, e.alice, app.UpsertAccountInput{ExternalID: "ext-1", Fields: app.AccountFields{Name: app.Set("Renamed"), BalanceAmount: app.Set("42")}})
+		a, op, err := e.upsert(ctx, e.alice, app.UpsertAccountText{ExternalID: "ext-1", Fields: app.AccountFieldsText{Name: app.Set("Renamed"), BalanceAmount: app.Set("42")}})
 		if err != nil || op != app.Updated || a.Name != "Renamed" || a.Balance.String() != "42.00" {
 			t.Fatalf("upsert update: %+v %s %v", a, op, err)
 		}
-		b, op, err := e.svc.UpsertAccount(ctx, e.alice, app.UpsertAccountInput{ExternalID: "ext-2", OpeningBalance: "7",
-			Fields: app.AccountFields{Name: app.Set("New"), AccountType: app.Set("ewallet"), Currency: app.Set("IDR")}})
+		b, op, err := e.upsert(ctx, e.alice, app.UpsertAccountText{ExternalID: "ext-2", OpeningBalance: ptr("7"),
+			Fields: app.AccountFieldsText{Name: app.Set("New"), AccountType: app.Set("ewallet"), Currency: app.Set("IDR")}})
 		if err != nil || op != app.Created || b.Balance.String() != "7.00" {
 			t.Fatalf("upsert create: %+v %s %v", b, op, err)
 		}
-		r, err := e.svc.RecordTransaction(ctx, e.alice, app.RecordTransactionInput{AccountID: b.ID.String(), Type: "deposit", Amount: "1", ExternalID: "t-1"})
+		r, err := e.record(ctx, e.alice, app.RecordTransactionText{AccountID: b.ID, Type: "deposit", Amount: "1", ExternalID: "t-1"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = e.svc.RecordTransaction(ctx, e.alice, app.RecordTransactionInput{AccountID: b.ID.String(), Type: "deposit", Amount: "1", ExternalID: "t-1"})
-		wantCode(t, err, apperr.DuplicateExternalID)
+		_, err = e.record(ctx, e.alice, app.RecordTransactionText{AccountID: b.ID, Type: "deposit", Amount: "1", ExternalID: "t-1"})
+		wantCode(t, err, domain.DuplicateExternalID)
 		if r.Transaction.ExternalID != "t-1" {
 			t.Fatalf("external id %q", r.Transaction.ExternalID)
 		}
@@ -206,7 +293,7 @@ func TestListSortsFiltersAndPages(t *testing.T) {
 				typ = "credit_card"
 			}
 			order := len(balances) - i
-			e.create(t, e.alice, fmt.Sprintf("Acct %c", 'a'+i%3*7+i), typ, []string{"USD", "EUR"}[i%2], b, func(f *app.AccountFields) { f.SortOrder = app.Set(order) })
+			e.create(t, e.alice, fmt.Sprintf("Acct %c", 'a'+i%3*7+i), typ, []string{"USD", "EUR"}[i%2], b, func(f *app.AccountFieldsText) { f.SortOrder = app.Set(order) })
 		}
 		e.create(t, e.bob, "Not mine", "checking", "USD", "1")
 
@@ -214,7 +301,7 @@ func TestListSortsFiltersAndPages(t *testing.T) {
 			var all []domain.Account
 			cursor := ""
 			for pages := 0; ; pages++ {
-				l, err := e.svc.ListAccounts(ctx, e.alice, app.ListAccountsInput{Sort: sortBy, Limit: 3, Cursor: cursor})
+				l, err := e.list(ctx, e.alice, app.ListAccountsText{Sort: sortBy, Limit: 3, Cursor: cursor})
 				if err != nil {
 					t.Fatalf("%s: %v", sortBy, err)
 				}
@@ -255,7 +342,7 @@ func TestListSortsFiltersAndPages(t *testing.T) {
 				t.Errorf("%s: not sorted", sortBy)
 			}
 		}
-		l, err := e.svc.ListAccounts(ctx, e.alice, app.ListAccountsInput{MinBalance: "0", MaxBalance: "7", Sort: "balance"})
+		l, err := e.list(ctx, e.alice, app.ListAccountsText{MinBalance: "0", MaxBalance: "7", Sort: "balance"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -269,13 +356,13 @@ func TestListSortsFiltersAndPages(t *testing.T) {
 		if l.TotalBalanceByCurrency["USD"].String() != "7.01" || l.TotalBalanceByCurrency["EUR"].String() != "0.00" {
 			t.Fatalf("totals %v", l.TotalBalanceByCurrency)
 		}
-		l, err = e.svc.ListAccounts(ctx, e.alice, app.ListAccountsInput{AccountTypes: []string{"credit_card"}, Currency: "EUR"})
+		l, err = e.list(ctx, e.alice, app.ListAccountsText{AccountTypes: []string{"credit_card"}, Currency: "EUR"})
 		if err != nil || l.TotalCount != 1 {
 			t.Fatalf("type+currency filter: %d, %v", l.TotalCount, err)
 		}
-		_, err = e.svc.ListAccounts(ctx, e.alice, app.ListAccountsInput{Cursor: "nope"})
+		_, err = e.list(ctx, e.alice, app.ListAccountsText{Cursor: "nope"})
 		wantCode(t, err, apperr.InvalidCursor)
-		_, err = e.svc.ListAccounts(ctx, e.alice, app.ListAccountsInput{MinBalance: "abc", Sort: "color"})
+		_, err = e.list(ctx, e.alice, app.ListAccountsText{MinBalance: "abc", Sort: "color"})
 		wantCode(t, err, apperr.ValidationFailed)
 	})
 }
@@ -316,7 +403,7 @@ func TestTransactionsAndHistory(t *testing.T) {
 		b := e.create(t, e.alice, "Card", "credit_card", "USD", "-50")
 		rec := func(acc domain.Account, typ, amount, at, desc string) {
 			t.Helper()
-			if _, err := e.svc.RecordTransaction(ctx, e.alice, app.RecordTransactionInput{AccountID: acc.ID.String(), Type: typ, Amount: amount, BookedAt: at, Description: desc}); err != nil {
+			if _, err := e.record(ctx, e.alice, app.RecordTransactionText{AccountID: acc.ID, Type: typ, Amount: amount, BookedAt: ptr(at), Description: desc}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -325,14 +412,14 @@ func TestTransactionsAndHistory(t *testing.T) {
 		rec(a, "fee", "0.25", "2025-01-03T18:00:00Z", "Bank fee")
 		rec(a, "interest", "1.111111111111111111", "2025-02-10T00:00:00Z", "Interest")
 		rec(b, "payment", "10", "2025-01-02T00:00:00Z", "Card payment")
-		tr, err := e.svc.Transfer(ctx, e.alice, app.TransferInput{SourceAccountID: a.ID.String(), DestinationAccountID: b.ID.String(), Amount: "20", BookedAt: "2025-01-05"})
+		tr, err := e.transfer(ctx, e.alice, app.TransferText{SourceAccountID: a.ID.String(), DestinationAccountID: b.ID.String(), Amount: "20", BookedAt: ptr("2025-01-05")})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if tr.Source.Balance.String() != "50.361111111111111111" || tr.Destination.Balance.String() != "-40.00" {
 			t.Fatalf("transfer balances %s %s", tr.Source.Balance, tr.Destination.Balance)
 		}
-		list, err := e.svc.ListTransactions(ctx, e.alice, app.ListTransactionsInput{AccountID: a.ID.String(), Limit: 2})
+		list, err := e.svc.ListTransactions(ctx, e.alice, app.ListTransactionsInput{AccountID: uuid.NullUUID{UUID: a.ID, Valid: true}, Limit: 2})
 		if err != nil || len(list.Transactions) != 2 || !list.HasMore || list.Transactions[0].Description != "Interest" {
 			t.Fatalf("first page %+v %v", list, err)
 		}
@@ -355,11 +442,11 @@ func TestTransactionsAndHistory(t *testing.T) {
 		if got := fmt.Sprint(seen[1:]); len(seen) != 8 || got != want+"]" {
 			t.Fatalf("across accounts: %v", seen)
 		}
-		l, err := e.svc.ListTransactions(ctx, e.alice, app.ListTransactionsInput{StartDate: "2025-01-02", EndDate: "2025-01-03", Types: []string{"purchase,fee,payment"}, MinAmount: "0.3", Q: "100%"})
+		l, err := e.listTransactions(ctx, e.alice, app.ListTransactionsText{StartDate: "2025-01-02", EndDate: "2025-01-03", Types: []string{"purchase,fee,payment"}, MinAmount: "0.3", Q: "100%"})
 		if err != nil || len(l.Transactions) != 1 || l.Transactions[0].Type != domain.Purchase {
 			t.Fatalf("filters: %+v %v", l.Transactions, err)
 		}
-		h, err := e.svc.BalanceHistory(ctx, e.alice, app.HistoryInput{AccountID: a.ID.String(), StartDate: "2025-01-02", EndDate: "2025-01-06"})
+		h, err := e.svc.BalanceHistory(ctx, e.alice, history(t, a.ID, app.HistoryText{StartDate: "2025-01-02", EndDate: "2025-01-06"}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -370,20 +457,20 @@ func TestTransactionsAndHistory(t *testing.T) {
 		if fmt.Sprint(pts) != "[02=100.00 03=69.25 04=69.25 05=49.25 06=49.25]" {
 			t.Fatalf("history %v", pts)
 		}
-		h, err = e.svc.BalanceHistory(ctx, e.alice, app.HistoryInput{AccountID: a.ID.String(), StartDate: "2024-12-01", EndDate: "2025-02-15", Interval: "month"})
+		h, err = e.svc.BalanceHistory(ctx, e.alice, history(t, a.ID, app.HistoryText{StartDate: "2024-12-01", EndDate: "2025-02-15", Interval: "month"}))
 		if err != nil || len(h.Points) != 3 || h.Points[0].Balance.String() != "0.00" || h.Points[1].Balance.String() != "49.25" || h.Points[2].Balance.String() != "50.361111111111111111" {
 			t.Fatalf("monthly %+v %v", h.Points, err)
 		}
-		nw, err := e.svc.NetWorth(ctx, e.alice, app.HistoryInput{StartDate: "2025-01-01", EndDate: "2025-01-05"})
+		nw, err := e.svc.NetWorth(ctx, e.alice, history(t, uuid.Nil, app.HistoryText{StartDate: "2025-01-01", EndDate: "2025-01-05"}))
 		if err != nil || len(nw) != 1 || nw[0].Points[4].Balance.String() != "59.25" {
 			t.Fatalf("net worth %+v %v", nw, err)
 		}
-		at, err := e.svc.BalanceAt(ctx, a.ID, time.Date(2025, 1, 3, 0, 0, 0, 0, time.UTC))
+		at, err := e.svc.BalanceAt(ctx, e.alice, a.ID, time.Date(2025, 1, 3, 0, 0, 0, 0, time.UTC))
 		if err != nil || at.String() != "69.25" {
 			t.Fatalf("balance at %s %v", at, err)
 		}
 		var streamed []string
-		err = e.svc.StreamTransactions(ctx, a.ID, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC), func(x domain.Transaction) error {
+		err = e.svc.StreamTransactions(ctx, e.alice, a.ID, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC), func(x domain.Transaction) error {
 			streamed = append(streamed, string(x.Type))
 			return nil
 		})
@@ -403,12 +490,12 @@ func TestTransferRules(t *testing.T) {
 		usd2 := e.create(t, e.alice, "USD 2", "savings", "USD", "")
 		bobs := e.create(t, e.bob, "Bob", "checking", "USD", "")
 		try := func(src, dst domain.Account, amount string) error {
-			_, err := e.svc.Transfer(ctx, e.alice, app.TransferInput{SourceAccountID: src.ID.String(), DestinationAccountID: dst.ID.String(), Amount: amount})
+			_, err := e.transfer(ctx, e.alice, app.TransferText{SourceAccountID: src.ID.String(), DestinationAccountID: dst.ID.String(), Amount: amount})
 			return err
 		}
-		wantCode(t, try(usd, eur, "1"), apperr.CurrencyMismatch)
+		wantCode(t, try(usd, eur, "1"), domain.CurrencyMismatch)
 		wantCode(t, try(usd, usd, "1"), apperr.ValidationFailed)
-		wantCode(t, try(usd, usd2, "10.01"), apperr.InsufficientFunds)
+		wantCode(t, try(usd, usd2, "10.01"), domain.InsufficientFunds)
 		wantCode(t, try(usd, bobs, "1"), apperr.Forbidden)
 		wantCode(t, try(usd, usd2, "-1"), apperr.ValidationFailed)
 		if err := try(usd, usd2, "10"); err != nil {
@@ -438,41 +525,129 @@ func TestProviderSync(t *testing.T) {
 		if err != nil || op != app.Unchanged {
 			t.Fatalf("same again: %s %v", op, err)
 		}
-		_, err = e.svc.RecordTransaction(ctx, e.alice, app.RecordTransactionInput{AccountID: a.ID.String(), Type: "deposit", Amount: "1"})
-		wantCode(t, err, apperr.ProviderManaged)
-		_, err = e.svc.UpdateAccount(ctx, e.alice, app.UpdateAccountInput{ID: a.ID.String(), Fields: app.AccountFields{BalanceAmount: app.Set("1")}})
-		wantCode(t, err, apperr.ProviderManaged)
-		if _, err := e.svc.UpdateAccount(ctx, e.alice, app.UpdateAccountInput{ID: a.ID.String(), Fields: app.AccountFields{Name: app.Set("Mine"), IsFavourite: app.Set(true)}}); err != nil {
+		_, err = e.record(ctx, e.alice, app.RecordTransactionText{AccountID: a.ID, Type: "deposit", Amount: "1"})
+		wantCode(t, err, domain.ProviderManaged)
+		_, err = e.update(ctx, e.alice, app.UpdateAccountText{ID: a.ID, Fields: app.AccountFieldsText{BalanceAmount: app.Set("1")}})
+		wantCode(t, err, domain.ProviderManaged)
+		_, err = e.update(ctx, e.alice, app.UpdateAccountText{ID: a.ID, Fields: app.AccountFieldsText{Name: app.Set("Mine")}})
+		wantCode(t, err, domain.ProviderManaged)
+		if _, err := e.update(ctx, e.alice, app.UpdateAccountText{ID: a.ID, Fields: app.AccountFieldsText{
+			Name: app.Set(in.Name), Color: app.Set("teal"), IsFavourite: app.Set(true)}}); err != nil {
 			t.Fatal(err)
 		}
-		day := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+		balance := func(want, drift string) {
+			t.Helper()
+			got, err := e.store.Get(ctx, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := ""
+			if got.Drift().Valid {
+				d = got.Drift().Amount.String()
+			}
+			if got.Balance.String() != want || d != drift {
+				t.Fatalf("balance %s drift %q, want %s drift %q", got.Balance, d, want, drift)
+			}
+		}
+		balance("25000.50", "")
+		// Entries booked after the first sync move the balance; a pending one is
+		// listed but does not.
+		later := time.Now().UTC().Add(48 * time.Hour).Truncate(time.Second)
 		res, err := e.svc.SyncProviderTransactions(ctx, e.alice, app.ProviderTransactionsInput{AccountID: a.ID, Upserts: []app.ProviderTransactionInput{
-			{ProviderTransactionID: "p1", Type: "dividend", Amount: money.MustParse("10"), Status: "pending", BookedAt: day},
-			{ProviderTransactionID: "p2", Type: "fee", Amount: money.MustParse("-2"), BookedAt: day},
+			{ProviderTransactionID: "p1", Type: "purchase", Amount: money.MustParse("-10"), Pending: true, BookedAt: later},
+			{ProviderTransactionID: "p2", Type: "fee", Amount: money.MustParse("-2"), BookedAt: later},
 		}})
 		if err != nil || res.Added != 2 {
 			t.Fatalf("sync 1: %+v %v", res, err)
 		}
+		balance("24998.50", "2.00")
+		// The pending purchase posts under a new id with a tip: revised in place,
+		// never duplicated.
 		res, err = e.svc.SyncProviderTransactions(ctx, e.alice, app.ProviderTransactionsInput{AccountID: a.ID, Upserts: []app.ProviderTransactionInput{
-			{ProviderTransactionID: "p1", Type: "dividend", Amount: money.MustParse("11"), Status: "posted", BookedAt: day},
-			{ProviderTransactionID: "p2", Type: "fee", Amount: money.MustParse("-2"), BookedAt: day},
-		}, Removed: []string{"p9"}, ReportedBalance: money.NullAmount{Amount: money.MustParse("25100"), Valid: true}})
-		if err != nil || res.Modified != 1 || res.Unchanged != 1 || res.Added != 0 {
+			{ProviderTransactionID: "p3", PendingTransactionID: "p1", Type: "purchase", Amount: money.MustParse("-12"), BookedAt: later},
+			{ProviderTransactionID: "p2", Type: "fee", Amount: money.MustParse("-2"), BookedAt: later},
+		}, Removed: []string{"p9"}, ReportedBalance: money.NullAmount{Amount: money.MustParse("24986.50"), Valid: true}})
+		if err != nil || res.Modified != 1 || res.Unchanged != 1 || res.Added != 0 || res.Removed != 0 {
 			t.Fatalf("sync 2: %+v %v", res, err)
+		}
+		balance("24986.50", "")
+		known, _ := e.store.TransactionsByProviderID(ctx, a.ID, []string{"p1", "p3"})
+		if _, ok := known["p1"]; ok || known["p3"].Status != domain.Posted || known["p3"].Amount.String() != "-12.00" {
+			t.Fatalf("pending p1 not replaced by p3: %+v", known)
+		}
+		// A backfill of history before the first sync is already in the provider's
+		// balance of that moment: the opening entry absorbs it.
+		early := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+		res, err = e.svc.SyncProviderTransactions(ctx, e.alice, app.ProviderTransactionsInput{AccountID: a.ID, Upserts: []app.ProviderTransactionInput{
+			{ProviderTransactionID: "old", Type: "deposit", Amount: money.MustParse("100"), BookedAt: early},
+		}})
+		if err != nil || res.Added != 1 {
+			t.Fatalf("backfill: %+v %v", res, err)
+		}
+		balance("24986.50", "")
+		opening, _ := e.store.TransactionsByProviderID(ctx, a.ID, []string{domain.OpeningProviderID})
+		if opening[domain.OpeningProviderID].Amount.String() != "24900.50" {
+			t.Fatalf("opening entry %+v", opening)
+		}
+		// A reported balance that disagrees shows as drift and is never booked away
+		// by a sync; reconciling books it once.
+		if _, err := e.svc.SyncProviderTransactions(ctx, e.alice, app.ProviderTransactionsInput{AccountID: a.ID,
+			ReportedBalance: money.NullAmount{Amount: money.MustParse("25000"), Valid: true}}); err != nil {
+			t.Fatal(err)
+		}
+		balance("24986.50", "13.50")
+		rec, err := e.svc.Reconcile(ctx, e.alice, a.ID)
+		if err != nil || rec.Transaction.Type != domain.Adjustment || rec.Transaction.Amount.String() != "13.50" || rec.Account.Drift().Valid {
+			t.Fatalf("reconcile: %+v %v", rec, err)
+		}
+		balance("25000.00", "")
+		_, err = e.svc.Reconcile(ctx, e.alice, a.ID)
+		wantCode(t, err, domain.NothingToReconcile)
+		_, err = e.svc.Reconcile(ctx, e.bob, a.ID)
+		wantCode(t, err, apperr.Forbidden)
+		// A refresh of the account keeps the reported balance beside the ledger.
+		in.Balance = money.MustParse("25001")
+		if _, op, err = e.svc.UpsertProviderAccount(ctx, e.alice, in); err != nil || op != app.Updated {
+			t.Fatalf("refresh: %s %v", op, err)
+		}
+		balance("25000.00", "1.00")
+		// A pending entry the provider stops reporting inside the window it
+		// returned is removed.
+		if _, err := e.svc.SyncProviderTransactions(ctx, e.alice, app.ProviderTransactionsInput{AccountID: a.ID, Upserts: []app.ProviderTransactionInput{
+			{ProviderTransactionID: "p4", Type: "purchase", Amount: money.MustParse("-5"), Pending: true, BookedAt: later},
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		res, err = e.svc.SyncProviderTransactions(ctx, e.alice, app.ProviderTransactionsInput{AccountID: a.ID,
+			PendingWindowStart: later.Add(-time.Hour), PendingWindowEnd: later.Add(time.Hour)})
+		if err != nil || res.Removed != 1 {
+			t.Fatalf("window: %+v %v", res, err)
 		}
 		res, err = e.svc.SyncProviderTransactions(ctx, e.alice, app.ProviderTransactionsInput{AccountID: a.ID, Removed: []string{"p2"}})
 		if err != nil || res.Removed != 1 {
 			t.Fatalf("sync 3: %+v %v", res, err)
 		}
 		got, _ := e.store.Get(ctx, a.ID)
-		if got.Balance.String() != "25102.00" || got.Name != "Mine" {
-			t.Fatalf("after sync %s %q", got.Balance, got.Name)
+		if got.Balance.String() != "25002.00" || got.Color != "teal" || !got.IsFavourite {
+			t.Fatalf("after sync %s %q %v", got.Balance, got.Color, got.IsFavourite)
 		}
 		_, err = e.svc.SyncProviderTransactions(ctx, e.bob, app.ProviderTransactionsInput{AccountID: a.ID})
+		wantCode(t, err, apperr.Forbidden)
+		_, err = e.svc.SyncProviderTransactions(ctx, e.alice, app.ProviderTransactionsInput{AccountID: a.ID, Upserts: []app.ProviderTransactionInput{
+			{ProviderTransactionID: "kontor:x", Type: "fee", Amount: money.MustParse("-1")}}})
+		wantCode(t, err, apperr.ValidationFailed)
+		_, err = e.svc.DeactivateConnectionAccounts(ctx, e.bob, conn)
 		wantCode(t, err, apperr.Forbidden)
 		n, err := e.svc.DeactivateConnectionAccounts(ctx, e.alice, conn)
 		if err != nil || n != 1 {
 			t.Fatalf("deactivate %d %v", n, err)
+		}
+		got, _ = e.store.Get(ctx, a.ID)
+		if got.Status != domain.StatusInactive || got.TransactionCount == 0 {
+			t.Fatalf("after deactivate: %s with %d entries", got.Status, got.TransactionCount)
+		}
+		if n, err := e.svc.DeactivateConnectionAccounts(ctx, e.alice, conn); err != nil || n != 0 {
+			t.Fatalf("deactivate again %d %v", n, err)
 		}
 		e.verify(t)
 	})
@@ -503,12 +678,12 @@ func TestConcurrentLedger(t *testing.T) {
 				var err error
 				switch i % 3 {
 				case 0:
-					_, err = e.svc.RecordTransaction(ctx, e.alice, app.RecordTransactionInput{AccountID: a.ID.String(), Type: "deposit", Amount: amount})
+					_, err = e.record(ctx, e.alice, app.RecordTransactionText{AccountID: a.ID, Type: "deposit", Amount: amount})
 					if err == nil {
 						deposited.Store(i, money.MustParse(amount))
 					}
 				case 1:
-					_, err = e.svc.RecordTransaction(ctx, e.alice, app.RecordTransactionInput{AccountID: a.ID.String(), Type: "withdrawal", Amount: amount})
+					_, err = e.record(ctx, e.alice, app.RecordTransactionText{AccountID: a.ID, Type: "withdrawal", Amount: amount})
 					if err == nil {
 						withdrawn.Store(i, money.MustParse(amount))
 					}
@@ -516,9 +691,9 @@ func TestConcurrentLedger(t *testing.T) {
 					if a.ID == b.ID {
 						b = accts[(i+2)%4]
 					}
-					_, err = e.svc.Transfer(ctx, e.alice, app.TransferInput{SourceAccountID: a.ID.String(), DestinationAccountID: b.ID.String(), Amount: amount})
+					_, err = e.transfer(ctx, e.alice, app.TransferText{SourceAccountID: a.ID.String(), DestinationAccountID: b.ID.String(), Amount: amount})
 				}
-				if apperr.Is(err, apperr.InsufficientFunds) {
+				if apperr.Is(err, domain.InsufficientFunds) {
 					refused.Add(1)
 					return
 				}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kontor-app/kontor/modules/accounts/internal/domain"
 	"github.com/kontor-app/kontor/platform/apperr"
 	"github.com/kontor-app/kontor/platform/money"
 )
@@ -43,10 +44,12 @@ func (s *Store) VerifyLedger(ctx context.Context) ([]LedgerMismatch, error) {
 		return nil, apperr.Wrap(err, "read accounts")
 	}
 	var entries []struct {
-		AccountID uuid.UUID    `bun:"account_id"`
-		Amount    money.Amount `bun:"amount"`
+		AccountID  uuid.UUID    `bun:"account_id"`
+		Amount     money.Amount `bun:"amount"`
+		Status     string       `bun:"status"`
+		ProviderID *string      `bun:"provider_transaction_id"`
 	}
-	if err := db.NewSelect().Table("transactions").Column("account_id", "amount").Scan(ctx, &entries); err != nil {
+	if err := db.NewSelect().Table("transactions").Column("account_id", "amount", "status", "provider_transaction_id").Scan(ctx, &entries); err != nil {
 		return nil, apperr.Wrap(err, "read transactions")
 	}
 	var deltas []struct {
@@ -63,7 +66,10 @@ func (s *Store) VerifyLedger(ctx context.Context) ([]LedgerMismatch, error) {
 	}
 	for _, e := range entries {
 		if m := sums[e.AccountID]; m != nil {
-			m.LedgerSum = m.LedgerSum.Add(e.Amount)
+			// A provider's pending entry is listed but does not move the balance.
+			if !(e.Status == string(domain.Pending) && e.ProviderID != nil) {
+				m.LedgerSum = m.LedgerSum.Add(e.Amount)
+			}
 			m.LedgerCount++
 		}
 	}

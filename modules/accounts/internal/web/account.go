@@ -2,8 +2,10 @@ package web
 
 import (
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
 	"github.com/kontor-app/kontor/modules/accounts/internal/app"
 	"github.com/kontor-app/kontor/modules/accounts/internal/domain"
@@ -39,7 +41,10 @@ func (r *Routes) accountPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id := c.Params("id")
+	id, err := app.ParseID(c.Params("id"))
+	if err != nil {
+		return err
+	}
 	a, err := r.svc.GetAccount(c.UserContext(), sub, id)
 	if err != nil {
 		return err
@@ -51,14 +56,19 @@ func (r *Routes) accountPage(c *fiber.Ctx) error {
 	}}
 	status := fiber.StatusOK
 	// The same input as GET /api/v1/accounts/{id}/transactions.
-	in := app.ListTransactionsInput{
-		AccountID: id, StartDate: v.Filter.StartDate, EndDate: v.Filter.EndDate, Status: v.Filter.Status,
+	text := app.ListTransactionsText{
+		StartDate: v.Filter.StartDate, EndDate: v.Filter.EndDate, Status: v.Filter.Status,
 		Q: v.Filter.Q, Cursor: q.Get(cursorParam),
 	}
 	if v.Filter.Type != "" {
-		in.Types = []string{v.Filter.Type}
+		text.Types = []string{v.Filter.Type}
 	}
-	list, err := r.svc.ListTransactions(c.UserContext(), sub, in)
+	in, err := app.ParseListTransactions(text)
+	var list app.TransactionList
+	if err == nil {
+		in.AccountID = uuid.NullUUID{UUID: id, Valid: true}
+		list, err = r.svc.ListTransactions(c.UserContext(), sub, in)
+	}
 	if err != nil {
 		errs, st, ok := formErrorsOf(err)
 		if !ok {
@@ -96,4 +106,48 @@ func linkedExplanation(a domain.Account) string {
 		who = "a provider"
 	}
 	return "This account is kept by " + who + ": its balance and transactions come from the provider, and the details it reports cannot be changed here."
+}
+
+// providerLabel names who keeps a linked account.
+func providerLabel(a domain.Account) string {
+	if a.Provider == "" {
+		return "A provider"
+	}
+	return a.Provider
+}
+
+// isoTime is an instant as a <time> element's datetime.
+func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// driftExplanation says what a drift is and what reconciling does.
+func driftExplanation(a domain.Account) string {
+	return providerLabel(a) + " last reported " + amountText(a.ProviderBalance.Amount, a.Currency) +
+		", but the transactions here add up to " + amountText(a.Balance, a.Currency) +
+		". Reconciling records one adjustment of " + amountText(a.Drift().Amount, a.Currency) +
+		" so that the two agree; nothing is changed until you do."
+}
+
+func (r *Routes) reconcile(c *fiber.Ctx) error {
+	sub, err := subject(c)
+	if err != nil {
+		return err
+	}
+	id, err := app.ParseID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	rec, err := r.svc.Reconcile(c.UserContext(), sub, id)
+	if err != nil {
+		errs, _, ok := formErrorsOf(err)
+		if !ok {
+			return err
+		}
+		for _, msg := range errs.Summary {
+			shell.SetFlash(c, shell.Flash{Kind: shell.FlashError, Message: msg})
+		}
+		return c.Redirect(accountURL(id.String()), fiber.StatusSeeOther)
+	}
+	shell.SetFlash(c, shell.Flash{Kind: shell.FlashSuccess, Message: "Reconciled: recorded an adjustment of " +
+		entryWords(rec.Transaction) + ". The balance is now " + balanceWords(rec.Account) + "."})
+	return c.Redirect(accountPath(rec.Account, ""), fiber.StatusSeeOther)
 }

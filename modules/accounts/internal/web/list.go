@@ -28,8 +28,8 @@ func (f listFilter) active() bool {
 
 // input is the use case's input for the filter: the JSON API's GET /accounts fills
 // the same struct from the same parameter names.
-func (f listFilter) input() app.ListAccountsInput {
-	in := app.ListAccountsInput{Q: f.Q, Status: f.Status, Currency: f.Currency, IncludeArchived: f.IncludeArchived}
+func (f listFilter) input() app.ListAccountsText {
+	in := app.ListAccountsText{Q: f.Q, Status: f.Status, Currency: f.Currency, IncludeArchived: f.IncludeArchived}
 	if f.AccountType != "" {
 		in.AccountTypes = []string{f.AccountType}
 	}
@@ -70,7 +70,11 @@ func (r *Routes) listPage(c *fiber.Ctx) error {
 	v := listView{Filter: f}
 	in := f.input()
 	in.Cursor = q.Get(cursorParam)
-	list, err := r.svc.ListAccounts(c.UserContext(), sub, in)
+	query, err := app.ParseListAccounts(in)
+	var list app.AccountList
+	if err == nil {
+		list, err = r.svc.ListAccounts(c.UserContext(), sub, query)
+	}
 	if err != nil {
 		errs, status, ok := formErrorsOf(err)
 		if !ok {
@@ -112,7 +116,11 @@ func (r *Routes) groupsOf(c *fiber.Ctx, sub authn.Subject, f listFilter, account
 			}
 		}
 		in.Limit = 1
-		sum, err := r.svc.ListAccounts(c.UserContext(), sub, in)
+		query, err := app.ParseListAccounts(in)
+		if err != nil {
+			return nil, err
+		}
+		sum, err := r.svc.ListAccounts(c.UserContext(), sub, query)
 		if err != nil {
 			return nil, err
 		}
@@ -120,11 +128,3 @@ func (r *Routes) groupsOf(c *fiber.Ctx, sub authn.Subject, f listFilter, account
 	}
 	return out, nil
 }
-
-// balanceOf is an account's balance as the list shows it.
-func balanceOf(a domain.Account) (string, bool) {
-	return amountText(a.Balance, a.Currency), a.Balance.IsNegative()
-}
-
-// totalText shows a total for its currency.
-func totalText(t currencyTotal) string { return amountText(t.Amount, t.Currency) }

@@ -24,7 +24,7 @@ func (r *Routes) transactionPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	a, err := r.svc.GetAccount(c.UserContext(), sub, c.Params("id"))
+	a, err := r.pathAccount(c, sub)
 	if err != nil {
 		return err
 	}
@@ -39,16 +39,23 @@ func (r *Routes) recordTransaction(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id := c.Params("id")
+	id, err := app.ParseID(c.Params("id"))
+	if err != nil {
+		return err
+	}
 	f := transactionForm{
 		Type: form(c, "type"), Amount: form(c, "amount"), Description: form(c, "description"),
 		Counterparty: form(c, "counterparty"), BookedAt: form(c, "booked_at"),
 	}
 	// The same input as POST /api/v1/accounts/{id}/transactions.
-	rec, err := r.svc.RecordTransaction(c.UserContext(), sub, app.RecordTransactionInput{
+	in, err := r.svc.ParseRecordTransaction(app.RecordTransactionText{
 		AccountID: id, Type: f.Type, Amount: f.Amount, Description: f.Description,
-		Counterparty: f.Counterparty, BookedAt: f.BookedAt,
+		Counterparty: f.Counterparty, BookedAt: given(f.BookedAt),
 	})
+	var rec app.Recorded
+	if err == nil {
+		rec, err = r.svc.RecordTransaction(c.UserContext(), sub, in)
+	}
 	if err != nil {
 		errs, status, ok := formErrorsOf(err)
 		if !ok {
@@ -93,9 +100,9 @@ func (r *Routes) transferChoices(c *fiber.Ctx) ([]domain.Account, bool, error) {
 		return nil, false, err
 	}
 	manual := true
-	list, err := r.svc.ListAccounts(c.UserContext(), sub, app.ListAccountsInput{
-		Status: string(domain.StatusActive) + "," + string(domain.StatusInactive), Manual: &manual,
-		Sort: app.SortName, Limit: app.MaxLimit,
+	list, err := r.svc.ListAccounts(c.UserContext(), sub, app.ListAccountsQuery{
+		AccountFilter: app.AccountFilter{Statuses: []domain.Status{domain.StatusActive, domain.StatusInactive}, Manual: &manual},
+		Sort:          app.AccountSort{Field: app.SortName}, Limit: app.MaxLimit,
 	})
 	if err != nil {
 		return nil, false, err
@@ -126,10 +133,14 @@ func (r *Routes) transfer(c *fiber.Ctx) error {
 		Description: form(c, "description"), BookedAt: form(c, "booked_at"),
 	}
 	// The same input as POST /api/v1/transfers.
-	res, err := r.svc.Transfer(c.UserContext(), sub, app.TransferInput{
+	in, err := r.svc.ParseTransfer(app.TransferText{
 		SourceAccountID: f.Source, DestinationAccountID: f.Destination, Amount: f.Amount,
-		Description: f.Description, BookedAt: f.BookedAt,
+		Description: f.Description, BookedAt: given(f.BookedAt),
 	})
+	var res app.TransferResult
+	if err == nil {
+		res, err = r.svc.Transfer(c.UserContext(), sub, in)
+	}
 	if err != nil {
 		errs, status, ok := formErrorsOf(err)
 		if !ok {
@@ -160,7 +171,7 @@ func (r *Routes) closePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	a, err := r.svc.GetAccount(c.UserContext(), sub, c.Params("id"))
+	a, err := r.pathAccount(c, sub)
 	if err != nil {
 		return err
 	}
@@ -172,7 +183,10 @@ func (r *Routes) close(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id := c.Params("id")
+	id, err := app.ParseID(c.Params("id"))
+	if err != nil {
+		return err
+	}
 	// The same use case as DELETE /api/v1/accounts/{id}.
 	a, err := r.svc.CloseAccount(c.UserContext(), sub, id)
 	if err != nil {
@@ -184,7 +198,7 @@ func (r *Routes) close(c *fiber.Ctx) error {
 		if gerr != nil {
 			return gerr
 		}
-		v := closeView{Account: current, Refused: apperr.Is(err, apperr.AccountNotEmpty)}
+		v := closeView{Account: current, Refused: apperr.Is(err, domain.AccountNotEmpty)}
 		if !v.Refused {
 			v.Errors = errs
 		}

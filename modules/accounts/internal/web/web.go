@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
 	"github.com/kontor-app/kontor/modules/accounts/internal/app"
 	"github.com/kontor-app/kontor/modules/accounts/internal/domain"
@@ -25,15 +26,18 @@ import (
 // Service is the part of the accounts use cases the pages call; the JSON API calls
 // the same methods with the same inputs.
 type Service interface {
-	ListAccounts(ctx context.Context, sub authn.Subject, in app.ListAccountsInput) (app.AccountList, error)
-	GetAccount(ctx context.Context, sub authn.Subject, id string) (domain.Account, error)
+	ListAccounts(ctx context.Context, sub authn.Subject, in app.ListAccountsQuery) (app.AccountList, error)
+	GetAccount(ctx context.Context, sub authn.Subject, id uuid.UUID) (domain.Account, error)
 	CreateAccount(ctx context.Context, sub authn.Subject, in app.CreateAccountInput) (domain.Account, error)
 	UpdateAccount(ctx context.Context, sub authn.Subject, in app.UpdateAccountInput) (domain.Account, error)
-	CloseAccount(ctx context.Context, sub authn.Subject, id string) (domain.Account, error)
+	CloseAccount(ctx context.Context, sub authn.Subject, id uuid.UUID) (domain.Account, error)
 	BalanceHistory(ctx context.Context, sub authn.Subject, in app.HistoryInput) (app.Series, error)
 	ListTransactions(ctx context.Context, sub authn.Subject, in app.ListTransactionsInput) (app.TransactionList, error)
+	ParseRecordTransaction(in app.RecordTransactionText) (app.RecordTransactionInput, error)
 	RecordTransaction(ctx context.Context, sub authn.Subject, in app.RecordTransactionInput) (app.Recorded, error)
+	ParseTransfer(in app.TransferText) (app.TransferInput, error)
 	Transfer(ctx context.Context, sub authn.Subject, in app.TransferInput) (app.TransferResult, error)
+	Reconcile(ctx context.Context, sub authn.Subject, id uuid.UUID) (app.Recorded, error)
 }
 
 // Routes are the accounts pages.
@@ -58,6 +62,7 @@ func (r *Routes) Register(rt *httpserver.Router) {
 	rt.Page(fiber.MethodPost, "/accounts/:id/transactions/new", r.recordTransaction)
 	rt.Page(fiber.MethodPost, "/accounts/:id/archive", r.archive)
 	rt.Page(fiber.MethodPost, "/accounts/:id/restore", r.restore)
+	rt.Page(fiber.MethodPost, "/accounts/:id/reconcile", r.reconcile)
 	rt.Page(fiber.MethodGet, "/accounts/:id/close", r.closePage)
 	rt.Page(fiber.MethodPost, "/accounts/:id/close", r.close)
 	rt.Page(fiber.MethodGet, "/transfers/new", r.transferPage)
@@ -108,8 +113,8 @@ var fieldLabels = map[string]string{
 // messageField says which field a non-validation error belongs to, so the message
 // also appears where the person must act.
 var messageField = map[apperr.Code]string{
-	apperr.InsufficientFunds: "amount",
-	apperr.CurrencyMismatch:  "destination_account_id",
+	domain.InsufficientFunds: "amount",
+	domain.CurrencyMismatch:  "destination_account_id",
 }
 
 // formErrorsOf turns a use-case error into what a form shows, with the status to
@@ -134,8 +139,8 @@ func formErrorsOf(err error) (formErrors, int, bool) {
 			}
 			f.Summary = append(f.Summary, label+": "+msg+".")
 		}
-	case apperr.InsufficientFunds, apperr.CurrencyMismatch, apperr.AccountClosed, apperr.ProviderManaged,
-		apperr.Conflict, apperr.DuplicateExternalID, apperr.AccountNotEmpty:
+	case domain.InsufficientFunds, domain.CurrencyMismatch, domain.AccountClosed, domain.ProviderManaged,
+		apperr.Conflict, domain.DuplicateExternalID, domain.AccountNotEmpty, domain.NothingToReconcile:
 		if name := messageField[e.Code]; name != "" {
 			f.Fields[name] = e.Message
 		}
@@ -176,6 +181,15 @@ func subject(c *fiber.Ctx) (authn.Subject, error) {
 	return authn.MustSubject(c.UserContext())
 }
 
+// pathAccount returns the account the path's id names, as sub may see it.
+func (r *Routes) pathAccount(c *fiber.Ctx, sub authn.Subject) (domain.Account, error) {
+	id, err := app.ParseID(c.Params("id"))
+	if err != nil {
+		return domain.Account{}, err
+	}
+	return r.svc.GetAccount(c.UserContext(), sub, id)
+}
+
 // queryOf returns every query parameter with all its values.
 func queryOf(c *fiber.Ctx) url.Values {
 	v := url.Values{}
@@ -194,6 +208,15 @@ func optional(v string) app.Patch[string] {
 		return app.Patch[string]{}
 	}
 	return app.Set(v)
+}
+
+// given is an optional input as the use case's decoder takes it: an empty input
+// was left out.
+func given(v string) *string {
+	if v == "" {
+		return nil
+	}
+	return &v
 }
 
 // clearable sets a field, or clears it when the input was emptied: an edit form

@@ -32,7 +32,8 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{
-		repo: newFakeRepo(), accounts: newFakeAccounts(), bank: &fakeBank{},
+		repo: newFakeRepo(), accounts: newFakeAccounts(),
+		bank:  &fakeBank{accounts: []provider.Account{{ID: "chk", Name: "Checking", Type: "checking", Currency: "USD"}, {ID: "sav", Name: "Savings", Type: "savings", Currency: "USD"}}},
 		clock: &fixedClock{now: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)}, pub: &recordingPublisher{},
 		alice: authn.Subject{UserID: uuid.New()}, bob: authn.Subject{UserID: uuid.New()},
 	}
@@ -109,6 +110,16 @@ func TestCreateFileAndSetupTokenConnections(t *testing.T) {
 	if err != nil || ofx.Connection.Status != domain.StatusActive || ofx.AuthorizationURL != "" || ofx.Connection.Credentials != nil {
 		t.Fatalf("ofx: %+v %v", ofx, err)
 	}
+	// A file connection has nothing to fetch: never scheduled, and auto-sync stays off.
+	if ofx.Connection.AutoSync || ofx.Connection.NextSyncAt != nil {
+		t.Fatalf("ofx scheduled: %+v", ofx.Connection)
+	}
+	on := true
+	_, err = e.svc.UpdateConnection(ctx, e.alice, app.PatchInput{ID: ofx.Connection.ID, Settings: domain.Settings{AutoSync: &on}})
+	wantCode(t, err, apperr.ValidationFailed)
+	if due, _ := e.svc.SystemDueConnections(ctx, e.clock.Now().Add(time.Hour), 10); len(due) != 0 {
+		t.Fatalf("due %+v", due)
+	}
 	sf, err := e.svc.CreateConnection(ctx, e.alice, app.CreateInput{Provider: "simplefin", SetupToken: " good\n"})
 	if err != nil || sf.Connection.Status != domain.StatusActive || sf.Connection.SyncIntervalMinutes < 60 {
 		t.Fatalf("simplefin: %+v %v", sf, err)
@@ -158,6 +169,10 @@ func TestOAuthLink(t *testing.T) {
 	stored := e.repo.conns[v.ID]
 	if bytes.Contains(stored.Credentials, []byte("access-secret")) || len(stored.Credentials) == 0 {
 		t.Fatal("credentials not sealed")
+	}
+	// The accounts are mirrored at once, and the view counts them.
+	if e.accounts.upserts != 2 || v.AccountsCount != 2 {
+		t.Fatalf("mirrored %d accounts, view counts %d", e.accounts.upserts, v.AccountsCount)
 	}
 	// Replay.
 	_, err = e.svc.CompleteOAuth(ctx, app.CallbackInput{State: state, Code: "good-code", Caller: &e.alice})
@@ -493,5 +508,30 @@ func TestImportChunkedStatement(t *testing.T) {
 	// that balance reported once, after the transactions.
 	if e.accounts.upserts != 1 || e.accounts.lastBalance.String() != "104.00" || len(e.accounts.reported) != 1 || e.accounts.reported[0].String() != "104.00" {
 		t.Fatalf("upserts %d balance %s reported %v", e.accounts.upserts, e.accounts.lastBalance, e.accounts.reported)
+	}
+}
+
+func TestLinkWithAFailingBank(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.bank.fail = provider.Errorf(provider.CodeAuthRevoked, "Consent withdrawn.")
+	_, state := e.link(t, e.alice)
+	v, err := e.svc.CompleteOAuth(ctx, app.CallbackInput{State: state, Code: "good-code", Caller: &e.alice})
+	if err != nil || v.Status != domain.StatusNeedsReauth || v.Reason.Code != domain.CodeAuthRevoked {
+		t.Fatalf("link with a failing bank: %+v %v", v, err)
+	}
+	e.bank.fail = nil
+	e.bank.accounts = []provider.Account{{ID: "x", Name: "Odd", Type: "checking", Currency: "??"}}
+	_, state = e.link(t, e.alice)
+	v, err = e.svc.CompleteOAuth(ctx, app.CallbackInput{State: state, Code: "good-code", Caller: &e.alice})
+	if err != nil || v.Status != domain.StatusError || v.Reason.Code != domain.CodeBadData || v.Reason.Action != domain.ActionRetry {
+		t.Fatalf("link with an account the ledger refuses: %+v %v", v, err)
+	}
+}
+
+func TestAuthorizationOrigins(t *testing.T) {
+	e := newEnv(t)
+	if got := e.svc.AuthorizationOrigins(); len(got) != 1 || got[0] != "https://bank.example" {
+		t.Fatalf("origins %v", got)
 	}
 }

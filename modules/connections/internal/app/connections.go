@@ -97,7 +97,16 @@ func (s *Service) CreateConnection(ctx context.Context, sub authn.Subject, in Cr
 		if err := s.create(ctx, c); err != nil {
 			return Created{}, err
 		}
+		if err := s.mirrorAccounts(ctx, sub, c.ID); err != nil {
+			return Created{}, err
+		}
+		stored, err := s.repo.Get(ctx, c.ID)
+		if err != nil {
+			return Created{}, err
+		}
+		*c = stored
 	default:
+		c.AutoSync = false // a file connection has nothing to fetch on a schedule
 		if err := c.Activate(nil, "Ready for statement files.", now); err != nil {
 			return Created{}, err
 		}
@@ -105,7 +114,11 @@ func (s *Service) CreateConnection(ctx context.Context, sub authn.Subject, in Cr
 			return Created{}, err
 		}
 	}
-	return Created{Connection: ConnectionView{Connection: *c}, AuthorizationURL: authURL}, nil
+	v, err := s.view(ctx, sub, *c)
+	if err != nil {
+		return Created{}, err
+	}
+	return Created{Connection: v, AuthorizationURL: authURL}, nil
 }
 
 func (s *Service) slugs() []string {
@@ -133,7 +146,11 @@ func claimError(err error) error {
 	}
 	switch pe.Code {
 	case provider.CodeTokenCompromised, provider.CodeAuthExpired, provider.CodeAuthRevoked, provider.CodeConsentDenied:
-		return apperr.New(domain.CodeTokenCompromisedErr, "%s", TokenCompromisedMessage)
+		msg := TokenCompromisedMessage
+		if pe.Code == provider.CodeTokenCompromised && pe.Message != "" {
+			msg = pe.Message // the adapter's words, as SimpleFIN asks apps to say them
+		}
+		return apperr.New(domain.CodeTokenCompromisedErr, "%s", msg)
 	case provider.CodeBadData:
 		msg := pe.Message
 		if msg == "" {
@@ -259,6 +276,12 @@ func (s *Service) CompleteOAuth(ctx context.Context, in CallbackInput) (Connecti
 	if err != nil {
 		return ConnectionView{}, err
 	}
+	if err := s.mirrorAccounts(ctx, owner, c.ID); err != nil {
+		return ConnectionView{}, err
+	}
+	if c, err = s.repo.Get(ctx, c.ID); err != nil {
+		return ConnectionView{}, err
+	}
 	return s.view(ctx, owner, c)
 }
 
@@ -382,6 +405,9 @@ func (s *Service) UpdateConnection(ctx context.Context, sub authn.Subject, in Pa
 	c, err := s.change(ctx, &sub, in.ID, authz.ActionWrite, func(_ context.Context, c *domain.Connection) error {
 		if in.ExpectedVersion != nil && *in.ExpectedVersion != c.Version {
 			return apperr.New(apperr.PreconditionFailed, "The connection has changed since you read it (it is now at %s); read it again and reapply your change.", ETag(c.Version))
+		}
+		if _, files := s.providers[c.Provider].(provider.File); files && in.Settings.AutoSync != nil && *in.Settings.AutoSync {
+			return apperr.Validation(apperr.FieldError{Field: "auto_sync", Message: "cannot be on for a file connection, which has nothing to fetch; upload statements instead"})
 		}
 		return c.Apply(in.Settings, s.now())
 	})

@@ -341,7 +341,7 @@ func (fakeBridge) Claim(_ context.Context, token string) (provider.Credentials, 
 	case "good":
 		return provider.Credentials{AccessURL: "https://user:secret-pass@bridge.example/simplefin"}, nil
 	case "used":
-		return provider.Credentials{}, provider.Errorf(provider.CodeTokenCompromised, "403")
+		return provider.Credentials{}, &provider.Error{Code: provider.CodeTokenCompromised}
 	case "down":
 		return provider.Credentials{}, provider.Errorf(provider.CodeProviderUnavailable, "503")
 	case "private":

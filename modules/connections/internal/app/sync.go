@@ -156,3 +156,42 @@ func (s *Service) SystemReportOutcome(ctx context.Context, id uuid.UUID, result 
 		return c.RecordOutcome(out, s.now())
 	})
 }
+
+// mirrorAccounts fetches a newly linked connection's accounts and mirrors them at
+// once, so the person sees them on arrival; transactions come with the first sync.
+// A provider failure (or an account the accounts module refuses) moves the
+// connection through its state machine as a sync's would; the link itself stands.
+func (s *Service) mirrorAccounts(ctx context.Context, sub authn.Subject, id uuid.UUID) error {
+	c, err := s.repo.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if _, ok := s.providers[c.Provider].(provider.Remote); !ok {
+		return nil
+	}
+	err = s.mirror(ctx, sub, &c)
+	if err == nil {
+		return nil // the first sync records the attempt
+	}
+	if _, isApp := apperr.As(err); isApp && provider.CodeOf(err) == "" {
+		return err
+	}
+	_, rerr := s.SystemReportOutcome(ctx, id, err)
+	return rerr
+}
+
+func (s *Service) mirror(ctx context.Context, sub authn.Subject, c *domain.Connection) error {
+	accounts, err := s.FetchAccounts(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	for _, a := range accounts {
+		if _, _, err := s.accounts.UpsertAccount(ctx, sub, linkedAccountOf(c, a)); err != nil {
+			if e, ok := apperr.As(err); ok && e.Code == apperr.ValidationFailed {
+				return provider.Errorf(provider.CodeBadData, "The bank reported an account Kontor could not keep: %s", e.Message)
+			}
+			return err
+		}
+	}
+	return nil
+}

@@ -3,6 +3,7 @@ package ofx
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -161,5 +162,51 @@ func TestCtrlZ(t *testing.T) {
 	}
 	if _, err := parseAll([]byte("\xef\xbb\xbf"+base), 0); err != nil {
 		t.Errorf("Parse with a UTF-8 BOM: %v", err)
+	}
+}
+
+// TestTransactionCurrency: CURRENCY equal to CURDEF or ORIGCURRENCY (already converted)
+// import; CURRENCY naming another currency is refused rather than converted silently.
+func TestTransactionCurrency(t *testing.T) {
+	same := strings.Replace(base, "<FITID>F1", "<FITID>F1<CURRENCY><CURRATE>1.0<CURSYM>USD</CURRENCY>", 1)
+	orig := strings.Replace(base, "<FITID>F1", "<FITID>F1<ORIGCURRENCY><CURRATE>1.1<CURSYM>EUR</ORIGCURRENCY>", 1)
+	for _, in := range []string{same, orig} {
+		if got, err := parseAll([]byte(in), 0); err != nil || got[0].Transactions[0].Amount.String() != "-1.50" {
+			t.Errorf("Parse = %+v, %v", got, err)
+		}
+	}
+	other := strings.Replace(base, "<FITID>F1", "<FITID>F1<CURRENCY><CURRATE>1.1<CURSYM>EUR</CURRENCY>", 1)
+	_, err := parseAll([]byte(other), 0)
+	if pe := parseErr(t, err); pe.Line != 12 || !strings.Contains(pe.Reason, "transaction F1 is in EUR (CURRENCY) while its statement is in USD") {
+		t.Errorf("line %d %q", pe.Line, pe.Reason)
+	}
+	bad := strings.Replace(base, "<FITID>F1", "<FITID>F1<CURRENCY><CURRATE>1.1<CURSYM>E1</CURRENCY>", 1)
+	_, err = parseAll([]byte(bad), 0)
+	if pe := parseErr(t, err); !strings.Contains(pe.Reason, `CURRENCY/CURSYM "E1" is not an ISO 4217 currency code`) {
+		t.Errorf("line %d %q", pe.Line, pe.Reason)
+	}
+}
+
+// TestDeletesAreChunked: a file of nothing but deletions still hands them over in
+// bounded chunks.
+func TestDeletesAreChunked(t *testing.T) {
+	var b strings.Builder
+	for i := range 7 {
+		fmt.Fprintf(&b, "<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20240110<TRNAMT>0<FITID>D%d<CORRECTFITID>X%d<CORRECTACTION>DELETE</STMTTRN>", i, i)
+	}
+	in := strings.Replace(base, "<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20240110<TRNAMT>-1.50<FITID>F1<NAME>Shop</STMTTRN>", b.String(), 1)
+	got, err := parseAll([]byte(in), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var removed []string
+	for _, s := range got {
+		if len(s.Removed) > 3 || len(s.Transactions) != 0 {
+			t.Errorf("chunk %+v", s)
+		}
+		removed = append(removed, s.Removed...)
+	}
+	if len(got) != 3 || len(removed) != 7 || removed[6] != "X6" {
+		t.Errorf("%d calls removing %q", len(got), removed)
 	}
 }

@@ -1,8 +1,11 @@
 package ofx
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -38,8 +41,8 @@ func (g *bigStatement) Read(p []byte) (int, error) {
 			// A few transactions per refill keeps Read cheap.
 			for k := 0; k < 64 && g.i < g.n; k++ {
 				i := g.i
-				fmt.Fprintf(&g.buf, "<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>2023%02d%02d<TRNAMT>%s<FITID>%07d<NAME>Shop %d<MEMO>Card %d</STMTTRN>\n",
-					1+i%12, 1+i%28, bigAmount(i), i, i%5000, i)
+				fmt.Fprintf(&g.buf, "<STMTTRN><TRNTYPE>POS<DTPOSTED>2023%02d%02d<TRNAMT>%s<FITID>%06d<NAME>Shop %d<MEMO>Card%d</STMTTRN>\n",
+					1+i%12, 1+i%28, bigAmount(i), i, i%100, i)
 				g.i++
 			}
 		case g.stage == 1:
@@ -103,8 +106,8 @@ func TestChunks(t *testing.T) {
 			t.Errorf("call %d carries a balance before the statement ended", i)
 		}
 		for _, tx := range s.Transactions {
-			if tx.ID != fmt.Sprintf("%07d", next) {
-				t.Fatalf("transaction %q, want %07d", tx.ID, next)
+			if tx.ID != fmt.Sprintf("%06d", next) {
+				t.Fatalf("transaction %q, want %06d", tx.ID, next)
 			}
 			next++
 			total = total.Add(tx.Amount)
@@ -164,22 +167,60 @@ func measure(tb testing.TB, n int) (peak uint64, count int, size int64) {
 	return peak, count, g.bytes
 }
 
-// BenchmarkParse100k parses a generated 100,000-transaction statement (about 10 MiB)
-// per iteration and reports the peak live heap besides time and allocations.
+// BenchmarkParse100k parses a generated 100,000-transaction statement (9.9 MiB),
+// written once to a temporary file and streamed from it per iteration as an upload
+// would be, and reports the peak live heap besides time and allocations.
 func BenchmarkParse100k(b *testing.B) {
 	const n = 100_000
-	b.ReportAllocs()
-	var size int64
-	for b.Loop() {
-		g := newBigStatement(n)
-		count := 0
-		if err := New().Parse(g, func(s provider.Statement) error { count += len(s.Transactions); return nil }); err != nil || count != n {
-			b.Fatalf("%d transactions, %v", count, err)
-		}
-		size = g.bytes
+	path := filepath.Join(b.TempDir(), "big.ofx")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	size, err := io.Copy(f, newBigStatement(n))
+	if err != nil || f.Close() != nil {
+		b.Fatal(err)
 	}
 	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		f, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		count := 0
+		if err := New().Parse(f, func(s provider.Statement) error { count += len(s.Transactions); return nil }); err != nil || count != n {
+			b.Fatalf("%d transactions, %v", count, err)
+		}
+		f.Close()
+	}
 	b.StopTimer()
 	peak, _, _ := measure(b, n)
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+}
+
+// TestMaxBytes imports a file of exactly MaxFileSize and refuses one byte more with a
+// ParseError, having read no further.
+func TestMaxBytes(t *testing.T) {
+	exact := []byte(base)
+	pad := MaxFileSize - len(exact)
+	// Padding before the header is white space the parser skips.
+	data := append(bytes.Repeat([]byte("\n"), pad), exact...)
+	if len(data) != MaxFileSize {
+		t.Fatal(len(data))
+	}
+	p := &Provider{MaxBytes: MaxFileSize}
+	if err := p.Parse(bytes.NewReader(data), func(provider.Statement) error { return nil }); err != nil {
+		t.Fatalf("a file of exactly %d bytes: %v", MaxFileSize, err)
+	}
+	over := append([]byte("\n"), data...)
+	err := p.Parse(bytes.NewReader(over), func(provider.Statement) error { return nil })
+	if pe := parseErr(t, err); !strings.Contains(pe.Reason, "the file is larger than 10485760 bytes (10 MiB)") {
+		t.Errorf("%d bytes: line %d %q", len(over), pe.Line, pe.Reason)
+	}
+	// The 100,000-transaction statement of the benchmark fits the limit.
+	g := newBigStatement(100_000)
+	if err := p.Parse(g, func(provider.Statement) error { return nil }); err != nil {
+		t.Errorf("the 100,000-transaction statement (%d bytes): %v", g.bytes, err)
+	}
 }

@@ -85,7 +85,7 @@ func (l *lexer) readByte() (byte, error) {
 		if errors.Is(err, io.EOF) {
 			return 0, io.EOF
 		}
-		return 0, err
+		return 0, l.readError(err)
 	}
 	switch {
 	case c == '\n':
@@ -97,6 +97,16 @@ func (l *lexer) readByte() (byte, error) {
 		return 0, binaryError(l.line, c)
 	}
 	return c, nil
+}
+
+// readError turns the size limit's error into a parse error at the current line and
+// passes any other read error through.
+func (l *lexer) readError(err error) error {
+	var tooLarge errTooLarge
+	if errors.As(err, &tooLarge) {
+		return errorf(l.line, "%s", tooLarge.Error())
+	}
+	return err
 }
 
 func binaryError(line int, c byte) error {
@@ -165,27 +175,52 @@ func (l *lexer) next() (token, error) {
 }
 
 // text reads a run of text that starts with the non-space byte c, up to the next '<'.
+// It reads whole slices of the buffer rather than byte by byte, which is where a
+// large file spends its time, and checks them as readByte would.
 func (l *lexer) text(c byte) (token, error) {
 	start := l.line
 	l.buf = append(l.buf[:0], c)
-	for {
-		c, err := l.readByte()
-		if err == io.EOF {
-			break
+	for !l.done {
+		chunk, err := l.r.ReadSlice('<')
+		n := len(chunk)
+		if err == nil {
+			n-- // the '<' starts the next token
 		}
-		if err != nil {
-			return token{}, err
+	scan:
+		for i := 0; i < n; i++ {
+			switch b := chunk[i]; {
+			case b == '\n':
+				l.line++
+			case b == ctrlZ:
+				l.done = true
+				n = i
+				break scan
+			case b < 0x20 && b != '\t' && b != '\r', b == 0x7f:
+				return token{}, binaryError(l.line, b)
+			}
 		}
-		if c == '<' {
-			l.unreadByte(c)
-			break
-		}
-		if len(l.buf) >= maxValue {
+		if len(l.buf)+n > maxValue {
 			return token{}, errorf(start, "a value longer than %d bytes: this is not an OFX file or it is damaged", maxValue)
 		}
-		l.buf = append(l.buf, c)
+		l.buf = append(l.buf, chunk[:n]...)
+		switch {
+		case l.done:
+		case err == nil:
+			_ = l.r.UnreadByte()
+			return l.textToken(start), nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF):
+			return l.textToken(start), nil
+		default:
+			return token{}, l.readError(err)
+		}
 	}
-	return token{kind: tokText, text: bytes.TrimRight(l.buf, " \t\r\n"), line: start}, nil
+	return l.textToken(start), nil
+}
+
+func (l *lexer) textToken(line int) token {
+	return token{kind: tokText, text: bytes.TrimRight(l.buf, " \t\r\n"), line: line}
 }
 
 // markup reads what follows a '<': a tag, a comment, a declaration or a processing

@@ -8,6 +8,30 @@
 // to a builder that keeps one statement's header and at most one chunk of
 // transactions, so memory stays constant whatever the file's size. Every problem is a
 // *provider.ParseError with the line it was found on and a reason a person can act on.
+//
+// How OFX maps onto the provider port:
+//
+//   - Account.ID is BANKID:ACCTID for bank statements and ACCTID for cards and brokerage
+//     accounts; Mask is the last four characters of ACCTID. ACCTTYPE CHECKING, SAVINGS,
+//     MONEYMRKT, CREDITLINE and CD become checking, savings, money_market,
+//     line_of_credit and cd; CCSTMTRS is credit_card and INVSTMTRS brokerage.
+//   - Currency is CURDEF (USD when absent, as the specification says). A transaction
+//     whose CURRENCY names another currency is refused, not converted; ORIGCURRENCY
+//     (an amount already converted into CURDEF) is accepted.
+//   - Balance is LEDGERBAL (AVAILBAL the available balance) with its DTASOF, signed as
+//     the file writes it; for an investment statement it is INVBAL/AVAILCASH as of the
+//     statement's DTASOF. Without either, Statement.NoBalance is set.
+//   - Transaction.ID is FITID (unique per account only), Amount TRNAMT with its sign,
+//     Date the calendar day of DTPOSTED in the zone the bank wrote, Counterparty NAME
+//     (or PAYEE/NAME), Description MEMO, else the counterparty, else TRNTYPE.
+//   - CORRECTFITID with CORRECTACTION REPLACE or DELETE withdraws the corrected FITID
+//     (from the chunk at hand, and through Statement.Removed from earlier imports);
+//     REPLACE adds the replacement.
+//   - Text that is valid UTF-8 is read as UTF-8 whatever the header declares; other
+//     text in the declared charset (Windows-1252 unless ISO-8859-1 is declared).
+//     Entities are resolved, twice when the bank escaped them twice.
+//   - Any STATUS with a CODE other than 0, the sign-on's included, refuses the file
+//     with the bank's MESSAGE.
 package ofx
 
 import (
@@ -34,7 +58,14 @@ const DefaultChunkSize = 1000
 type Provider struct {
 	// ChunkSize bounds the transactions per call of fn; 0 means DefaultChunkSize.
 	ChunkSize int
+	// MaxBytes, when positive, refuses a file longer than that many bytes with a
+	// *provider.ParseError as soon as the byte after the limit is read (the upload
+	// limit is 10 MiB: MaxFileSize). 0 reads any length.
+	MaxBytes int64
 }
+
+// MaxFileSize is the largest OFX/QFX upload Kontor accepts, 10 MiB.
+const MaxFileSize = 10 << 20
 
 var _ provider.File = (*Provider)(nil)
 
@@ -62,12 +93,50 @@ func (p *Provider) Parse(r io.Reader, fn func(provider.Statement) error) error {
 	if chunk <= 0 {
 		chunk = DefaultChunkSize
 	}
+	if p.MaxBytes > 0 {
+		r = &limitReader{r: r, left: p.MaxBytes}
+	}
 	err := parse(r, fn, chunk)
 	var pe *parseError
 	if errors.As(err, &pe) {
 		return &provider.ParseError{Line: pe.line, Reason: pe.reason}
 	}
 	return err
+}
+
+// limitReader reads at most left bytes and answers errTooLarge when there is more.
+type limitReader struct {
+	r    io.Reader
+	left int64
+	max  int64
+}
+
+// errTooLarge is what limitReader returns past its limit; the lexer adds the line.
+type errTooLarge struct{ limit int64 }
+
+func (e errTooLarge) Error() string {
+	return fmt.Sprintf("the file is larger than %d bytes (%.0f MiB), the most Kontor imports", e.limit, float64(e.limit)/(1<<20))
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.max == 0 {
+		l.max = l.left
+	}
+	if l.left <= 0 {
+		// One byte more than the limit decides it: a file of exactly the limit passes.
+		var one [1]byte
+		n, err := l.r.Read(one[:])
+		if n > 0 {
+			return 0, errTooLarge{limit: l.max}
+		}
+		return 0, err
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
 }
 
 // parse does Parse's work, returning *parseError for problems with the file.
@@ -311,7 +380,18 @@ func walk(lx *lexer, b *builder) error {
 			}
 		}
 	}
-	return b.finish(lx.line)
+	if err := b.finish(lx.line); err != nil {
+		return err
+	}
+	// Whatever follows </OFX> is read too, so that a file over the size limit or with
+	// binary data appended is refused as a whole.
+	for {
+		if _, err := lx.readByte(); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return err
+		}
+	}
 }
 
 // knownLeaves are elements that hold text, so that one written empty and unclosed
@@ -398,6 +478,9 @@ type txn struct {
 	postedSet                   bool
 	inPayee                     bool
 	nested                      int // inside BANKACCTTO, CCACCTTO, CURRENCY or ORIGCURRENCY
+	inCurrency                  bool
+	currency                    string // CURRENCY/CURSYM: the currency TRNAMT is written in
+	currencyLine                int
 }
 
 func isStatement(name string) bool {
@@ -429,6 +512,7 @@ func (b *builder) enter(name, parent string, line int) error {
 			t.inPayee = true
 		case "BANKACCTTO", "CCACCTTO", "CURRENCY", "ORIGCURRENCY":
 			t.nested++
+			t.inCurrency = name == "CURRENCY"
 		}
 		return nil
 	}
@@ -480,6 +564,7 @@ func (b *builder) exit(name string, line int) error {
 			t.inPayee = false
 		case "BANKACCTTO", "CCACCTTO", "CURRENCY", "ORIGCURRENCY":
 			t.nested--
+			t.inCurrency = false
 		}
 		return nil
 	}
@@ -524,6 +609,13 @@ func (b *builder) leaf(name string, raw []byte, parent string, line int) error {
 	text := func() (string, error) { return decodeText(raw, b.cs, line) }
 	if t := s.txn; t != nil {
 		if t.nested > 0 {
+			// ORIGCURRENCY says TRNAMT was converted into CURDEF: nothing to do. CURRENCY
+			// says TRNAMT is written in another currency, checked in endTxn.
+			if t.inCurrency && name == "CURSYM" {
+				cur, err := parseCurrency("CURRENCY/CURSYM", string(raw), line)
+				t.currency, t.currencyLine = cur, line
+				return err
+			}
 			return nil
 		}
 		var err error
@@ -680,11 +772,17 @@ func (b *builder) endTxn(t *txn) error {
 		}
 		s.removed = append(s.removed, t.correctFITID)
 		if action == "DELETE" {
+			if len(s.removed) >= b.chunk {
+				return b.emit(false, t.line)
+			}
 			return nil
 		}
 	}
 	if !t.amountSet {
 		return errorf(t.line, "a transaction (STMTTRN, FITID %s) without TRNAMT", clip(t.fitid))
+	}
+	if cur := s.currencyOrDefault(); t.currency != "" && t.currency != cur {
+		return errorf(t.currencyLine, "transaction %s is in %s (CURRENCY) while its statement is in %s: Kontor records a statement in one currency and does not convert amounts", clip(t.fitid), t.currency, cur)
 	}
 	if !t.postedSet {
 		return errorf(t.line, "a transaction (STMTTRN, FITID %s) without DTPOSTED", clip(t.fitid))
@@ -805,10 +903,7 @@ func (b *builder) account(s *statement) provider.Account {
 			id = s.bankID + ":" + s.acctID
 		}
 	}
-	currency := s.currency
-	if currency == "" {
-		currency = "USD" // the OFX default when CURDEF is absent
-	}
+	currency := s.currencyOrDefault()
 	mask := maskOf(s.acctID)
 	return provider.Account{
 		ID:          id,
@@ -819,6 +914,14 @@ func (b *builder) account(s *statement) provider.Account {
 		Mask:        mask,
 		Institution: b.institution,
 	}
+}
+
+// currencyOrDefault is CURDEF, or USD (the OFX default) when the file has none.
+func (s *statement) currencyOrDefault() string {
+	if s.currency == "" {
+		return "USD"
+	}
+	return s.currency
 }
 
 // maskOf returns the last four characters of an account number, spaces left out.

@@ -128,7 +128,9 @@ func hasEntity(s string) bool {
 // reference reads the reference at the start of s ("&amp;", "&#233;", "&#xE9;") and
 // returns its text and length, or 0 when s starts no valid reference.
 func reference(s string) (string, int) {
-	end := strings.IndexByte(s, ';')
+	// The longest reference is "&#x10FFFF;": look no further, so that a value full of
+	// bare ampersands costs linear time.
+	end := strings.IndexByte(s[:min(len(s), 11)], ';')
 	if end < 2 || end > 10 {
 		return "", 0
 	}

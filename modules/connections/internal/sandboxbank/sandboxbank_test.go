@@ -247,6 +247,9 @@ func TestLinkSyncAdvanceRevoke(t *testing.T) {
 				cancelled++
 			}
 		}
+		if len(l.last.Modified) != 1 || l.last.Modified[0].Pending || !strings.HasSuffix(l.last.Modified[0].Description, "(name corrected)") {
+			t.Fatalf("advance should modify one posted transaction: %+v", l.last.Modified)
+		}
 		if posted < 2 || tips < 1 || shifts < 1 || cancelled != 1 {
 			t.Fatalf("after advance: %d posted with new ids, %d tips, %d date shifts, %d cancelled holds", posted, tips, shifts, cancelled)
 		}

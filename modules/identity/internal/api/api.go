@@ -145,7 +145,7 @@ func (r *Routes) login(c *fiber.Ctx) error {
 	if err := httpserver.DecodeJSON(c, &body); err != nil {
 		return err
 	}
-	pair, err := r.svc.Login(c.UserContext(), app.LoginInput{Email: body.Email, Password: body.Password})
+	pair, err := r.svc.Login(c.UserContext(), app.LoginInput{Email: body.Email, Password: body.Password, ClientIP: c.IP()})
 	if err != nil {
 		return err
 	}

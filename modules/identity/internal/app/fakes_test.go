@@ -27,6 +27,7 @@ type memRepo struct {
 	// request had rotated the token first.
 	loseNextRotation bool
 	keyUses          int
+	throttles        map[string]*memThrottle
 }
 
 func newMemRepo() *memRepo {
@@ -300,4 +301,55 @@ func (a *fakeAuthz) Roles(userID string) ([]string, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return slices.Clone(a.roles[userID]), nil
+}
+
+type memThrottle struct {
+	failures int
+	window   time.Time
+	locked   time.Time
+}
+
+func (r *memRepo) throttle(key string) *memThrottle {
+	if r.throttles == nil {
+		r.throttles = map[string]*memThrottle{}
+	}
+	t, ok := r.throttles[key]
+	if !ok {
+		t = &memThrottle{}
+		r.throttles[key] = t
+	}
+	return t
+}
+
+func (r *memRepo) LoginLocks(_ context.Context, keys []string, now time.Time) (map[string]time.Time, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]time.Time{}
+	for _, k := range keys {
+		if t, ok := r.throttles[k]; ok && t.locked.After(now) {
+			out[k] = t.locked
+		}
+	}
+	return out, nil
+}
+
+func (r *memRepo) RecordLoginFailure(_ context.Context, key string, now time.Time, limit int, window, lockFor time.Duration) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t := r.throttle(key)
+	if !t.window.After(now.Add(-window)) {
+		t.failures, t.window = 0, now
+	}
+	t.failures++
+	if t.failures >= limit {
+		t.locked, t.failures, t.window = now.Add(lockFor), 0, now
+	}
+	return nil
+}
+
+func (r *memRepo) ClearLoginFailures(_ context.Context, key string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.throttles, key)
+	return nil
 }

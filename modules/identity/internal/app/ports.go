@@ -71,6 +71,15 @@ type Repository interface {
 	// A family stays while any of its tokens lives, so a replayed old token is still
 	// recognised and still revokes the family.
 	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
+
+	// LoginLocks returns, of the throttle keys, those locked after now, with the
+	// time each lock ends.
+	LoginLocks(ctx context.Context, keys []string, now time.Time) (map[string]time.Time, error)
+	// RecordLoginFailure counts a failed login against key; the limit-th failure
+	// within window locks key for lockFor.
+	RecordLoginFailure(ctx context.Context, key string, now time.Time, limit int, window, lockFor time.Duration) error
+	// ClearLoginFailures forgets the failures counted against key.
+	ClearLoginFailures(ctx context.Context, key string) error
 }
 
 // PasswordHasher turns passwords into self-describing hashes and checks them.

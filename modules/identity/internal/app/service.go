@@ -55,6 +55,9 @@ type RegisterInput struct {
 type LoginInput struct {
 	Email    string
 	Password string
+	// ClientIP is the address the attempt comes from; the lockout counts failures
+	// per address and client IP (see loginThrottles).
+	ClientIP string
 }
 
 // RefreshInput carries the refresh token to exchange.
@@ -364,8 +367,8 @@ func (s *Service) subject(ctx context.Context, userID uuid.UUID, method authn.Me
 }
 
 // checkCredentials finds the user and checks the password, counting failures
-// towards the lockout. Unknown addresses and wrong passwords look the same to the
-// caller, in answer and in time.
+// towards the login throttles. Unknown addresses and wrong passwords look the same
+// to the caller, in answer, in lockout and in time.
 func (s *Service) checkCredentials(ctx context.Context, in LoginInput) (domain.User, error) {
 	var f apperr.Fields
 	email, emailErr := domain.ParseEmail(in.Email)
@@ -383,51 +386,33 @@ func (s *Service) checkCredentials(ctx context.Context, in LoginInput) (domain.U
 	}
 	wrong := apperr.New(apperr.InvalidCredentials, "The e-mail address or password is wrong.")
 
-	u, err := s.repo.UserByEmail(ctx, email)
-	if errors.Is(err, ErrNotFound) {
-		if _, err := s.hasher.Verify(in.Password, s.dummy()); err != nil {
-			return domain.User{}, apperr.Wrap(err, "compare dummy password")
-		}
-		return domain.User{}, wrong
+	// The throttles are the same whether the address is known or not, and are
+	// checked and counted the same way, so the answers tell nothing about it.
+	keys := throttleKeys(email, in.ClientIP)
+	if err := s.checkThrottles(ctx, keys); err != nil {
+		return domain.User{}, err
 	}
-	if err != nil {
+	u, err := s.repo.UserByEmail(ctx, email)
+	known := err == nil
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return domain.User{}, apperr.Wrap(err, "load user")
 	}
-	if wait := u.LockedFor(s.clock.Now()); wait > 0 {
-		return domain.User{}, lockedError(wait)
+	hash := u.PasswordHash
+	if !known {
+		hash = s.dummy()
 	}
-	ok, err := s.hasher.Verify(in.Password, u.PasswordHash)
+	ok, err := s.hasher.Verify(in.Password, hash)
 	if err != nil {
 		return domain.User{}, apperr.Wrap(err, "verify password")
 	}
-	if !ok {
-		err := s.repo.UpdateUser(ctx, u.ID, func(u *domain.User) error {
-			u.RecordFailedLogin(s.clock.Now())
-			return nil
-		})
-		if err != nil {
-			return domain.User{}, apperr.Wrap(err, "record failed login")
+	if !ok || !known {
+		if err := s.recordFailure(ctx, keys); err != nil {
+			return domain.User{}, err
 		}
 		return domain.User{}, wrong
 	}
-	if u.NeedsLoginReset() {
-		err := s.repo.UpdateUser(ctx, u.ID, func(cur *domain.User) error {
-			// A concurrent burst of wrong passwords may have locked the account
-			// since it was read; the lock wins over this success.
-			now := s.clock.Now()
-			if wait := cur.LockedFor(now); wait > 0 {
-				return lockedError(wait)
-			}
-			cur.RecordSuccessfulLogin(now)
-			u = *cur
-			return nil
-		})
-		if err != nil {
-			if _, ok := apperr.As(err); ok {
-				return domain.User{}, err
-			}
-			return domain.User{}, apperr.Wrap(err, "record successful login")
-		}
+	if err := s.repo.ClearLoginFailures(ctx, keys[0]); err != nil {
+		return domain.User{}, apperr.Wrap(err, "clear failed logins")
 	}
 	return u, nil
 }
@@ -440,7 +425,7 @@ func lockedError(wait time.Duration) *apperr.Error {
 	if mins == 1 {
 		unit = "minute"
 	}
-	return apperr.New(apperr.AccountLocked, "Too many failed logins: this account is locked. Try again in %d %s.", mins, unit).
+	return apperr.New(apperr.AccountLocked, "Too many failed logins: logins for this address from here are paused. Try again in %d %s.", mins, unit).
 		WithRetryAfter(secs).
 		WithDetails(map[string]any{"retry_after_seconds": secs})
 }

@@ -362,7 +362,9 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 		}
 		n, _ = res.RowsAffected()
 		total += n
-		return nil
+		n, err = deleteIdleThrottles(ctx, tx, now)
+		total += n
+		return err
 	})
 	return total, err
 }

@@ -185,7 +185,7 @@ func (r *Routes) register(c *fiber.Ctx) error {
 		form.Errors = errs
 		return shell.Render(c, status, registerPage(shell.Meta(c, "Register"), form))
 	}
-	sess, err := r.svc.StartSession(c.UserContext(), app.LoginInput{Email: in.Email, Password: in.Password})
+	sess, err := r.svc.StartSession(c.UserContext(), app.LoginInput{Email: in.Email, Password: in.Password, ClientIP: c.IP()})
 	if err != nil {
 		// The account exists; only the automatic login failed, so ask for a manual one.
 		shell.SetFlash(c, shell.Flash{Kind: shell.FlashSuccess, Message: "Your account is ready. Log in to continue."})
@@ -205,7 +205,7 @@ func (r *Routes) loginPage(c *fiber.Ctx) error {
 }
 
 func (r *Routes) login(c *fiber.Ctx) error {
-	in := app.LoginInput{Email: c.FormValue("email"), Password: c.FormValue("password")}
+	in := app.LoginInput{Email: c.FormValue("email"), Password: c.FormValue("password"), ClientIP: c.IP()}
 	next := safeNext(c.FormValue("next"))
 	sess, err := r.svc.StartSession(c.UserContext(), in)
 	if err != nil {

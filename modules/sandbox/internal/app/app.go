@@ -210,7 +210,12 @@ func (s *Service) EnsureWorld(ctx context.Context, persona string) error {
 			}
 		}
 		if persona == domain.Bulk {
-			domain.BulkHistory(today, func(_ int, t domain.Txn) { add(t) })
+			if err := s.st.InsertBulk(ctx, persona, domain.BulkAccountID, domain.TxnID(persona, 0)[:len("txn_bulk_")],
+				string(domain.BulkStart(today)), domain.BulkCount, domain.BulkPerDay, domain.BulkNames); err != nil {
+				return err
+			}
+			p.NextSeq += domain.BulkCount
+			p.NextTxn += domain.BulkCount
 		} else {
 			for _, t := range domain.History(persona, today) {
 				add(t)
@@ -563,11 +568,16 @@ type AdvanceResult struct {
 	Added     int    `json:"added"`
 	Posted    int    `json:"posted"`
 	Cancelled int    `json:"cancelled"`
+	Modified  int    `json:"modified"`
 }
+
+// correctedSuffix marks a posted transaction whose merchant name the bank corrected.
+const correctedSuffix = " (name corrected)"
 
 // Advance moves persona's world days on: each new day's transactions appear, every
 // pending transaction older than a day posts under a new id naming it (a restaurant
-// bill with a tip), and one pending purchase is cancelled.
+// bill with a tip), one pending purchase is cancelled, and the latest posted
+// transaction has its merchant name corrected (a modification, as Plaid reports).
 func (s *Service) Advance(ctx context.Context, persona string, days int) (AdvanceResult, error) {
 	if days < 1 || days > MaxAdvanceDays {
 		return AdvanceResult{}, fail(400, "invalid_request", "days must be a whole number from 1 to %d", MaxAdvanceDays)
@@ -598,6 +608,15 @@ func (s *Service) Advance(ctx context.Context, persona string, days int) (Advanc
 		newToday := today.AddDays(days)
 		var rows []store.Txn
 		// What was pending settles first, so its changes precede the new days'.
+		if old, err := s.st.LatestPosted(ctx, persona, correctedSuffix); err != nil {
+			return err
+		} else if old != nil {
+			if err := s.st.Describe(ctx, old.ID, old.Description+correctedSuffix, p.NextSeq); err != nil {
+				return err
+			}
+			p.NextSeq++
+			res.Modified++
+		}
 		in := make([]domain.PendingTxn, len(pending))
 		for i, t := range pending {
 			in[i] = domain.PendingTxn{ID: t.ID, Cents: t.AmountCents, Date: domain.Date(t.Date), Tag: t.Tag}

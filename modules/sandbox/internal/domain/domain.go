@@ -261,7 +261,7 @@ func Day(persona string, d Date, pendingFrom Date, balances map[string]int64) []
 			add(card, -7_500, "Hertz car rental hold", true, TagHold)
 		}
 	case Bulk:
-		// The bulk persona's history comes from BulkHistory; advancing it adds a
+		// The bulk persona's history comes from BulkTxn; advancing it adds a
 		// few everyday transactions a day.
 		chk := "acc_bulk_checking"
 		for range 2 {
@@ -277,7 +277,7 @@ func Day(persona string, d Date, pendingFrom Date, balances map[string]int64) []
 
 // History returns persona's history up to and including today, in booking order:
 // HistoryDays of days, the last two of them pending. The bulk persona's history is
-// BulkHistory instead.
+// made by BulkTxn instead.
 func History(persona string, today Date) []Txn {
 	balances := map[string]int64{}
 	for _, a := range Accounts(persona) {
@@ -291,30 +291,29 @@ func History(persona string, today Date) []Txn {
 	return out
 }
 
-var bulkNames = []string{"Coffee", "Groceries", "Fuel", "Books", "Lunch", "Parking", "Pharmacy", "Hardware", "Cinema", "Taxi"}
+// BulkNames are the descriptions the bulk persona's debits cycle through.
+var BulkNames = []string{"Coffee", "Groceries", "Fuel", "Books", "Lunch", "Parking", "Pharmacy", "Hardware", "Cinema", "Taxi"}
 
-// BulkHistory calls fn for each of the bulk persona's BulkCount posted transactions,
-// in booking order, spread over the days before today (100 a day). It is a cheap
-// formula rather than the seeded generator so that 100,000 rows come quickly.
-func BulkHistory(today Date, fn func(i int, t Txn)) {
-	const perDay = 100
-	days := BulkCount / perDay
-	start := today.AddDays(-days)
-	startTime := start.Time()
-	for i := range BulkCount {
-		day := i / perDay
-		d := DateOf(startTime.AddDate(0, 0, day))
-		var t Txn
-		if i%perDay == 0 {
-			t = Txn{AccountID: "acc_bulk_checking", Cents: 400_000 + int64(i%7)*1_000, Date: d, Description: "Initech Payroll"}
-		} else {
-			// A spread of small debits, different from row to row.
-			cents := -int64(100 + (i*7919)%9_000)
-			t = Txn{AccountID: "acc_bulk_checking", Cents: cents, Date: d, Description: bulkNames[i%len(bulkNames)] + " #" + strconv.Itoa(i)}
-		}
-		fn(i, t)
+// BulkPerDay is how many of the bulk persona's transactions fall on one day.
+const BulkPerDay = 100
+
+// BulkStart is the first day of the bulk persona's history when today is today.
+func BulkStart(today Date) Date { return today.AddDays(-BulkCount / BulkPerDay) }
+
+// BulkTxn is the bulk persona's i-th transaction (0-based) of a history starting on
+// start: every BulkPerDay-th a payroll credit, the others small debits that differ
+// from row to row. It is a cheap formula so that the store can make 100,000 rows in
+// the database itself (store.InsertBulk computes the same; a test holds them equal).
+func BulkTxn(start Date, i int) Txn {
+	d := start.AddDays(i / BulkPerDay)
+	if i%BulkPerDay == 0 {
+		return Txn{AccountID: BulkAccountID, Cents: 400_000 + int64(i%7)*1_000, Date: d, Description: "Initech Payroll"}
 	}
+	return Txn{AccountID: BulkAccountID, Cents: -int64(100 + (i*7919)%9_000), Date: d, Description: BulkNames[i%len(BulkNames)] + " #" + strconv.Itoa(i)}
 }
+
+// BulkAccountID is the bulk persona's one account.
+const BulkAccountID = "acc_bulk_checking"
 
 // Settlement is what happens to a pending transaction when the world moves past it.
 type Settlement struct {

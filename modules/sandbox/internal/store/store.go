@@ -7,6 +7,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
+	"strings"
 
 	"github.com/uptrace/bun"
 
@@ -176,6 +178,35 @@ func (s *Store) InsertTxns(ctx context.Context, txns []Txn) error {
 	return nil
 }
 
+// InsertBulk creates the bulk persona's history inside the database in one statement:
+// the same rows domain.BulkTxn describes (a test holds the two together), made
+// by the engine instead of shipped from Go, so 100,000 rows take a moment. Row i
+// (0-based) gets id idPrefix+(i+1), change position i+1, and is booked on start plus
+// i/perDay days.
+func (s *Store) InsertBulk(ctx context.Context, persona, accountID, idPrefix, start string, count, perDay int, names []string) error {
+	date := "date(?, '+' || (i / ?) || ' days')"
+	if s.db.Dialect == database.Postgres {
+		date = "to_char(CAST(? AS date) + (i / ?)::int, 'YYYY-MM-DD')"
+	}
+	var name strings.Builder
+	name.WriteString("CASE i % " + strconv.Itoa(len(names)))
+	for k, n := range names {
+		name.WriteString(" WHEN " + strconv.Itoa(k) + " THEN '" + strings.ReplaceAll(n, "'", "''") + "'")
+	}
+	name.WriteString(" END")
+	q := `INSERT INTO sandbox_transactions
+		(id, persona, account_id, amount_cents, date, description, pending, pending_transaction_id, tag, added_seq, seq, removed)
+		WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ?)
+		SELECT ? || CAST(i + 1 AS TEXT), ?, ?,
+			CASE WHEN i % ? = 0 THEN 400000 + (i % 7) * 1000 ELSE -(100 + (i * 7919) % 9000) END,
+			` + date + `,
+			CASE WHEN i % ? = 0 THEN 'Initech Payroll' ELSE ` + name.String() + ` || ' #' || CAST(i AS TEXT) END,
+			FALSE, NULL, '', i + 1, i + 1, FALSE
+		FROM s`
+	_, err := s.conn(ctx).ExecContext(ctx, q, count-1, idPrefix, persona, accountID, perDay, start, perDay, perDay)
+	return err
+}
+
 // Analyze refreshes the planner's statistics after a bulk load (PostgreSQL only; SQLite
 // needs none for these indexed reads).
 func (s *Store) Analyze(ctx context.Context) error {
@@ -242,6 +273,27 @@ func (s *Store) Pending(ctx context.Context, persona string) ([]Txn, error) {
 		Where("persona = ?", persona).Where("pending = ?", true).Where("removed = ?", false).
 		Order("date", "seq").Scan(ctx)
 	return out, err
+}
+
+// LatestPosted returns persona's live posted transaction with the latest change
+// whose description does not end in suffix, or nil.
+func (s *Store) LatestPosted(ctx context.Context, persona, suffix string) (*Txn, error) {
+	t := new(Txn)
+	err := s.conn(ctx).NewSelect().Model(t).
+		Where("persona = ?", persona).Where("pending = ?", false).Where("removed = ?", false).
+		Where("description NOT LIKE ?", "%"+suffix).
+		Order("seq DESC").Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return t, err
+}
+
+// Describe changes a transaction's description at change seq.
+func (s *Store) Describe(ctx context.Context, id, description string, seq int64) error {
+	_, err := s.conn(ctx).NewUpdate().Model((*Txn)(nil)).
+		Set("description = ?", description).Set("seq = ?", seq).Where("id = ?", id).Exec(ctx)
+	return err
 }
 
 // Remove marks a transaction removed at change seq.

@@ -34,7 +34,7 @@ func (l *fakeLedger) Account(_ context.Context, _ authn.Subject, id uuid.UUID) (
 	return a, nil
 }
 
-func (l *fakeLedger) BalanceBefore(_ context.Context, id uuid.UUID, t time.Time) (money.Amount, error) {
+func (l *fakeLedger) BalanceBefore(_ context.Context, _ authn.Subject, id uuid.UUID, t time.Time) (money.Amount, error) {
 	total := money.Zero
 	for _, e := range l.entries[id] {
 		if e.BookedAt.Before(t) {
@@ -44,7 +44,7 @@ func (l *fakeLedger) BalanceBefore(_ context.Context, id uuid.UUID, t time.Time)
 	return total, nil
 }
 
-func (l *fakeLedger) Entries(_ context.Context, id uuid.UUID, from, until time.Time, fn func(domain.Entry) error) error {
+func (l *fakeLedger) Entries(_ context.Context, _ authn.Subject, id uuid.UUID, from, until time.Time, fn func(domain.Entry) error) error {
 	if l.gen != nil {
 		return l.gen(id, from, until, fn)
 	}

@@ -23,18 +23,19 @@ var ErrNotFound = errors.New("statements: not found")
 
 // Ledger is what a statement needs from the accounts module: the account, the balance
 // before a moment, and the entries of a time range, streamed in booking order so that
-// no statement ever holds its entries in memory.
+// no statement ever holds its entries in memory. Every method reads as s, who must
+// be allowed to read the account.
 type Ledger interface {
 	// Account returns the account with id as s may see it: ErrNotFound (or an
 	// apperr not_found) when there is none, an apperr forbidden when it is another
 	// user's.
 	Account(ctx context.Context, s authn.Subject, id uuid.UUID) (domain.Account, error)
 	// BalanceBefore returns the sum of every entry of the account booked before t.
-	BalanceBefore(ctx context.Context, accountID uuid.UUID, t time.Time) (money.Amount, error)
+	BalanceBefore(ctx context.Context, s authn.Subject, accountID uuid.UUID, t time.Time) (money.Amount, error)
 	// Entries calls fn with each entry of the account booked in [from, until), in
 	// booking order (booked_at, then id), and stops at the first error fn returns,
 	// returning it.
-	Entries(ctx context.Context, accountID uuid.UUID, from, until time.Time, fn func(domain.Entry) error) error
+	Entries(ctx context.Context, s authn.Subject, accountID uuid.UUID, from, until time.Time, fn func(domain.Entry) error) error
 }
 
 // Directory names the holder of an account for the statement's header.

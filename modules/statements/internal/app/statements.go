@@ -50,7 +50,8 @@ type Document struct {
 	// Header is what the statement says before its first entry.
 	Header domain.Header
 
-	ledger Ledger
+	ledger  Ledger
+	subject authn.Subject
 }
 
 // Export checks that s may read the account, resolves the period and returns the
@@ -66,6 +67,7 @@ func (svc *Service) Export(ctx context.Context, s authn.Subject, in ExportInput)
 		Format:   in.Format,
 		Header:   h,
 		ledger:   svc.ledger,
+		subject:  s,
 	}, nil
 }
 
@@ -77,7 +79,7 @@ func (d *Document) WriteTo(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return stream(ctx, d.ledger, d.Header, r)
+	return stream(ctx, d.ledger, d.subject, d.Header, r)
 }
 
 // View is a statement as the statement page shows it: the header, the totals of the
@@ -112,7 +114,7 @@ func (svc *Service) View(ctx context.Context, s authn.Subject, in ViewInput) (Vi
 	}
 	page := max(in.Page, 1)
 	c := &collector{offset: (page - 1) * size, size: size}
-	if err := stream(ctx, svc.ledger, h, c); err != nil {
+	if err := stream(ctx, svc.ledger, s, h, c); err != nil {
 		return View{}, err
 	}
 	return View{Header: h, Totals: c.totals, Lines: c.lines, Offset: c.offset}, nil
@@ -144,7 +146,7 @@ func (svc *Service) header(ctx context.Context, s authn.Subject, in StatementInp
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return domain.Header{}, apperr.Wrap(err, "load holder")
 	}
-	opening, err := svc.ledger.BalanceBefore(ctx, acc.ID, period.From())
+	opening, err := svc.ledger.BalanceBefore(ctx, s, acc.ID, period.From())
 	if err != nil {
 		return domain.Header{}, apperr.Wrap(err, "opening balance")
 	}
@@ -160,12 +162,12 @@ type sink interface {
 
 // stream folds the period's entries through a Builder into out, checking the
 // statement's invariants before the totals are written.
-func stream(ctx context.Context, ledger Ledger, h domain.Header, out sink) error {
+func stream(ctx context.Context, ledger Ledger, s authn.Subject, h domain.Header, out sink) error {
 	if err := out.Begin(h); err != nil {
 		return err
 	}
 	b := domain.NewBuilder(h.Period, h.Opening)
-	err := ledger.Entries(ctx, h.Account.ID, h.Period.From(), h.Period.Until(), func(e domain.Entry) error {
+	err := ledger.Entries(ctx, s, h.Account.ID, h.Period.From(), h.Period.Until(), func(e domain.Entry) error {
 		line, err := b.Add(e)
 		if err != nil {
 			return err

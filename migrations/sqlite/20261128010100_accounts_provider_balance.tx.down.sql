@@ -1,0 +1,3 @@
+ALTER TABLE accounts DROP COLUMN balance_drift;
+--bun:split
+ALTER TABLE accounts DROP COLUMN provider_balance_amount;
