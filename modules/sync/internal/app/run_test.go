@@ -44,6 +44,10 @@ func TestCursorSyncPagesAndCommitsTheCursorWithTheLastPage(t *testing.T) {
 		if len(w.bank.outcomes) != 2 || w.bank.outcomes[0] != nil {
 			t.Fatalf("each run reports its outcome: %v", w.bank.outcomes)
 		}
+		want := "[TransactionSyncAttempted AccountBalanceUpdated TransactionSyncSucceeded TransactionSyncAttempted TransactionSyncSucceeded]"
+		if got := fmt.Sprint(w.pub.types()); got != want {
+			t.Fatalf("events %s, want %s", got, want)
+		}
 	})
 }
 
@@ -274,11 +278,19 @@ func TestProviderFailures(t *testing.T) {
 		next := w.now.Add(-time.Minute)
 		w.conns.conn.NextSyncAt = &next
 		if n, err := w.svc.Tick(context.Background()); err != nil || n != 0 {
-			t.Fatalf("tick ran %d: %v", n, err)
+			t.Fatalf("tick queued %d: %v", n, err)
 		}
 		w.bank.status = "active"
 		if n, err := w.svc.Tick(context.Background()); err != nil || n != 1 {
-			t.Fatalf("tick after reauthorization ran %d: %v", n, err)
+			t.Fatalf("tick after reauthorization queued %d: %v", n, err)
+		}
+		if n, err := w.svc.Tick(context.Background()); err != nil || n != 0 {
+			t.Fatalf("a second tick queued the live job again: %d %v", n, err)
+		}
+		w.queue.take(t, w.svc)
+		list, err := w.svc.ListRuns(context.Background(), w.sub, app.ListInput{Limit: 1})
+		if err != nil || len(list.Runs) != 1 || list.Runs[0].Trigger != domain.TriggerLink || list.Runs[0].Status != domain.StatusSucceeded {
+			t.Fatalf("the scheduled run: %+v %v", list.Runs, err)
 		}
 	})
 }
