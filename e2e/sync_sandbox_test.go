@@ -133,7 +133,7 @@ type transactionSyncResult struct {
 func ledgerCounts(t *testing.T, inst *harness.Instance, connectionID string) (entries, pending, want int) {
 	t.Helper()
 	ctx := context.Background()
-	q := "SELECT count(*) FROM transactions WHERE provider_transaction_id IS NOT NULL AND account_id IN (SELECT id FROM accounts WHERE connection_id = ?)"
+	q := "SELECT count(*) FROM transactions WHERE provider_transaction_id IS NOT NULL AND provider_transaction_id NOT LIKE 'kontor:%' AND account_id IN (SELECT id FROM accounts WHERE connection_id = ?)"
 	if err := inst.DB.NewRaw(q, connectionID).Scan(ctx, &entries); err != nil {
 		t.Fatal(err)
 	}
