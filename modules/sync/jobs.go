@@ -62,12 +62,28 @@ func registration(svc *app.Service) jobs.Registration {
 			_, err := svc.Tick(ctx)
 			return err
 		})
-		jobs.AddWorkFunc(r, func(ctx context.Context, job *river.Job[ConnectionArgs]) error {
-			return svc.RunQueued(ctx, job.Args.ConnectionID, domain.Trigger(job.Args.Trigger))
-		})
+		jobs.AddWorker[ConnectionArgs](r, &syncWorker{svc: svc})
 		return r.AddPeriodic(jobs.Periodic{ID: "sync_tick", Interval: TickInterval, Args: func() river.JobArgs { return TickArgs{} }, RunOnStart: true})
 	}
 }
+
+// JobTimeout bounds one sync job. River's default (a minute) would cancel a
+// first sync of a large history midway; pages applied before stay applied.
+const JobTimeout = 30 * time.Minute
+
+// syncWorker runs a connection's sync job.
+type syncWorker struct {
+	river.WorkerDefaults[ConnectionArgs]
+	svc *app.Service
+}
+
+// Work runs the scheduled sync.
+func (w *syncWorker) Work(ctx context.Context, job *river.Job[ConnectionArgs]) error {
+	return w.svc.RunQueued(ctx, job.Args.ConnectionID, domain.Trigger(job.Args.Trigger))
+}
+
+// Timeout is JobTimeout.
+func (w *syncWorker) Timeout(*river.Job[ConnectionArgs]) time.Duration { return JobTimeout }
 
 // publisher writes the sync's events to the platform's event log in the
 // transaction ctx carries.
