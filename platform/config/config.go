@@ -59,6 +59,10 @@ type Config struct {
 	// ProvidersAllowPrivateNetworks lets provider calls (SimpleFIN, a sandbox URL) use
 	// plain http and reach loopback and private addresses; for tests and home labs.
 	ProvidersAllowPrivateNetworks bool
+	// TrustedProxies are the addresses (CIDRs or single IPs) of reverse proxies whose
+	// X-Forwarded-For names the client; from anyone else the header is ignored
+	// (KONTOR_TRUSTED_PROXIES, comma-separated, default none).
+	TrustedProxies []string
 	// IdempotencyLease is how long a running Idempotency-Key stays held without a
 	// renewal; a retry after it lapsed takes the key over (KONTOR_IDEMPOTENCY_LEASE).
 	IdempotencyLease time.Duration
@@ -164,6 +168,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	shutdown := fs.String("shutdown-timeout", env("KONTOR_SHUTDOWN_TIMEOUT", "15s"), "graceful shutdown limit (KONTOR_SHUTDOWN_TIMEOUT)")
 	sandbox := fs.String("sandbox", env("KONTOR_SANDBOX", ""), "serve the sandbox bank under /sandbox (KONTOR_SANDBOX)")
 	fs.StringVar(&c.SandboxURL, "sandbox-url", env("KONTOR_SANDBOX_URL", ""), "sandbox bank base URL (KONTOR_SANDBOX_URL)")
+	proxies := fs.String("trusted-proxies", env("KONTOR_TRUSTED_PROXIES", ""), "comma-separated CIDRs of trusted reverse proxies (KONTOR_TRUSTED_PROXIES)")
 	lease := fs.String("idempotency-lease", env("KONTOR_IDEMPOTENCY_LEASE", "30s"), "lease of a running idempotency key (KONTOR_IDEMPOTENCY_LEASE)")
 	rateLimitOff := fs.Bool("rate-limit-disabled", env("KONTOR_RATE_LIMIT_DISABLED", "false") == "true", "turn rate limiting off (KONTOR_RATE_LIMIT_DISABLED)")
 	if err := fs.Parse(args); err != nil {
@@ -177,6 +182,15 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, &Error{Setting: "KONTOR_SHUTDOWN_TIMEOUT", Problem: fmt.Sprintf("must be a positive duration such as 15s, got %q", *shutdown)}
 	}
 	c.ShutdownTimeout = d
+	for _, p := range strings.Split(*proxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return Config{}, &Error{Setting: "KONTOR_TRUSTED_PROXIES", Problem: fmt.Sprintf("must be comma-separated CIDRs or IP addresses, got %q", p)}
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
 	if c.LogFormat == "" {
 		// Production logs are read by machines (a log shipper, journald), development
 		// logs by people.

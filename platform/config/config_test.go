@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kontor-app/kontor/platform/config"
 )
@@ -105,5 +106,28 @@ func TestProvidersAllowPrivateNetworks(t *testing.T) {
 	var ce *config.Error
 	if !errors.As(err, &ce) || ce.Setting != "KONTOR_PROVIDERS_ALLOW_PRIVATE_NETWORKS" {
 		t.Fatalf("bad value: %v", err)
+	}
+}
+
+func TestTrustedProxiesAndLease(t *testing.T) {
+	load := func(env map[string]string) (config.Config, error) {
+		return config.Load(nil, func(k string) string { return env[k] })
+	}
+	c, err := load(map[string]string{})
+	if err != nil || len(c.TrustedProxies) != 0 || c.IdempotencyLease != 30*time.Second {
+		t.Fatalf("defaults: %v %v %v", c.TrustedProxies, c.IdempotencyLease, err)
+	}
+	c, err = load(map[string]string{"KONTOR_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7", "KONTOR_IDEMPOTENCY_LEASE": "5s"})
+	if err != nil || len(c.TrustedProxies) != 2 || c.TrustedProxies[1] != "192.168.1.7" || c.IdempotencyLease != 5*time.Second {
+		t.Fatalf("set: %v %v %v", c.TrustedProxies, c.IdempotencyLease, err)
+	}
+	for name, env := range map[string]map[string]string{
+		"KONTOR_TRUSTED_PROXIES":   {"KONTOR_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"},
+		"KONTOR_IDEMPOTENCY_LEASE": {"KONTOR_IDEMPOTENCY_LEASE": "10ms"},
+	} {
+		var ce *config.Error
+		if _, err := load(env); !errors.As(err, &ce) || ce.Setting != name {
+			t.Errorf("%s: %v, want an error naming it", name, err)
+		}
 	}
 }

@@ -125,7 +125,7 @@ func CopySQLiteToPostgres(ctx context.Context, sqlitePath string, target *DB, op
 	if _, err := m.Up(ctx); err != nil {
 		return CopyReport{}, fmt.Errorf("migrate the target: %w", err)
 	}
-	if err := sameMigrations(ctx, src, target, sqlitePath); err != nil {
+	if err := sameMigrations(ctx, src, sqlitePath); err != nil {
 		return CopyReport{}, err
 	}
 
@@ -177,35 +177,30 @@ func CopySQLiteToPostgres(ctx context.Context, sqlitePath string, target *DB, op
 	return report, nil
 }
 
-// sameMigrations refuses a source whose applied migrations differ from the target's
-// (which this build has just brought up to date).
-func sameMigrations(ctx context.Context, src *sql.Tx, target *DB, path string) error {
+// sameMigrations refuses a source whose applied migrations differ from the SQLite
+// migrations this build embeds: the target has just been brought up to date by this
+// build, so both then hold the same schema (each dialect's own files).
+func sameMigrations(ctx context.Context, src *sql.Tx, path string) error {
 	have, err := appliedMigrations(ctx, src)
 	if err != nil {
 		return fmt.Errorf("%s: %w (is it a Kontor database?)", path, err)
 	}
-	want, err := appliedMigrations(ctx, target.DB.DB)
-	if err != nil {
-		return err
-	}
+	known := migrationNames(SQLite)
 	haveSet := map[string]bool{}
+	var extra []string
 	for _, n := range have {
 		haveSet[n] = true
+		if !known[n] {
+			extra = append(extra, n)
+		}
 	}
-	wantSet := map[string]bool{}
 	var missing []string
-	for _, n := range want {
-		wantSet[n] = true
+	for n := range known {
 		if !haveSet[n] {
 			missing = append(missing, n)
 		}
 	}
-	var extra []string
-	for _, n := range have {
-		if !wantSet[n] {
-			extra = append(extra, n)
-		}
-	}
+	sort.Strings(missing)
 	if len(extra) > 0 {
 		return fmt.Errorf("%s was migrated by a newer Kontor (migrations %s are unknown here); copy it with that version", path, strings.Join(extra, ", "))
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/valyala/fasthttp"
 
 	"github.com/kontor-app/kontor/platform/apperr"
 	"github.com/kontor-app/kontor/platform/authn"
@@ -111,6 +112,28 @@ func setSecurityHeaders(c *fiber.Ctx, secure bool) {
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 		}
 	}
+}
+
+// secureCookies marks every cookie of the response Secure, whichever package set
+// it, for a server whose public URL is https.
+func secureCookies(c *fiber.Ctx) error {
+	err := c.Next()
+	h := &c.Response().Header
+	var insecure []*fasthttp.Cookie
+	h.VisitAllCookie(func(_, value []byte) {
+		ck := fasthttp.AcquireCookie()
+		if ck.ParseBytes(value) == nil && !ck.Secure() {
+			insecure = append(insecure, ck)
+			return
+		}
+		fasthttp.ReleaseCookie(ck)
+	})
+	for _, ck := range insecure {
+		ck.SetSecure(true)
+		h.SetCookie(ck)
+		fasthttp.ReleaseCookie(ck)
+	}
+	return err
 }
 
 // Metrics are the HTTP server's Prometheus collectors.

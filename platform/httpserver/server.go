@@ -82,6 +82,15 @@ func New(p Params) (*Server, error) {
 		// Multipart bodies are parsed by the handlers that take them, after routing,
 		// so that a JSON route answers a multipart body with 415 like any other.
 		DisablePreParseMultipartForm: true,
+		// Routes match case-sensitively, like IsAPI, so /API/V1/... is no API route
+		// that is then served with the rules of a page.
+		CaseSensitive: true,
+		// The client IP (rate limits, login throttles, logs) comes from
+		// X-Forwarded-For only when the connection comes from a trusted proxy.
+		EnableTrustedProxyCheck: len(p.Config.TrustedProxies) > 0,
+		TrustedProxies:          p.Config.TrustedProxies,
+		ProxyHeader:             proxyHeader(p.Config),
+		EnableIPValidation:      true,
 	})
 	s.App = app
 
@@ -90,6 +99,10 @@ func New(p Params) (*Server, error) {
 	metrics := NewMetrics(reg)
 
 	app.Use(requestIDMiddleware)
+	if secure {
+		// Outside the error handler, so that every cookie of every answer is Secure.
+		app.Use(secureCookies)
+	}
 	// Metrics sit outside the access log, which runs the error handler, so they see
 	// the final status of failed requests too.
 	app.Use(metrics.handler)
@@ -124,11 +137,19 @@ func New(p Params) (*Server, error) {
 	}
 
 	// Pages get the session and CSRF protection; the API authenticates per route.
+	loadSession := authn.LoadSession(p.Auth)
 	app.Use(func(c *fiber.Ctx) error {
 		if IsAPI(c) {
 			return c.Next()
 		}
-		return authn.LoadSession(p.Auth)(c)
+		return loadSession(c)
+	})
+	// A page shown to a logged-in user is theirs alone: no cache may keep it.
+	app.Use(func(c *fiber.Ctx) error {
+		if _, ok := authn.FromContext(c.UserContext()); ok && !IsAPI(c) {
+			c.Set(fiber.HeaderCacheControl, "no-store")
+		}
+		return c.Next()
 	})
 	app.Use(csrf{secret: []byte(p.Config.SecretKey), secure: secure}.handler)
 
@@ -162,6 +183,14 @@ func New(p Params) (*Server, error) {
 		},
 	})
 	return s, nil
+}
+
+// proxyHeader is the header that names the client behind a trusted proxy.
+func proxyHeader(cfg config.Config) string {
+	if len(cfg.TrustedProxies) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
 }
 
 // Module provides the HTTP server.

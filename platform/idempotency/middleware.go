@@ -167,6 +167,9 @@ func run(c *fiber.Ctx, s *Store, req Request, owner string) error {
 	settle, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), storeTimeout)
 	defer cancel()
 	stopRenewing := renew(c.UserContext(), s, req, owner)
+	// Whatever path the request takes (a transaction that never began included),
+	// the renewals end with it, or a dead request would hold its key for ever.
+	defer stopRenewing()
 	settled := false
 	defer func() {
 		// Reached unsettled only when the handler panicked: release the key so the

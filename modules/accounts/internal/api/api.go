@@ -217,8 +217,8 @@ func setDecimal(d *decimal) app.Patch[string] {
 	return app.Set(string(*d))
 }
 
-func (b *createBody) fields() app.AccountFields {
-	f := app.AccountFields{
+func (b *createBody) fields() app.AccountFieldsText {
+	f := app.AccountFieldsText{
 		Name: set(b.Name), AccountType: set(b.AccountType), Currency: set(b.Currency), ExternalID: set(b.ExternalID),
 		AccountNumber: set(b.AccountNumber), Subtype: set(b.Subtype), OverdraftLimit: setDecimal(b.OverdraftLimit),
 		InterestRate: setDecimal(b.InterestRate), Color: set(b.Color), Icon: set(b.Icon), Notes: set(b.Notes),
@@ -267,7 +267,11 @@ func (r *Routes) createAccount(c *fiber.Ctx) error {
 	if err := httpserver.DecodeJSON(c, &body); err != nil {
 		return err
 	}
-	a, err := r.svc.CreateAccount(c.UserContext(), sub, app.CreateAccountInput{Fields: body.fields(), OpeningBalance: decimalText(body.OpeningBalance)})
+	in, err := app.ParseCreateAccount(app.CreateAccountText{Fields: body.fields(), OpeningBalance: decimalText(body.OpeningBalance)})
+	if err != nil {
+		return err
+	}
+	a, err := r.svc.CreateAccount(c.UserContext(), sub, in)
 	if err != nil {
 		return err
 	}
@@ -295,7 +299,11 @@ func (r *Routes) upsertAccount(c *fiber.Ctx) error {
 	}
 	f := body.fields()
 	f.BalanceAmount = setDecimal(body.BalanceAmount)
-	a, op, err := r.svc.UpsertAccount(c.UserContext(), sub, app.UpsertAccountInput{ExternalID: ext, Fields: f, OpeningBalance: decimalText(body.OpeningBalance)})
+	in, err := app.ParseUpsertAccount(app.UpsertAccountText{ExternalID: ext, Fields: f, OpeningBalance: decimalText(body.OpeningBalance)})
+	if err != nil {
+		return err
+	}
+	a, op, err := r.svc.UpsertAccount(c.UserContext(), sub, in)
 	if err != nil {
 		return err
 	}
@@ -323,7 +331,11 @@ func (r *Routes) updateAccount(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	a, err := r.svc.UpdateAccount(c.UserContext(), sub, app.UpdateAccountInput{ID: id, IfMatch: c.Get(fiber.HeaderIfMatch), Fields: f})
+	in, err := app.ParseUpdateAccount(app.UpdateAccountText{ID: id, IfMatch: c.Get(fiber.HeaderIfMatch), Fields: f})
+	if err != nil {
+		return err
+	}
+	a, err := r.svc.UpdateAccount(c.UserContext(), sub, in)
 	if err != nil {
 		return err
 	}
@@ -346,8 +358,8 @@ func (r *Routes) closeAccount(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"id": a.ID.String(), "status": string(a.Status), "closed_at": optTimestamp(a.ClosedAt)})
 }
 
-func historyInput(c *fiber.Ctx) app.HistoryInput {
-	return app.HistoryInput{StartDate: c.Query("start_date"), EndDate: c.Query("end_date"), Interval: c.Query("interval")}
+func historyInput(c *fiber.Ctx) (app.HistoryInput, error) {
+	return app.ParseHistory(app.HistoryText{StartDate: c.Query("start_date"), EndDate: c.Query("end_date"), Interval: c.Query("interval")})
 }
 
 func (r *Routes) balanceHistory(c *fiber.Ctx) error {
@@ -355,10 +367,15 @@ func (r *Routes) balanceHistory(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in := historyInput(c)
-	if in.AccountID, err = app.ParseID(c.Params("id")); err != nil {
+	id, err := app.ParseID(c.Params("id"))
+	if err != nil {
 		return err
 	}
+	in, err := historyInput(c)
+	if err != nil {
+		return err
+	}
+	in.AccountID = id
 	s, err := r.svc.BalanceHistory(c.UserContext(), sub, in)
 	if err != nil {
 		return err
@@ -379,7 +396,10 @@ func (r *Routes) netWorth(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in := historyInput(c)
+	in, err := historyInput(c)
+	if err != nil {
+		return err
+	}
 	series, err := r.svc.NetWorth(c.UserContext(), sub, in)
 	if err != nil {
 		return err
@@ -391,14 +411,17 @@ func (r *Routes) netWorth(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"interval": intervalOf(in), "series": out})
 }
 
-func transactionQuery(c *fiber.Ctx) (app.ListTransactionsInput, error) {
+func transactionQuery(c *fiber.Ctx, accountIDs []string) (app.ListTransactionsInput, error) {
 	q := query{v: queryValues(c)}
-	in := app.ListTransactionsInput{
-		StartDate: q.str("start_date"), EndDate: q.str("end_date"), Types: q.list("transaction_type"),
+	in := app.ListTransactionsText{
+		AccountIDs: accountIDs, StartDate: q.str("start_date"), EndDate: q.str("end_date"), Types: q.list("transaction_type"),
 		Status: q.str("status"), MinAmount: q.str("min_amount"), MaxAmount: q.str("max_amount"), Q: q.str("q"),
 		Limit: q.integer("limit"), Cursor: q.str("cursor"),
 	}
-	return in, q.errs.Err()
+	if err := q.errs.Err(); err != nil {
+		return app.ListTransactionsInput{}, err
+	}
+	return app.ParseListTransactions(in)
 }
 
 func (r *Routes) listAccountTransactions(c *fiber.Ctx) error {
@@ -406,11 +429,11 @@ func (r *Routes) listAccountTransactions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in, err := transactionQuery(c)
+	id, err := app.ParseID(c.Params("id"))
 	if err != nil {
 		return err
 	}
-	id, err := app.ParseID(c.Params("id"))
+	in, err := transactionQuery(c, nil)
 	if err != nil {
 		return err
 	}
@@ -423,11 +446,10 @@ func (r *Routes) listTransactions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in, err := transactionQuery(c)
+	in, err := transactionQuery(c, queryValues(c)["account_id"])
 	if err != nil {
 		return err
 	}
-	in.AccountIDs = queryValues(c)["account_id"]
 	return r.sendTransactions(c, sub, in)
 }
 

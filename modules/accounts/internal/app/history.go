@@ -25,15 +25,51 @@ const (
 // MaxPoints bounds how many points one series may have.
 const MaxPoints = 1000
 
-// HistoryInput asks for a balance series. Dates are YYYY-MM-DD and inclusive; the
-// end defaults to today (UTC) and the start to 30 days, 12 weeks or 12 months
-// before it, by interval. Each point is the balance at the end of its day, week
-// (Monday to Sunday) or month, the last point being the end date itself.
-type HistoryInput struct {
-	AccountID uuid.UUID
+// HistoryText is a balance series' query as text, the way GET
+// /accounts/{id}/balance-history and GET /net-worth receive it; ParseHistory decodes
+// it. Dates are YYYY-MM-DD; empty means the default.
+type HistoryText struct {
 	StartDate string
 	EndDate   string
 	Interval  string
+}
+
+// HistoryInput asks for a balance series. Dates are UTC days, both inclusive; the
+// end defaults to today and the start to 30 days, 12 weeks or 12 months before it,
+// by interval (day, the default, week or month). Each point is the balance at the
+// end of its day, week (Monday to Sunday) or month, the last point being the end
+// date itself.
+type HistoryInput struct {
+	AccountID uuid.UUID
+	Start     *time.Time
+	End       *time.Time
+	Interval  string
+}
+
+// ParseHistory decodes a balance series' query text.
+func ParseHistory(in HistoryText) (HistoryInput, error) {
+	var errs apperr.Fields
+	out := HistoryInput{Interval: strings.TrimSpace(in.Interval)}
+	if in.StartDate != "" {
+		if d, ok := parseDate(&errs, "start_date", in.StartDate); ok {
+			out.Start = &d
+		}
+	}
+	if in.EndDate != "" {
+		if d, ok := parseDate(&errs, "end_date", in.EndDate); ok {
+			out.End = &d
+		}
+	}
+	checkInterval(&errs, out.Interval)
+	return out, errs.Err()
+}
+
+func checkInterval(errs *apperr.Fields, interval string) {
+	switch interval {
+	case "", IntervalDay, IntervalWeek, IntervalMonth:
+	default:
+		errs.Add("interval", "must be day, week or month")
+	}
 }
 
 // Point is the balance at the end of Date.
@@ -56,18 +92,14 @@ type historyRange struct {
 
 func (s *Service) parseRange(in HistoryInput) (historyRange, error) {
 	var errs apperr.Fields
-	r := historyRange{interval: strings.TrimSpace(in.Interval)}
+	r := historyRange{interval: in.Interval}
 	if r.interval == "" {
 		r.interval = IntervalDay
 	}
-	switch r.interval {
-	case IntervalDay, IntervalWeek, IntervalMonth:
-	default:
-		errs.Add("interval", "must be day, week or month")
-	}
+	checkInterval(&errs, r.interval)
 	r.end = domain.DayOf(s.now())
-	if in.EndDate != "" {
-		r.end, _ = parseDate(&errs, "end_date", in.EndDate)
+	if in.End != nil {
+		r.end = domain.DayOf(*in.End)
 	}
 	switch r.interval {
 	case IntervalWeek:
@@ -77,8 +109,8 @@ func (s *Service) parseRange(in HistoryInput) (historyRange, error) {
 	default:
 		r.start = r.end.AddDate(0, 0, -29)
 	}
-	if in.StartDate != "" {
-		r.start, _ = parseDate(&errs, "start_date", in.StartDate)
+	if in.Start != nil {
+		r.start = domain.DayOf(*in.Start)
 	}
 	if err := errs.Err(); err != nil {
 		return r, err

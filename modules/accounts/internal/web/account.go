@@ -56,14 +56,19 @@ func (r *Routes) accountPage(c *fiber.Ctx) error {
 	}}
 	status := fiber.StatusOK
 	// The same input as GET /api/v1/accounts/{id}/transactions.
-	in := app.ListTransactionsInput{
-		AccountID: uuid.NullUUID{UUID: id, Valid: true}, StartDate: v.Filter.StartDate, EndDate: v.Filter.EndDate, Status: v.Filter.Status,
+	text := app.ListTransactionsText{
+		StartDate: v.Filter.StartDate, EndDate: v.Filter.EndDate, Status: v.Filter.Status,
 		Q: v.Filter.Q, Cursor: q.Get(cursorParam),
 	}
 	if v.Filter.Type != "" {
-		in.Types = []string{v.Filter.Type}
+		text.Types = []string{v.Filter.Type}
 	}
-	list, err := r.svc.ListTransactions(c.UserContext(), sub, in)
+	in, err := app.ParseListTransactions(text)
+	var list app.TransactionList
+	if err == nil {
+		in.AccountID = uuid.NullUUID{UUID: id, Valid: true}
+		list, err = r.svc.ListTransactions(c.UserContext(), sub, in)
+	}
 	if err != nil {
 		errs, st, ok := formErrorsOf(err)
 		if !ok {

@@ -75,15 +75,18 @@ func (r *Routes) create(c *fiber.Ctx) error {
 	}
 	f := readAccountForm(c)
 	// The same input as POST /api/v1/accounts; an empty input is a field not given.
-	in := app.CreateAccountInput{
-		Fields: app.AccountFields{
+	in, err := app.ParseCreateAccount(app.CreateAccountText{
+		Fields: app.AccountFieldsText{
 			Name: optional(f.Name), AccountType: optional(f.AccountType), Currency: optional(f.Currency),
 			AccountNumber: optional(f.AccountNumber), Subtype: optional(f.Subtype), OverdraftLimit: optional(f.OverdraftLimit),
 			InterestRate: optional(f.InterestRate), Notes: optional(f.Notes), Color: optional(f.Color), Icon: optional(f.Icon),
 		},
 		OpeningBalance: given(f.OpeningBalance),
+	})
+	var a domain.Account
+	if err == nil {
+		a, err = r.svc.CreateAccount(c.UserContext(), sub, in)
 	}
-	a, err := r.svc.CreateAccount(c.UserContext(), sub, in)
 	if err != nil {
 		errs, status, ok := formErrorsOf(err)
 		if !ok {
@@ -127,7 +130,7 @@ func (r *Routes) edit(c *fiber.Ctx) error {
 	}
 	f := readAccountForm(c)
 	posted := c.Request().PostArgs()
-	fields := app.AccountFields{IsFavourite: app.Set(f.Favourite), ShowInDashboard: app.Set(f.ShowInDashboard)}
+	fields := app.AccountFieldsText{IsFavourite: app.Set(f.Favourite), ShowInDashboard: app.Set(f.ShowInDashboard)}
 	text := func(name, value string, dst *app.Patch[string]) {
 		if posted.Has(name) {
 			*dst = app.Set(value)
@@ -149,7 +152,11 @@ func (r *Routes) edit(c *fiber.Ctx) error {
 	if posted.Has("interest_rate") {
 		fields.InterestRate = clearable(f.InterestRate)
 	}
-	a, err := r.svc.UpdateAccount(c.UserContext(), sub, app.UpdateAccountInput{ID: id, IfMatch: f.Version, Fields: fields})
+	in, err := app.ParseUpdateAccount(app.UpdateAccountText{ID: id, IfMatch: f.Version, Fields: fields})
+	var a domain.Account
+	if err == nil {
+		a, err = r.svc.UpdateAccount(c.UserContext(), sub, in)
+	}
 	if err != nil {
 		errs, status, ok := formErrorsOf(err)
 		if !ok {

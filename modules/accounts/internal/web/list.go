@@ -128,11 +128,3 @@ func (r *Routes) groupsOf(c *fiber.Ctx, sub authn.Subject, f listFilter, account
 	}
 	return out, nil
 }
-
-// balanceOf is an account's balance as the list shows it.
-func balanceOf(a domain.Account) (string, bool) {
-	return amountText(a.Balance, a.Currency), a.Balance.IsNegative()
-}
-
-// totalText shows a total for its currency.
-func totalText(t currencyTotal) string { return amountText(t.Amount, t.Currency) }

@@ -449,10 +449,14 @@ func TestAPIKeys(t *testing.T) {
 				t.Errorf("revoked key lists revoked_at null")
 			}
 
-			// A key can manage keys too, including revoking itself.
+			// A key may list keys but neither mint nor revoke one (issue 10 item 14),
+			// so a leaked key cannot replace itself with one that never expires.
 			byKey := as(inst, forever.Key)
 			byKey.Get(t, "/api/v1/api-keys").Expect(t, http.StatusOK)
-			byKey.Do(t, http.MethodDelete, "/api/v1/api-keys/"+forever.ID, nil).Expect(t, http.StatusNoContent)
+			problem(t, byKey.Post(t, "/api/v1/api-keys", map[string]any{"name": "successor"}), 403, "forbidden")
+			problem(t, byKey.Do(t, http.MethodDelete, "/api/v1/api-keys/"+forever.ID, nil), 403, "forbidden")
+			byKey.Get(t, "/api/v1/me").Expect(t, http.StatusOK)
+			adaC.Do(t, http.MethodDelete, "/api/v1/api-keys/"+forever.ID, nil).Expect(t, http.StatusNoContent)
 			problem(t, byKey.Get(t, "/api/v1/api-keys"), 401, "invalid_token")
 		})
 	}

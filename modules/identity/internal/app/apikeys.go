@@ -31,6 +31,9 @@ type CreatedAPIKey struct {
 
 // CreateAPIKey makes a key for the authenticated user.
 func (s *Service) CreateAPIKey(ctx context.Context, sub authn.Subject, in CreateAPIKeyInput) (CreatedAPIKey, error) {
+	if err := keyManager(sub); err != nil {
+		return CreatedAPIKey{}, err
+	}
 	now := s.clock.Now()
 	var f apperr.Fields
 	if in.Name == "" {
@@ -75,6 +78,9 @@ func (s *Service) ListAPIKeys(ctx context.Context, sub authn.Subject) ([]domain.
 // RevokeAPIKey stops the key with id from working. Only its owner may revoke it;
 // revoking a revoked key changes nothing and succeeds.
 func (s *Service) RevokeAPIKey(ctx context.Context, sub authn.Subject, id uuid.UUID) error {
+	if err := keyManager(sub); err != nil {
+		return err
+	}
 	notFound := apperr.New(apperr.NotFound, "No API key has this id.")
 	k, err := s.repo.APIKeyByID(ctx, id)
 	if errors.Is(err, ErrNotFound) {
@@ -96,6 +102,17 @@ func (s *Service) RevokeAPIKey(ctx context.Context, sub authn.Subject, id uuid.U
 	}
 	if err != nil {
 		return apperr.Wrap(err, "revoke API key")
+	}
+	return nil
+}
+
+// keyManager refuses to let an API key create or revoke API keys: a leaked key must
+// not be able to replace itself with one that never expires, nor to revoke the keys
+// its owner relies on. Keys are managed from a browser session or with an access
+// token from a password login.
+func keyManager(sub authn.Subject) error {
+	if sub.Method == authn.MethodAPIKey {
+		return apperr.New(apperr.Forbidden, "An API key cannot create or revoke API keys; log in with your password or use the settings page.")
 	}
 	return nil
 }
