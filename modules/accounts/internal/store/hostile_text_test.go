@@ -34,7 +34,7 @@ func TestHostileTextRoundTrips(t *testing.T) {
 		e := newEnv(t, db)
 		for i, h := range hostileTexts {
 			name := fmt.Sprintf("%s #%d", h, i)
-			a := e.create(t, e.alice, name, "checking", "USD", "10.00", func(f *app.AccountFields) {
+			a := e.create(t, e.alice, name, "checking", "USD", "10.00", func(f *app.AccountFieldsText) {
 				f.Subtype = app.Set(fit(h, domain.MaxSubtypeLength))
 				f.ExternalID = app.Set(fmt.Sprintf("%s-ext-%d", h, i))
 				f.AccountNumber = app.Set(fit(fmt.Sprintf("%d-%s", i, h), domain.MaxAccountNumberLength))
