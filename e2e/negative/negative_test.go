@@ -25,7 +25,8 @@ var universal = map[int]bool{400: true, 401: true, 403: true, 404: true, 405: tr
 	414: true, 415: true, 422: true, 429: true, 431: true}
 
 // knownFailures are cases that fail today for a reason outside this suite's files,
-// keyed "METHOD /path [case]". A listed case that passes fails the suite, so the list
+// keyed "METHOD /path [case]", or "postgres METHOD /path [case]" for a case that
+// fails on PostgreSQL only. A listed case that passes fails the suite, so the list
 // cannot rot: remove the entry when the defect is fixed.
 var knownFailures = map[string]string{
 	// platform/httpserver checkJSON walks nested arrays in time quadratic in their
@@ -37,6 +38,18 @@ var knownFailures = map[string]string{
 }
 
 func init() {
+	// modules/accounts on PostgreSQL: a date in year 0 (which PostgreSQL's date type
+	// has not got) reaches the database and answers 500 instead of 422.
+	for _, k := range []string{
+		"GET /accounts/{id}/balance-history [query-end_date-year-0]",
+		"GET /accounts/{id}/transactions [query-start_date-year-0]",
+		"GET /accounts/{id}/transactions [query-end_date-year-0]",
+		"GET /net-worth [query-end_date-year-0]",
+		"GET /transactions [query-start_date-year-0]",
+		"GET /transactions [query-end_date-year-0]",
+	} {
+		knownFailures["postgres "+k] = "year-0 date answers 500 on PostgreSQL"
+	}
 	// modules/accounts: POST /accounts/upsert on an existing external_id ignores
 	// opening_balance without validating it, so an invalid amount answers 200.
 	for _, c := range []string{"fraction-19", "fraction-19-number", "huge", "huge-number", "too-many-digits", "not-a-number", "nan", "infinity", "hex"} {
@@ -110,12 +123,18 @@ func runSuite(t *testing.T, engine harness.Engine) {
 		s.run(extra.op, extra.tc)
 	}
 	for key, why := range knownFailures {
+		if onEngine, ok := strings.CutPrefix(key, "postgres "); ok {
+			if inst.Engine != harness.Postgres {
+				continue
+			}
+			key = onEngine
+		}
 		if !s.observed[key] {
 			t.Errorf("known failure %q (%s) no longer fails: remove it from knownFailures", key, why)
 		}
 	}
-	msg := fmt.Sprintf("negative suite on %s: %d operations, %d cases sent, %d answered 5xx, %d failed (%d known)",
-		engineName(inst.Engine), len(ops), s.sent, s.fivexx, s.failures, len(knownFailures))
+	msg := fmt.Sprintf("negative suite on %s: %d operations, %d cases sent, %d answered 5xx, %d unexpected failures, %d known failures observed",
+		engineName(inst.Engine), len(ops), s.sent, s.fivexx, s.failures, len(s.observed))
 	t.Log(msg)
 	fmt.Println(msg)
 	if s.sent < 20*len(ops) {
@@ -255,7 +274,11 @@ func (s *suite) run(op operation, tc tcase) {
 	if len(problems) == 0 {
 		return
 	}
-	if _, known := knownFailures[key]; known {
+	_, known := knownFailures[key]
+	if _, onPG := knownFailures["postgres "+key]; onPG && s.inst.Engine == harness.Postgres {
+		known = true
+	}
+	if known {
 		s.observed[key] = true
 		return
 	}
