@@ -340,9 +340,9 @@ func (s *suite) cases(op operation) []tcase {
 		bodyCase("body-"+cn, []byte(b))
 	}
 	if op.Path == "/auth/register" {
-		// The JSON decoder is shared by every route; one deep body is enough to see
-		// whether nesting costs time quadratic in its depth.
-		bodyCase("body-deep-nesting", []byte(strings.Repeat("[", 100000)))
+		// The JSON decoder is shared by every route: one body nested past
+		// encoding/json's depth limit (see the note in knownFailures).
+		bodyCase("body-deep-nesting", []byte(strings.Repeat("[", 10001)))
 	}
 	bodyCase("body-unknown-field", encodeObject(with(base, "zz_unknown", []byte(`1`))))
 	bodyCase("body-oversized", encodeObject(with(base, "zz_pad", mustJSON(strings.Repeat("p", 1<<20)))))
