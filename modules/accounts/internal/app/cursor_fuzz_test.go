@@ -64,7 +64,7 @@ func FuzzCursorRoundTrip(f *testing.F) {
 	f.Add("transactions", "", "2026-11-29T00:00:00.123456Z", make([]byte, 16))
 	f.Add("accounts", "name", "Ünïcødé \"quoted\" \\ back\x00slash", []byte("0123456789abcdef"))
 	f.Fuzz(func(t *testing.T, kind, sort, value string, raw []byte) {
-		if len(raw) < 16 || !utf8.ValidString(kind+sort+value) {
+		if len(raw) < 16 || !utf8.ValidString(kind) || !utf8.ValidString(sort) || !utf8.ValidString(value) {
 			return
 		}
 		var id uuid.UUID
