@@ -184,10 +184,10 @@ func (r *Routes) download(f domain.Format) fiber.Handler {
 type statementModel struct {
 	AccountID   uuid.UUID
 	AccountName string
-	Input     domain.PeriodInput
-	Errors    []apperr.FieldError
-	View      *app.View
-	Page      int
+	Input       domain.PeriodInput
+	Errors      []apperr.FieldError
+	View        *app.View
+	Page        int
 }
 
 // query is the period as a query string, for the download links and the pager.
