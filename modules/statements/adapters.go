@@ -43,7 +43,7 @@ func (l ledgerAdapter) BalanceBefore(ctx context.Context, s authn.Subject, accou
 // Entries streams the account's transactions as statement entries.
 func (l ledgerAdapter) Entries(ctx context.Context, s authn.Subject, accountID uuid.UUID, from, until time.Time, fn func(domain.Entry) error) error {
 	return l.accounts.Transactions(ctx, s, accountID, from, until, func(t accounts.Transaction) error {
-		return fn(domain.Entry{TransactionID: t.ID, BookedAt: t.BookedAt, Description: t.Description, Type: t.Type, Amount: t.Amount})
+		return fn(domain.Entry{TransactionID: t.ID, BookedAt: t.BookedAt, Description: t.Description, Counterparty: t.Counterparty, Type: t.Type, Amount: t.Amount})
 	})
 }
 

@@ -185,7 +185,7 @@ func TestStatementAPI(t *testing.T) {
 			if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
 				t.Fatalf("content type %q", ct)
 			}
-			wantName := "statement-" + number + "-2026-01-01-2026-01-31.csv"
+			wantName := "statement-xxxx" + number[len(number)-4:] + "-2026-01-01-2026-01-31.csv"
 			if _, params, err := mime.ParseMediaType(res.Header.Get("Content-Disposition")); err != nil || params["filename"] != wantName ||
 				!strings.HasPrefix(res.Header.Get("Content-Disposition"), "attachment") {
 				t.Fatalf("Content-Disposition %q, want attachment; filename=%q", res.Header.Get("Content-Disposition"), wantName)
@@ -209,7 +209,7 @@ func TestStatementAPI(t *testing.T) {
 			if res.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(string(res.Body), "%PDF-") {
 				t.Fatalf("not a PDF: %q %q", res.Header.Get("Content-Type"), res.Body[:min(8, len(res.Body))])
 			}
-			if !strings.Contains(res.Header.Get("Content-Disposition"), "statement-"+number+"-2026-01-01-2026-01-31.pdf") {
+			if !strings.Contains(res.Header.Get("Content-Disposition"), "statement-xxxx"+number[len(number)-4:]+"-2026-01-01-2026-01-31.pdf") {
 				t.Fatalf("Content-Disposition %q", res.Header.Get("Content-Disposition"))
 			}
 		}

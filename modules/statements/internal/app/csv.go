@@ -8,14 +8,17 @@ import (
 )
 
 // csvHeader names the CSV columns. Amounts are exact decimal strings with a "."
-// and no grouping, as spreadsheets and accounting tools import them.
-var csvHeader = []string{"date", "booked_at", "transaction_id", "description", "type", "amount", "currency", "balance_after"}
+// and no grouping, as spreadsheets and accounting tools import them. The last two
+// columns were added later, at the end, so that importers reading by position keep
+// working; the account number is masked to its last four characters.
+var csvHeader = []string{"date", "booked_at", "transaction_id", "description", "type", "amount", "currency", "balance_after", "counterparty", "account_number"}
 
 // csvRenderer writes one RFC 4180 record per line (CRLF line ends, fields quoted when
 // they need it) after a header row, flushing as it goes.
 type csvRenderer struct {
 	w        *csv.Writer
 	currency string
+	number   string
 	record   []string
 	n        int
 }
@@ -28,6 +31,7 @@ func newCSVRenderer(w io.Writer) *csvRenderer {
 
 func (r *csvRenderer) Begin(h domain.Header) error {
 	r.currency = string(h.Account.Currency)
+	r.number = h.Account.MaskedNumber()
 	return r.w.Write(csvHeader)
 }
 
@@ -40,6 +44,8 @@ func (r *csvRenderer) Line(l domain.Line) error {
 	r.record[5] = l.Amount.String()
 	r.record[6] = r.currency
 	r.record[7] = l.BalanceAfter.String()
+	r.record[8] = spreadsheetSafe(l.Counterparty)
+	r.record[9] = r.number
 	if err := r.w.Write(r.record); err != nil {
 		return err
 	}

@@ -111,8 +111,8 @@ func newFixture() *fixture {
 	day := func(d, h int) time.Time { return time.Date(2025, 1, d, h, 0, 0, 0, time.UTC) }
 	l.entries[acc.ID] = []domain.Entry{
 		{TransactionID: txID(1), BookedAt: time.Date(2024, 12, 1, 8, 0, 0, 0, time.UTC), Description: "Opening balance", Type: "adjustment", Amount: money.MustParse("5000.00")},
-		{TransactionID: txID(2), BookedAt: day(5, 12), Description: "Salary deposit", Type: "deposit", Amount: money.MustParse("1000.00")},
-		{TransactionID: txID(3), BookedAt: day(15, 12), Description: "Rent payment", Type: "payment", Amount: money.MustParse("-500.00")},
+		{TransactionID: txID(2), BookedAt: day(5, 12), Description: "Salary deposit", Counterparty: "Engines Ltd", Type: "deposit", Amount: money.MustParse("1000.00")},
+		{TransactionID: txID(3), BookedAt: day(15, 12), Description: "Rent payment", Counterparty: "-Landlord", Type: "payment", Amount: money.MustParse("-500.00")},
 		{TransactionID: txID(4), BookedAt: day(15, 12), Description: `Café "Zur Post", Wien`, Type: "purchase", Amount: money.MustParse("-12.345")},
 		{TransactionID: txID(5), BookedAt: day(20, 9), Description: "=HYPERLINK(\"http://evil\")", Type: "fee", Amount: money.MustParse("-0.000000000000000001")},
 		{TransactionID: txID(6), BookedAt: day(21, 9), Description: "Multi-line\nmemo, with comma", Type: "refund", Amount: money.MustParse("12.345")},

@@ -1,10 +1,12 @@
 package app
 
 import (
+	_ "embed"
 	"io"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/johnfercher/go-tree/node"
@@ -21,35 +23,55 @@ import (
 	"github.com/johnfercher/maroto/v2/pkg/core/entity"
 	"github.com/johnfercher/maroto/v2/pkg/props"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
-	"golang.org/x/text/encoding/charmap"
 
 	"github.com/kontor-app/kontor/modules/statements/internal/domain"
 	"github.com/kontor-app/kontor/platform/money"
 )
 
-// pdfFont is the PDF's font: Helvetica, one of the fonts every PDF reader has. It is
-// spelled with a capital H on purpose: maroto converts the text of its lower-case
-// built-in font names to Windows-1252 by rebuilding a translation table for every
-// single text, which made a 100,000-line statement take minutes; for any other
-// spelling it leaves the text alone, so this renderer converts each string once
-// (winAnsi) and the PDF library, which lower-cases font names, still picks Helvetica.
-const pdfFont = "Helvetica"
+// pdfFont is the PDF's font: DejaVu Sans, a Unicode TrueType font embedded in
+// every statement (subset to the glyphs it uses), so names in Latin, Greek,
+// Cyrillic, Hebrew and Arabic letters print as they were written. Helvetica, the
+// built-in font used before, knows only Windows-1252 and printed "Łódź" as "?ód?".
+// DejaVu has no Chinese, Japanese or Korean glyphs: such characters are drawn as
+// empty boxes (a CJK font would add tens of megabytes to the binary). The files
+// and their licence are in fonts/ (see fonts/README.md).
+const pdfFont = "dejavu"
+
+//go:embed fonts/DejaVuSans.ttf
+var dejaVuSans []byte
+
+//go:embed fonts/DejaVuSans-Bold.ttf
+var dejaVuSansBold []byte
+
+// pdfFonts registers the embedded fonts with maroto.
+func pdfFonts() []*entity.CustomFont {
+	return []*entity.CustomFont{
+		{Family: pdfFont, Style: fontstyle.Normal, Bytes: dejaVuSans},
+		{Family: pdfFont, Style: fontstyle.Bold, Bytes: dejaVuSansBold},
+	}
+}
 
 // Layout of the transaction table, in millimetres and as shares of the width.
 const (
 	lineHeight    = 4.6
 	headingHeight = 6.0
-	// descriptionRunes is how many characters of a description fit its column at
-	// the table's font size; longer ones are cut with an ellipsis so a line never
-	// wraps into the next.
-	descriptionRunes = 50
+	// descriptionRunes and counterpartyRunes are how many characters of a
+	// description and a counterparty fit their columns at the table's font size;
+	// longer ones are cut with an ellipsis so a line never wraps into the next.
+	descriptionRunes  = 34
+	counterpartyRunes = 20
 	// lowMemoryLines is the statement length from which the PDF is rendered in
 	// chunks of pages and merged, which bounds the memory the PDF library takes.
 	lowMemoryLines = 4000
 	linesPerChunk  = 2500
 )
 
-var lineColumns = [5]float64{0.13, 0.40, 0.14, 0.165, 0.165}
+// lineColumns are the widths of Date, Description, Counterparty, Type, Amount and
+// Balance as shares of the table's width.
+var lineColumns = [6]float64{0.11, 0.29, 0.18, 0.12, 0.15, 0.15}
+
+// figureColumn is the first of the right-aligned figure columns.
+const figureColumn = 4
 
 var (
 	brand     = &props.Color{Red: 11, Green: 95, Blue: 107}
@@ -87,12 +109,13 @@ func (r *pdfRenderer) Begin(h domain.Header) error {
 
 func (r *pdfRenderer) Line(l domain.Line) error {
 	cur := r.header.Account.Currency
-	r.lines = append(r.lines, &tableLine{cells: [5]string{
-		winAnsi(l.BookedAt.UTC().Format(domain.DateLayout)),
-		winAnsi(truncateRunes(l.Description, descriptionRunes)),
-		winAnsi(typeLabel(l.Type)),
-		winAnsi(money.Format(l.Amount, cur)),
-		winAnsi(money.Format(l.BalanceAfter, cur)),
+	r.lines = append(r.lines, &tableLine{cells: [6]string{
+		l.BookedAt.UTC().Format(domain.DateLayout),
+		printable(truncateRunes(l.Description, descriptionRunes)),
+		printable(truncateRunes(l.Counterparty, counterpartyRunes)),
+		typeLabel(l.Type),
+		money.Format(l.Amount, cur),
+		money.Format(l.BalanceAfter, cur),
 	}})
 	return nil
 }
@@ -103,9 +126,10 @@ func (r *pdfRenderer) End(t domain.Totals) error {
 	b := config.NewBuilder().
 		WithPageSize(pagesize.A4).
 		WithLeftMargin(15).WithRightMargin(15).WithTopMargin(15).WithBottomMargin(12).
+		WithCustomFonts(pdfFonts()).
 		WithDefaultFont(&props.Font{Family: pdfFont, Size: 9}).
 		WithCompression(true).
-		WithTitle("Account statement "+h.Account.Number+" "+h.Period.String(), true).
+		WithTitle("Account statement "+h.Account.MaskedNumber()+" "+h.Period.String(), true).
 		WithAuthor("Kontor", false).
 		WithCreator("Kontor", false).
 		WithCreationDate(h.GeneratedAt).
@@ -114,7 +138,7 @@ func (r *pdfRenderer) End(t domain.Totals) error {
 		b = b.WithSequentialLowMemoryMode(max(2, len(r.lines)/linesPerChunk))
 	}
 	m := maroto.New(b.Build())
-	if err := m.RegisterFooter(row.New(5).Add(text.NewCol(8, winAnsi(generated), small(muted)))); err != nil {
+	if err := m.RegisterFooter(row.New(5).Add(text.NewCol(8, generated, small(muted)))); err != nil {
 		return err
 	}
 	m.AddRows(r.headerRows(t)...)
@@ -127,7 +151,7 @@ func (r *pdfRenderer) End(t domain.Totals) error {
 		r.lines[i] = nil // maroto holds the row now; let the slice forget it
 	}
 	if len(r.lines) == 0 {
-		m.AddRows(text.NewRow(8, "No transactions in this period.", props.Text{Family: pdfFont, Size: 9, Top: 2, Style: fontstyle.Italic, Color: muted}))
+		m.AddRows(text.NewRow(8, "No transactions in this period.", props.Text{Family: pdfFont, Size: 9, Top: 2, Color: muted}))
 	}
 	r.lines = nil
 	doc, err := m.Generate()
@@ -151,8 +175,8 @@ func (r *pdfRenderer) headerRows(t domain.Totals) []core.Row {
 	value := props.Text{Family: pdfFont, Size: 9, Top: 1}
 	kv := func(k1, v1, k2, v2 string) core.Row {
 		return row.New(5.5).Add(
-			text.NewCol(2, winAnsi(k1), label), text.NewCol(4, winAnsi(v1), value),
-			text.NewCol(2, winAnsi(k2), label), text.NewCol(4, winAnsi(v2), value),
+			text.NewCol(2, k1, label), text.NewCol(4, printable(v1), value),
+			text.NewCol(2, k2, label), text.NewCol(4, printable(v2), value),
 		)
 	}
 	figures := [4]string{money.Format(t.Opening, cur), money.Format(t.Deposits, cur), money.Format(t.Withdrawals, cur), money.Format(t.Closing, cur)}
@@ -166,8 +190,8 @@ func (r *pdfRenderer) headerRows(t domain.Totals) []core.Row {
 	size := figureSize(longest)
 	box := func(k, v string) core.Col {
 		return col.New(3).Add(
-			text.New(winAnsi(k), props.Text{Family: pdfFont, Size: 8, Color: muted, Top: 2.5, Left: 3}),
-			text.New(winAnsi(v), props.Text{Family: pdfFont, Size: size, Style: fontstyle.Bold, Top: 8, Left: 3}),
+			text.New(k, props.Text{Family: pdfFont, Size: 8, Color: muted, Top: 2.5, Left: 3}),
+			text.New(v, props.Text{Family: pdfFont, Size: size, Style: fontstyle.Bold, Top: 8, Left: 3}),
 		)
 	}
 	return []core.Row{
@@ -177,7 +201,7 @@ func (r *pdfRenderer) headerRows(t domain.Totals) []core.Row {
 		),
 		kv("Account holder", holder, "Period", h.Period.StartDate()+" to "+h.Period.EndDate()),
 		kv("Account", a.Name, "Currency", string(cur)),
-		kv("Account number", a.Number, "Transactions", strconv.Itoa(t.Count)),
+		kv("Account number", a.MaskedNumber(), "Transactions", strconv.Itoa(t.Count)),
 		kv("Account type", typeLabel(a.Type), "", ""),
 		row.New(5),
 		row.New(16).Add(
@@ -193,33 +217,27 @@ func (r *pdfRenderer) headerRows(t domain.Totals) []core.Row {
 // headingRow names the table's columns; it starts the table on every page.
 func headingRow() core.Row {
 	return row.New(headingHeight).Add(col.New(12).Add(&tableLine{
-		cells: [5]string{"Date", "Description", "Type", "Amount", "Balance"},
+		cells: [6]string{"Date", "Description", "Counterparty", "Type", "Amount", "Balance"},
 		bold:  true,
 	})).WithStyle(&props.Cell{BorderType: border.Bottom, BorderColor: ruleColor, BorderThickness: 0.3})
 }
 
 // figureSize shrinks a summary figure with many digits (crypto amounts carry up to
-// 18 decimals) so it stays inside its box.
+// 18 decimals) so it stays inside its box: a quarter of the 180 mm table less the
+// box's padding, at most 11 points.
 func figureSize(v string) float64 {
-	switch n := len(v); {
-	case n <= 14:
-		return 11
-	case n <= 18:
-		return 9
-	default:
-		return 7
-	}
+	return fitFigure(v, 180.0/4-5, 11)
 }
 
 func small(c *props.Color) props.Text {
 	return props.Text{Family: pdfFont, Size: 7, Color: c, Top: 1.5}
 }
 
-// tableLine is one line of the transaction table as a single maroto component: five
+// tableLine is one line of the transaction table as a single maroto component: six
 // texts in fixed columns. One component per line instead of a row of five columns of
 // texts keeps a long statement's layout small in memory.
 type tableLine struct {
-	cells [5]string
+	cells [6]string
 	bold  bool
 }
 
@@ -239,14 +257,14 @@ func (l *tableLine) GetStructure() *node.Node[core.Structure] {
 // GetHeight is part of core.Component; lines have a fixed height.
 func (l *tableLine) GetHeight(core.Provider, *entity.Cell) float64 { return lineHeight }
 
-// Render draws the five cells side by side, figures right-aligned.
+// Render draws the six cells side by side, figures right-aligned.
 func (l *tableLine) Render(p core.Provider, cell *entity.Cell) {
 	x := cell.X
 	for i, s := range l.cells {
 		w := cell.Width * lineColumns[i]
 		c := entity.Cell{X: x, Y: cell.Y, Width: w, Height: cell.Height}
 		prop := cellLeft
-		if i >= 3 {
+		if i >= figureColumn {
 			prop = cellRight
 			prop.Right = 0.5
 			prop.Size = fitFigure(s, w-prop.Right, prop.Size)
@@ -263,10 +281,10 @@ func (l *tableLine) Render(p core.Provider, cell *entity.Cell) {
 }
 
 // fitFigure returns the font size at which the figure s fits width millimetres in
-// one line, at most size. Helvetica's digits, comma, point and minus are all at most
-// 0.556 em wide, and a point is 0.3528 mm, so the estimate never overflows.
+// one line, at most size. DejaVu Sans's digits, comma, point and minus are all at
+// most 0.637 em wide, and a point is 0.3528 mm, so the estimate never overflows.
 func fitFigure(s string, width, size float64) float64 {
-	need := float64(len(s)) * 0.556 * 0.3528 * size
+	need := float64(len(s)) * 0.637 * 0.3528 * size
 	if need <= width {
 		return size
 	}
@@ -291,33 +309,65 @@ func truncateRunes(s string, n int) string {
 	return strings.TrimSpace(string(runes[:n-1])) + "…"
 }
 
-// winAnsi converts s to Windows-1252, the encoding of the PDF's built-in font;
-// characters it lacks become "?". Control characters become spaces.
-func winAnsi(s string) string {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 || s[i] < 0x20 {
-			ascii = false
+// printable readies text from banks and people for the PDF: control characters
+// become spaces, and runs of right-to-left letters (Hebrew, Arabic) are put in
+// visual order, because the PDF library draws every string left to right.
+func printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || isRTL(r) {
+			clean = false
 			break
 		}
 	}
-	if ascii {
+	if clean {
 		return s
 	}
-	b := make([]byte, 0, len(s))
-	for _, r := range s {
-		switch {
-		case r < 0x20 || r == 0x7f:
-			b = append(b, ' ')
-		case r < 0x80:
-			b = append(b, byte(r))
-		default:
-			if c, ok := charmap.Windows1252.EncodeRune(r); ok {
-				b = append(b, c)
-			} else {
-				b = append(b, '?')
-			}
+	runes := []rune(s)
+	for i, r := range runes {
+		if r < 0x20 || r == 0x7f {
+			runes[i] = ' '
 		}
 	}
-	return string(b)
+	// Reverse each run that starts and ends with a right-to-left letter and holds
+	// only such letters, spaces and marks in between, so "עברית ספר" reads from
+	// the right as written. Digits inside a run keep their order.
+	for i := 0; i < len(runes); {
+		if !isRTL(runes[i]) {
+			i++
+			continue
+		}
+		j, end := i, i
+		for j < len(runes) && (isRTL(runes[j]) || runes[j] == ' ' || unicode.Is(unicode.Mn, runes[j])) {
+			if isRTL(runes[j]) || unicode.Is(unicode.Mn, runes[j]) {
+				end = j + 1
+			}
+			j++
+		}
+		reverseRTLRun(runes[i:end])
+		i = end
+	}
+	return string(runes)
+}
+
+// reverseRTLRun reverses run in place letter by letter, keeping each combining
+// mark (a Hebrew vowel point, say) after the letter it belongs to.
+func reverseRTLRun(run []rune) {
+	var clusters [][]rune
+	for _, r := range run {
+		if unicode.Is(unicode.Mn, r) && len(clusters) > 0 {
+			clusters[len(clusters)-1] = append(clusters[len(clusters)-1], r)
+			continue
+		}
+		clusters = append(clusters, []rune{r})
+	}
+	k := 0
+	for c := len(clusters) - 1; c >= 0; c-- {
+		k += copy(run[k:], clusters[c])
+	}
+}
+
+// isRTL reports whether r is a letter of a right-to-left script.
+func isRTL(r rune) bool {
+	return unicode.In(r, unicode.Hebrew, unicode.Arabic, unicode.Syriac, unicode.Thaana, unicode.Nko) && !unicode.IsDigit(r)
 }

@@ -87,7 +87,7 @@ func TestPDFReadBackMatchesJSON(t *testing.T) {
 	}
 	text := pdfText(t, pdf)
 	for _, want := range []string{
-		"Account statement", "Ada Lovelace", "Everyday account", "ACC-12345", "Checking", "USD",
+		"Account statement", "Ada Lovelace", "Everyday account", "****2345", "Checking", "USD", "Counterparty", "Engines Ltd",
 		"2025-01-01 to 2025-01-31", "Page 1 of 1", "Generated 2025-02-03 09:30:00 UTC by Kontor",
 		"Salary deposit", `Café "Zur Post", Wien`, "Transfer in", "5,650.509999999999999999",
 	} {
@@ -164,12 +164,56 @@ func TestLongPDFRunsOverManyPages(t *testing.T) {
 	}
 }
 
-func TestWinAnsi(t *testing.T) {
-	if got := winAnsi("Café € 東\x01"); got != "Caf\xe9 \x80 ? " {
-		t.Fatalf("winAnsi = %q", got)
+func TestPrintable(t *testing.T) {
+	if got := printable("Café € 東\x01"); got != "Café € 東 " {
+		t.Fatalf("printable = %q", got)
+	}
+	// Right-to-left runs are put in visual order; the rest keeps its order.
+	if got := printable("Konto עברית 42"); got != "Konto תירבע 42" {
+		t.Fatalf("printable RTL = %q", got)
+	}
+	if got := printable("שָׁלוֹם"); []rune(got)[0] != 'ם' || []rune(got)[len([]rune(got))-1] != 'ׁ' {
+		t.Fatalf("printable keeps marks after their letters: %q", got)
 	}
 	if got := truncateRunes("ÄÖÜ long description", 5); got != "ÄÖÜ …" && got != "ÄÖÜ…" {
 		t.Fatalf("truncateRunes = %q", got)
+	}
+}
+
+// TestPDFPrintsUnicodeNames renders a statement of an account with a name in
+// several scripts and reads it back: the embedded DejaVu Sans prints Latin with
+// diacritics, Polish, Greek, Cyrillic and Hebrew (which pdftotext gives back in
+// reading order). Chinese and Japanese have no glyphs in DejaVu; the test pins that
+// they do not break the rest of the line.
+func TestPDFPrintsUnicodeNames(t *testing.T) {
+	f := newFixture()
+	acc := f.ledger.accounts[accountID]
+	acc.Name = "Ümlaut Konto — Łódź 日本語 עברית"
+	f.ledger.accounts[accountID] = acc
+	entries := f.ledger.entries[accountID]
+	f.ledger.entries[accountID] = append(entries[:1:1], domain.Entry{
+		TransactionID: txID(11), BookedAt: time.Date(2025, 1, 2, 9, 0, 0, 0, time.UTC),
+		Description: "Αθήνα Москва", Counterparty: "Zoë Ølsen", Type: "deposit", Amount: money.MustParse("1.00"),
+	})
+	f.ledger.entries[accountID] = append(f.ledger.entries[accountID], entries[1:]...)
+	in := StatementInput{AccountID: accountID, Period: january}
+	pdf := export(t, f, ExportInput{StatementInput: in, Format: domain.PDF})
+	if dir := os.Getenv("KONTOR_TEST_ARTIFACTS"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, "statement-unicode.pdf"), pdf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	text := pdfText(t, pdf)
+	for _, want := range []string{"Ümlaut Konto — Łódź", "עברית", "Αθήνα Москва", "Zoë Ølsen", "****2345"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("PDF text lacks %q", want)
+		}
+	}
+	if strings.Contains(text, "?ód?") {
+		t.Error("the PDF still prints unknown characters as question marks")
+	}
+	if t.Failed() {
+		t.Logf("PDF text:\n%s", text)
 	}
 }
 

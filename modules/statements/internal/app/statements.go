@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -43,7 +44,8 @@ type ExportInput struct {
 // its body (the file name and media type) is known, and the entries are read from the
 // ledger only while WriteTo writes them.
 type Document struct {
-	// FileName is statement-<account_number>-<start>-<end>.<ext>.
+	// FileName is statement-xxxx<last four of the account number>-<start>-<end>.<ext>:
+	// a file name travels further than the file, so it never holds the full number.
 	FileName string
 	// Format is the document's format; Format.MediaType is its Content-Type.
 	Format domain.Format
@@ -63,7 +65,7 @@ func (svc *Service) Export(ctx context.Context, s authn.Subject, in ExportInput)
 		return nil, err
 	}
 	return &Document{
-		FileName: domain.FileName(h.Account.Number, h.Period, in.Format),
+		FileName: domain.FileName(strings.ReplaceAll(h.Account.MaskedNumber(), "*", "x"), h.Period, in.Format),
 		Format:   in.Format,
 		Header:   h,
 		ledger:   svc.ledger,

@@ -194,7 +194,7 @@ func TestExportFileName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if doc.FileName != "statement-ACC-12345-2025-01-01-2025-01-31.pdf" || doc.Format.MediaType() != "application/pdf" {
+	if doc.FileName != "statement-xxxx2345-2025-01-01-2025-01-31.pdf" || doc.Format.MediaType() != "application/pdf" {
 		t.Fatalf("file %q, type %q", doc.FileName, doc.Format.MediaType())
 	}
 }

@@ -142,6 +142,9 @@ func NetWorth(accounts []AccountSnapshot, changes []DayChange, firstDay map[mone
 			w.Changes = append(w.Changes, ch)
 		}
 		w.Series = series(current[cur], cs, from, today, step)
+		if first, ok := firstDay[cur]; ok && first.After(from) {
+			w.Series = startAt(w.Series, DayOf(first), endOf(DayOf(first)))
+		}
 		out = append(out, w)
 	}
 	return out
@@ -167,6 +170,24 @@ func series(current money.Amount, cs []DayChange, from, today time.Time, step in
 		points[l], points[r] = points[r], points[l]
 	}
 	return points
+}
+
+// startAt drops the points before first, the day the currency's history begins,
+// and starts the series with that day's value, so a new account's chart is its own
+// history rather than weeks of zero and a spike.
+func startAt(points []SeriesPoint, first time.Time, value money.Amount) []SeriesPoint {
+	k := 0
+	for k < len(points) && points[k].Day.Before(first) {
+		k++
+	}
+	if k == 0 {
+		return points
+	}
+	out := make([]SeriesPoint, 0, len(points)-k+1)
+	if k == len(points) || !points[k].Day.Equal(first) {
+		out = append(out, SeriesPoint{Day: first, Value: value})
+	}
+	return append(out, points[k:]...)
 }
 
 // Slice is one category's share of a currency's holdings.

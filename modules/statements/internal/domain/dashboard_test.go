@@ -72,3 +72,28 @@ func TestAllocateAndAttention(t *testing.T) {
 		t.Fatalf("attention %+v", att)
 	}
 }
+
+// TestNetWorthChartStartsAtTheFirstEntry pins that a currency whose history began
+// inside the window is charted from its first day, not from weeks of zero.
+func TestNetWorthChartStartsAtTheFirstEntry(t *testing.T) {
+	today := time.Date(2026, 6, 30, 15, 0, 0, 0, time.UTC)
+	day := func(daysAgo int) time.Time { return DayOf(today).AddDate(0, 0, -daysAgo) }
+	accounts := []AccountSnapshot{{Currency: "EUR", Balance: money.MustParse("80")}}
+	changes := []DayChange{
+		{Currency: "EUR", Day: day(10), Delta: money.MustParse("100")},
+		{Currency: "EUR", Day: day(2), Delta: money.MustParse("-20")},
+	}
+	got := NetWorth(accounts, changes, map[money.Currency]time.Time{"EUR": day(10)}, day(28), today, 7)
+	s := got[0].Series
+	if len(s) == 0 || !s[0].Day.Equal(day(10)) || !s[0].Value.Equal(money.MustParse("100")) {
+		t.Fatalf("series starts %+v, want 100 on %s", s, day(10))
+	}
+	for _, p := range s {
+		if p.Value.IsZero() {
+			t.Fatalf("a zero point before the history began: %+v", s)
+		}
+	}
+	if last := s[len(s)-1]; !last.Day.Equal(day(0)) || !last.Value.Equal(money.MustParse("80")) {
+		t.Fatalf("series ends %+v", last)
+	}
+}

@@ -20,6 +20,20 @@ type Account struct {
 	Currency money.Currency
 }
 
+// MaskedNumber is the account number as statements show it: "****" and its last
+// four characters, or "" when the account has no number. The full number is only
+// ever shown on the account's edit form.
+func (a Account) MaskedNumber() string {
+	if a.Number == "" {
+		return ""
+	}
+	r := []rune(a.Number)
+	if len(r) > 4 {
+		r = r[len(r)-4:]
+	}
+	return "****" + string(r)
+}
+
 // Header is everything a statement shows before its first entry: the account, its
 // holder, the period, the opening balance and when the statement was made.
 type Header struct {
@@ -36,8 +50,10 @@ type Entry struct {
 	TransactionID uuid.UUID
 	BookedAt      time.Time
 	Description   string
-	Type          string
-	Amount        money.Amount
+	// Counterparty is the other side of the transaction, when the bank named it.
+	Counterparty string
+	Type         string
+	Amount       money.Amount
 }
 
 // Line is an Entry with the balance right after it.

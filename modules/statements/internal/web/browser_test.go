@@ -139,12 +139,12 @@ func TestDashboardAndStatementDownloadsInTheBrowser(t *testing.T) {
 	}
 
 	csvBody := download(t, b, "#download-csv")
-	if !bytes.HasPrefix(csvBody, []byte("date,booked_at,transaction_id,description,type,amount,currency,balance_after\r\n")) || bytes.Count(csvBody, []byte("\r\n")) != 49 {
+	if !bytes.HasPrefix(csvBody, []byte("date,booked_at,transaction_id,description,type,amount,currency,balance_after,counterparty,account_number\r\n")) || bytes.Count(csvBody, []byte("\r\n")) != 49 {
 		t.Fatalf("CSV download: %q", csvBody[:min(200, len(csvBody))])
 	}
 	lines := strings.Split(strings.TrimSpace(string(csvBody)), "\r\n")
 	last := strings.Split(lines[len(lines)-1], ",")
-	if got := last[len(last)-1]; strings.ReplaceAll(closing, ",", "") != got {
+	if got := last[7]; strings.ReplaceAll(closing, ",", "") != got {
 		t.Fatalf("CSV closing balance %s, page says %s", got, closing)
 	}
 	pdfBody := download(t, b, "#download-pdf")

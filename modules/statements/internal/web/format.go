@@ -78,3 +78,16 @@ func attentionLabel(k domain.AttentionKind) string {
 	}
 	return string(k)
 }
+
+// short writes a for a narrow place: exactly when it has at most eight decimals,
+// otherwise cut to eight with an ellipsis. Where it is used, the exact figure is
+// in the element's title and in the chart's table.
+func short(a money.Amount, c money.Currency) string {
+	s := money.Format(a, c)
+	if dot := strings.IndexByte(s, '.'); dot >= 0 && len(s)-dot-1 > 8 {
+		return s[:dot+9] + "…"
+	}
+	return s
+}
+
+func lower(s string) string { return strings.ToLower(s) }

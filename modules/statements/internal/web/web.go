@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -19,6 +20,7 @@ import (
 	"github.com/kontor-app/kontor/platform/apperr"
 	"github.com/kontor-app/kontor/platform/authn"
 	"github.com/kontor-app/kontor/platform/httpserver"
+	"github.com/kontor-app/kontor/platform/money"
 	kweb "github.com/kontor-app/kontor/web"
 )
 
@@ -67,7 +69,28 @@ func (r *Routes) home(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return kweb.Render(c, fiber.StatusOK, dashboardPage(kweb.Meta(c, "Dashboard"), d))
+	return kweb.Render(c, fiber.StatusOK, dashboardPage(kweb.Meta(c, "Dashboard"), dashboardModel{Dashboard: d, Currency: money.Currency(strings.ToUpper(c.Query("currency")))}))
+}
+
+// dashboardModel is the dashboard and the currency its chart shows, picked by the
+// ?currency= links so the switch works without script.
+type dashboardModel struct {
+	app.Dashboard
+	Currency money.Currency
+}
+
+// selected is the net worth whose history the chart shows: the currency asked for,
+// else the first; an unknown currency falls back to the first too.
+func (d dashboardModel) selected() (domain.CurrencyWorth, bool) {
+	for _, w := range d.NetWorth {
+		if w.Currency == d.Currency {
+			return w, true
+		}
+	}
+	if len(d.NetWorth) == 0 {
+		return domain.CurrencyWorth{}, false
+	}
+	return d.NetWorth[0], true
 }
 
 // periodInput reads the period picker's fields from the query string.
@@ -88,19 +111,44 @@ func (r *Routes) statementPage(c *fiber.Ctx, s authn.Subject) error {
 	if err != nil {
 		return err
 	}
-	in := periodInput(c)
+	in := pagePeriodInput(c)
 	page, _ := strconv.Atoi(c.Query("page"))
 	v, err := r.statements.View(c.UserContext(), s, app.ViewInput{StatementInput: app.StatementInput{AccountID: id, Period: in}, Page: page, PageSize: pageSize})
 	if e, ok := apperr.As(err); ok && e.Code == apperr.ValidationFailed {
-		// A bad period is the reader's to fix: show the picker with the problems.
-		m := kweb.Meta(c, "Statement")
-		return kweb.Render(c, fiber.StatusUnprocessableEntity, statementPage(m, statementModel{AccountID: id, Input: in, Errors: e.Fields}))
+		// A bad period is the reader's to fix: show the picker with the problems,
+		// under a heading that still names the account (read with this month's
+		// period, which cannot be wrong; any error there is the one to answer).
+		head, herr := r.statements.View(c.UserContext(), s, app.ViewInput{StatementInput: app.StatementInput{AccountID: id}, PageSize: 1})
+		if herr != nil {
+			return herr
+		}
+		name := head.Header.Account.Name
+		m := kweb.Meta(c, "Statement · "+name)
+		return kweb.Render(c, fiber.StatusUnprocessableEntity, statementPage(m, statementModel{AccountID: id, AccountName: name, Input: in, Errors: e.Fields}))
 	}
 	if err != nil {
 		return err
 	}
 	m := kweb.Meta(c, "Statement · "+v.Header.Account.Name)
-	return kweb.Render(c, fiber.StatusOK, statementPage(m, statementModel{AccountID: id, Input: in, View: &v, Page: max(page, 1)}))
+	return kweb.Render(c, fiber.StatusOK, statementPage(m, statementModel{AccountID: id, AccountName: v.Header.Account.Name, Input: in, View: &v, Page: max(page, 1)}))
+}
+
+// pagePeriodInput reads the statement page's picker. The form shows the period's
+// dates in From and To and sends them back beside what it showed (shown_start,
+// shown_end); dates the reader typed differ from those, and then they win over the
+// preset, so typed dates are never silently ignored. A preset chosen without
+// touching the dates is used as chosen.
+func pagePeriodInput(c *fiber.Ctx) domain.PeriodInput {
+	in := periodInput(c)
+	if in.Preset == string(domain.Custom) || (in.StartDate == "" && in.EndDate == "") {
+		return in
+	}
+	if in.StartDate != c.Query("shown_start") || in.EndDate != c.Query("shown_end") {
+		in.Preset = string(domain.Custom)
+		return in
+	}
+	in.StartDate, in.EndDate = "", ""
+	return in
 }
 
 // download streams the statement in f through the same use case as the API.
@@ -132,11 +180,12 @@ func (r *Routes) download(f domain.Format) httpserver.SubjectHandler {
 // statementModel is what the statement page shows: the picker's input, any
 // problems with it, and the statement when there is one.
 type statementModel struct {
-	AccountID uuid.UUID
-	Input     domain.PeriodInput
-	Errors    []apperr.FieldError
-	View      *app.View
-	Page      int
+	AccountID   uuid.UUID
+	AccountName string
+	Input       domain.PeriodInput
+	Errors      []apperr.FieldError
+	View        *app.View
+	Page        int
 }
 
 // query is the period as a query string, for the download links and the pager.
@@ -189,19 +238,44 @@ func (m statementModel) preset() string {
 	return string(domain.ThisMonth)
 }
 
+// shownStart and shownEnd are the dates the picker shows: the statement's own
+// period when there is one, else what the reader typed.
+func (m statementModel) shownStart() string {
+	if m.View != nil {
+		return m.View.Header.Period.StartDate()
+	}
+	return m.Input.StartDate
+}
+
+func (m statementModel) shownEnd() string {
+	if m.View != nil {
+		return m.View.Header.Period.EndDate()
+	}
+	return m.Input.EndDate
+}
+
+// fieldLabels are the picker's labels for the period's field names, so problems
+// read in the form's words ("From must not be after To"), not the API's.
+var fieldLabels = strings.NewReplacer("start_date", "From", "end_date", "To", "period", "Period")
+
 func (m statementModel) fieldError(name string) string {
 	for _, e := range m.Errors {
 		if e.Field == name {
-			return e.Message
+			return fieldLabels.Replace(e.Message) + "."
 		}
 	}
 	return ""
 }
 
+// errorList is the summary above the form, in the form's order: Period, From, To.
 func (m statementModel) errorList() []string {
-	out := make([]string, len(m.Errors))
-	for i, e := range m.Errors {
-		out[i] = e.Field + " " + e.Message
+	var out []string
+	for _, name := range []string{"period", "start_date", "end_date"} {
+		for _, e := range m.Errors {
+			if e.Field == name {
+				out = append(out, fieldLabels.Replace(e.Field)+" "+fieldLabels.Replace(e.Message)+".")
+			}
+		}
 	}
 	return out
 }

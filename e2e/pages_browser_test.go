@@ -1,0 +1,312 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/kontor-app/kontor/e2e/harness"
+)
+
+// pagesPassword is the password of the user the pages tests sign in as.
+const pagesPassword = "correct horse battery staple"
+
+// pagesSeed registers a user over the API with eight accounts in five currencies
+// (EUR, GBP, USD, BTC and ETH with 18 decimals), a few transactions in each, one
+// with a counterparty, and an account whose name needs Unicode. It returns the
+// e-mail address and the ids of the EUR account and the ETH wallet.
+func pagesSeed(t *testing.T, inst *harness.Instance) (email, eurID, ethID string) {
+	t.Helper()
+	c := inst.Client()
+	email = fmt.Sprintf("pages-%d@example.test", time.Now().UnixNano())
+	c.Post(t, "/api/v1/auth/register", map[string]string{"email": email, "password": pagesPassword, "name": "Grace Hopper"}).Expect(t, http.StatusCreated)
+	var pair struct {
+		AccessToken string `json:"access_token"`
+	}
+	c.Post(t, "/api/v1/auth/login", map[string]string{"email": email, "password": pagesPassword}).Expect(t, http.StatusOK).JSON(t, &pair)
+	c.Token = pair.AccessToken
+	type spec struct{ name, typ, cur, number string }
+	accounts := []spec{
+		{"Ümlaut Konto — Łódź", "checking", "EUR", "DE89370400440532013000"},
+		{"Tagesgeld", "savings", "EUR", ""},
+		{"Current account", "checking", "GBP", "12345678"},
+		{"Travel card", "credit_card", "GBP", ""},
+		{"Brokerage", "brokerage", "USD", ""},
+		{"US checking", "checking", "USD", ""},
+		{"Cold wallet", "crypto", "BTC", ""},
+		{"Ether wallet", "crypto", "ETH", ""},
+	}
+	today := time.Now().UTC()
+	for i, a := range accounts {
+		body := map[string]any{"name": a.name, "account_type": a.typ, "currency": a.cur}
+		if a.number != "" {
+			body["account_number"] = a.number
+		}
+		var acc struct {
+			ID string `json:"id"`
+		}
+		c.Post(t, "/api/v1/accounts", body).Expect(t, http.StatusCreated).JSON(t, &acc)
+		amounts := map[string][]string{
+			"EUR": {"2500.00", "1450.25"}, "GBP": {"1800.00", "234.56"}, "USD": {"123456.78", "99.99"},
+			"BTC": {"0.12345678", "0.00010000"}, "ETH": {"1.123456789012345677", "0.000000000000000001"},
+		}[a.cur]
+		for k := 0; k < 3; k++ {
+			booked := today.AddDate(0, 0, -(k*20 + i)).Format(time.RFC3339)
+			c.Post(t, "/api/v1/accounts/"+acc.ID+"/transactions", map[string]string{"type": "deposit", "amount": amounts[0],
+				"description": fmt.Sprintf("Income %d with a description long enough to wrap on a phone", k), "counterparty": "Analytical Engines Ltd", "booked_at": booked}).Expect(t, http.StatusCreated)
+			c.Post(t, "/api/v1/accounts/"+acc.ID+"/transactions", map[string]string{"type": "payment", "amount": amounts[1],
+				"description": fmt.Sprintf("Payment %d", k), "booked_at": booked}).Expect(t, http.StatusCreated)
+		}
+		switch a.cur {
+		case "EUR":
+			if eurID == "" {
+				eurID = acc.ID
+			}
+		case "ETH":
+			ethID = acc.ID
+		}
+	}
+	return email, eurID, ethID
+}
+
+// pageCheck is what the browser reports about one page at one width and scheme.
+type pageCheck struct {
+	ScrollWidth float64  `json:"scrollWidth"`
+	InnerWidth  float64  `json:"innerWidth"`
+	Outside     []string `json:"outside"`
+	Amounts     int      `json:"amounts"`
+}
+
+// layoutScript measures the page: its scroll width against the viewport, and every
+// visible amount (.money) whose box is not wholly inside the viewport.
+const layoutScript = `(() => {
+  const w = window.innerWidth;
+  const out = [];
+  let n = 0;
+  for (const el of document.querySelectorAll('.money')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;
+    n++;
+    if (r.left < -0.5 || r.right > w + 0.5) out.push(el.textContent.trim() + ' [' + Math.round(r.left) + '..' + Math.round(r.right) + ']');
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: w, outside: out, amounts: n};
+})()`
+
+// axeViolation is one rule axe-core found broken, with the first few nodes.
+type axeViolation struct {
+	ID    string `json:"id"`
+	Help  string `json:"help"`
+	Nodes []struct {
+		Target []any  `json:"target"`
+		HTML   string `json:"html"`
+	} `json:"nodes"`
+}
+
+// linksScript lists the same-origin pages the site navigation and the main
+// content link to.
+const linksScript = `Array.from(document.querySelectorAll('.site-nav a[href], main a[href]')).map(a => a.href)`
+
+// crawlable keeps the links a signed-in person can follow to a page: same origin,
+// not a download, not the API or its reference, not a fragment of this page.
+func crawlable(base *url.URL, href string) (string, bool) {
+	u, err := url.Parse(href)
+	if err != nil || u.Host != base.Host {
+		return "", false
+	}
+	p := u.Path
+	for _, skip := range []string{".csv", ".pdf", ".json", ".zip"} {
+		if strings.HasSuffix(p, skip) {
+			return "", false
+		}
+	}
+	if strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/docs") || strings.HasPrefix(p, "/static/") || p == "/logout" {
+		return "", false
+	}
+	// Pages differ by path; query strings (pagers, filters) are the same page.
+	return p, true
+}
+
+// TestPagesFitPhonesAndPassAxe signs in as a person with eight accounts in five
+// currencies and visits every page the navigation and the pages' own links reach
+// (so a new page is held to the same rules), at 1366 px and 390 px, in the light
+// and the dark scheme. On each: nothing scrolls sideways, every amount is inside
+// the viewport, and axe-core 4.14.1 reports no violation. Screenshots of each
+// page go to the artifacts folder.
+func TestPagesFitPhonesAndPassAxe(t *testing.T) {
+	axeSource, err := os.ReadFile(filepath.Join("testdata", "axe-core", "axe.min.js"))
+	if err != nil {
+		t.Fatalf("axe-core: %v", err)
+	}
+	inst := harness.Start(t, harness.Options{Engine: harness.Auto})
+	email, eurID, ethID := pagesSeed(t, inst)
+	b := harness.NewBrowser(t)
+	b.BaseURL = inst.BaseURL
+	base, _ := url.Parse(inst.BaseURL)
+
+	b.Navigate("/login")
+	b.Fill(`form[action="/login"] input[name="email"]`, email)
+	b.Fill(`form[action="/login"] input[name="password"]`, pagesPassword)
+	if status := b.Submit(`form[action="/login"] button[type="submit"]`); status != http.StatusOK {
+		t.Fatalf("login: status %d", status)
+	}
+
+	// Pages that are not in the navigation but that a person reaches, with the
+	// states worth seeing (the ETH chart, a statement, a bad period).
+	pages := []string{
+		"/", "/?currency=ETH", "/accounts", "/accounts/" + eurID, "/accounts/" + ethID,
+		"/accounts/" + eurID + "/statement", "/accounts/" + ethID + "/statement?period=this_year",
+		"/accounts/" + eurID + "/statement?period=custom&start_date=2026-02-01&end_date=2026-01-01",
+	}
+	seen := map[string]bool{}
+	for _, p := range pages {
+		u, _ := url.Parse(p)
+		seen[u.Path] = true
+	}
+	// Crawl from the dashboard and the accounts list, two links deep.
+	frontier := []string{"/", "/accounts"}
+	for depth := 0; depth < 2 && len(pages) < 40; depth++ {
+		var next []string
+		for _, p := range frontier {
+			b.Navigate(p)
+			links := evaluate[[]string](t, b, linksScript)
+			sort.Strings(links)
+			for _, l := range links {
+				if path, ok := crawlable(base, l); ok && !seen[path] {
+					seen[path] = true
+					pages = append(pages, path)
+					next = append(next, path)
+				}
+			}
+		}
+		frontier = next
+	}
+
+	dir, err := harness.ArtifactsDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := map[string]string{}
+	for _, vp := range []struct {
+		name          string
+		width, height int64
+		mobile        bool
+	}{{"1366", 1366, 900, false}, {"390", 390, 844, true}} {
+		for _, scheme := range []string{"light", "dark"} {
+			emulate(t, b, vp.width, vp.height, vp.mobile, scheme)
+			for _, p := range pages {
+				key := fmt.Sprintf("%s @%s %s", p, vp.name, scheme)
+				status := b.Navigate(p)
+				if status >= 500 || status == http.StatusNotFound || status == http.StatusForbidden {
+					t.Errorf("%s: status %d", key, status)
+					continue
+				}
+				check := evaluate[pageCheck](t, b, layoutScript)
+				if check.ScrollWidth > check.InnerWidth {
+					t.Errorf("%s: scrolls sideways: scrollWidth %.0f > innerWidth %.0f", key, check.ScrollWidth, check.InnerWidth)
+				}
+				for _, o := range check.Outside {
+					t.Errorf("%s: amount outside the viewport: %s", key, o)
+				}
+				violations := runAxe(t, b, string(axeSource))
+				if len(violations) == 0 {
+					report[key] = "0 violations"
+				} else {
+					var parts []string
+					for _, v := range violations {
+						first := ""
+						if len(v.Nodes) > 0 {
+							first = fmt.Sprint(v.Nodes[0].Target) + " " + v.Nodes[0].HTML
+						}
+						parts = append(parts, fmt.Sprintf("%s (%s; %d nodes, first %s)", v.ID, v.Help, len(v.Nodes), first))
+					}
+					report[key] = strings.Join(parts, "; ")
+					t.Errorf("%s: axe-core: %s", key, report[key])
+				}
+				name := "pages" + strings.NewReplacer("/", "_", "?", "_", "&", "_", "=", "-").Replace(p) + "-" + vp.name + "-" + scheme
+				if err := os.WriteFile(filepath.Join(dir, name+".png"), b.Screenshot(name), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	keys := make([]string, 0, len(report))
+	for k := range report {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var sb strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&sb, "%s: %s\n", k, report[k])
+	}
+	_ = os.WriteFile(filepath.Join(dir, "pages-axe-report.txt"), []byte(sb.String()), 0o644)
+	t.Logf("axe-core 4.14.1 per page (%d pages x 2 widths x 2 schemes):\n%s", len(pages), sb.String())
+}
+
+// evaluate runs a script in the page and decodes its value.
+func evaluate[T any](t *testing.T, b *harness.Browser, script string) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.Context(), harness.StepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](script))
+	if err != nil {
+		t.Fatalf("evaluate: %v", err)
+	}
+	return v
+}
+
+// emulate sets the viewport and the colour scheme the page sees.
+func emulate(t *testing.T, b *harness.Browser, width, height int64, mobile bool, scheme string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.Context(), harness.StepTimeout)
+	defer cancel()
+	opts := []chromedp.EmulateViewportOption{}
+	if mobile {
+		opts = append(opts, chromedp.EmulateMobile)
+	}
+	err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(width, height, opts...),
+		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+			})
+			return err
+		}),
+	)
+	if err != nil {
+		t.Fatalf("emulate %dx%d %s: %v", width, height, scheme, err)
+	}
+}
+
+// runAxe injects axe-core into the page (through the DevTools protocol, which the
+// page's Content-Security-Policy does not govern) and returns its violations of the
+// WCAG 2.x A and AA rules and best practices.
+func runAxe(t *testing.T, b *harness.Browser, source string) []axeViolation {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.Context(), time.Minute)
+	defer cancel()
+	script := source + `;
+(async () => {
+  const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}});
+  return JSON.stringify(r.violations.map(v => ({id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map(n => ({target: n.target, html: n.html.slice(0, 200)}))})));
+})()`
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](script, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("axe-core: %v", err)
+	}
+	var out []axeViolation
+	if err := json.Unmarshal([]byte(raw), &out); err != nil {
+		t.Fatalf("axe-core result: %v", err)
+	}
+	return out
+}
