@@ -3,13 +3,11 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -301,7 +299,7 @@ func TestSyncBulkOnTwoInstancesAtOnce(t *testing.T) {
 	if err := a.DB.NewRaw("SELECT count(*) FROM sync_runs WHERE connection_id = ? AND kind = 'transactions'", conn).Scan(context.Background(), &runs); err != nil || runs != ok {
 		t.Fatalf("%d transaction runs recorded for %d accepted requests (%v)", runs, ok, err)
 	}
-	t.Logf("bulk persona: 100,000 transactions synced in %s on PostgreSQL (%d request refused as in progress); peak RSS of the test process %s",
+	t.Logf("bulk persona: 100,000 transactions synced in %s on PostgreSQL (%d request refused as in progress); peak RSS of the test process %.0f MiB",
 		took.Round(time.Millisecond), busy, peakRSS())
 
 	// A repeat with nothing new.
@@ -312,24 +310,6 @@ func TestSyncBulkOnTwoInstancesAtOnce(t *testing.T) {
 		t.Fatalf("repeat: %+v", again)
 	}
 	t.Logf("repeat sync with nothing new: %s", time.Since(start).Round(time.Millisecond))
-}
-
-// peakRSS reads VmHWM of this process.
-func peakRSS() string {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return "unknown"
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			f := strings.Fields(line)
-			if len(f) >= 2 {
-				kb, _ := strconv.Atoi(f[1])
-				return fmt.Sprintf("%d MiB", kb/1024)
-			}
-		}
-	}
-	return "unknown"
 }
 
 var _ = json.Marshal
