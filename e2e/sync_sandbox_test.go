@@ -1,10 +1,3 @@
-//go:build sandboxlinked
-
-// These tests link the sandbox bank end to end, which needs the connections
-// module to register its sandbox adapter (its registry offers only OFX on main
-// today). Run them with -tags sandboxlinked once it does, then drop this
-// constraint.
-
 package e2e
 
 import (
@@ -58,8 +51,9 @@ func sandboxEnv(t *testing.T, extra map[string]string) map[string]string {
 var consentForm = regexp.MustCompile(`(?s)<form method="post" action="([^"]+)">.*?name="request" value="([^"]+)"`)
 
 // linkSandbox links the persona over the JSON API, driving the bank's consent
-// form with plain HTTP, and returns the active connection's id.
-func linkSandbox(t *testing.T, a *api, persona string) string {
+// form with plain HTTP, and returns the active connection's id. Without
+// autoSync the connection is never scheduled (turned off before it is linked).
+func linkSandbox(t *testing.T, a *api, persona string, autoSync bool) string {
 	t.Helper()
 	var created struct {
 		Connection       connectionJSON `json:"connection"`
@@ -69,8 +63,11 @@ func linkSandbox(t *testing.T, a *api, persona string) string {
 	if created.AuthorizationURL == nil || created.Connection.Status != "pending" {
 		t.Fatalf("sandbox link: %+v", created)
 	}
+	if !autoSync {
+		a.call(t, http.MethodPatch, "/api/v1/connections/"+created.Connection.ID, map[string]any{"auto_sync": false}).Expect(t, http.StatusOK)
+	}
 	jar, _ := cookiejar.New(nil)
-	hc := &http.Client{Jar: jar, Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	hc := &http.Client{Jar: jar, Timeout: 5 * time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := hc.Get(*created.AuthorizationURL)
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +133,7 @@ type transactionSyncResult struct {
 func ledgerCounts(t *testing.T, inst *harness.Instance, connectionID string) (entries, pending, want int) {
 	t.Helper()
 	ctx := context.Background()
-	q := "SELECT count(*) FROM transactions WHERE provider_transaction_id IS NOT NULL AND account_id IN (SELECT id FROM accounts WHERE connection_id = ?)"
+	q := "SELECT count(*) FROM transactions WHERE provider_transaction_id IS NOT NULL AND provider_transaction_id NOT LIKE 'kontor:%' AND account_id IN (SELECT id FROM accounts WHERE connection_id = ?)"
 	if err := inst.DB.NewRaw(q, connectionID).Scan(ctx, &entries); err != nil {
 		t.Fatal(err)
 	}
@@ -150,57 +147,84 @@ func ledgerCounts(t *testing.T, inst *harness.Instance, connectionID string) (en
 	return entries, pending, want
 }
 
-// TestSyncSandboxLinkAdvanceAndPost links the standard persona over JSON, syncs
-// its accounts and transactions, moves the bank on (pending transactions post
-// under new ids, some with a tip; a hold is cancelled), syncs again and finds
-// every posted transaction exactly once, and a repeat sync adds nothing.
-func TestSyncSandboxLinkAdvanceAndPost(t *testing.T) {
+// waitForRun polls GET /syncs until the connection has a finished run with
+// trigger, or fails after limit.
+func waitForRun(t *testing.T, a *api, connectionID, trigger string, limit time.Duration) syncRunJSON {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		var list struct {
+			Syncs []syncRunJSON `json:"syncs"`
+		}
+		a.get(t, "/api/v1/syncs?connection_id="+connectionID).Expect(t, http.StatusOK).JSON(t, &list)
+		for _, r := range list.Syncs {
+			if r.Trigger == trigger && r.Status != "running" {
+				return r
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s run of %s within %s: %+v", trigger, connectionID, limit, list.Syncs)
+		}
+		time.Sleep(2 * time.Second)
+	}
+}
+
+// TestSyncSandboxLinkScheduleAdvanceAndPost links the standard persona over
+// JSON; the scheduler (River's periodic job, then the connection's sync job)
+// syncs it at once with trigger link. Then manual syncs: the accounts are
+// unchanged, a transaction sync too soon is refused with Retry-After, the bank
+// moves on (pending transactions post under new ids, some with a tip; a hold is
+// cancelled), a forced sync finds every posted transaction exactly once, and a
+// repeat changes nothing.
+func TestSyncSandboxLinkScheduleAdvanceAndPost(t *testing.T) {
 	inst := start(t, harness.Options{Engine: harness.Postgres, Env: sandboxEnv(t, nil)})
 	k := loadContract(t, inst)
 	anon := newAPI(inst, k, false)
 	email := newEmail("sync-sandbox")
 	register(t, anon, "Ada", email)
 	a := anon.with(login(t, anon, email).AccessToken)
-	conn := linkSandbox(t, a, "standard")
+	conn := linkSandbox(t, a, "standard", true)
+
+	first := waitForRun(t, a, conn, "link", 4*time.Minute)
+	if first.Status != "succeeded" || first.Kind != "transactions" || first.Stats.Added == 0 {
+		t.Fatalf("the scheduled first sync: %+v", first)
+	}
+	entries, pending, want := ledgerCounts(t, inst, conn)
+	if entries != first.Stats.Added || entries != want || pending == 0 {
+		t.Fatalf("after the first sync: %d entries (%d pending), sync added %d, facts say %d", entries, pending, first.Stats.Added, want)
+	}
 
 	var acc accountSyncResult
 	a.post(t, "/api/v1/accounts/syncs", map[string]any{"connection_id": conn}).Expect(t, http.StatusCreated).JSON(t, &acc)
-	if acc.Status != "succeeded" || acc.AccountsCreated != 5 || acc.Errors != 0 {
-		t.Fatalf("account sync: %+v", acc)
+	if acc.Status != "succeeded" || acc.Created != 0 || acc.Errors != 0 {
+		t.Fatalf("account sync after the link: %+v", acc)
 	}
-	var tx transactionSyncResult
-	a.post(t, "/api/v1/transactions/syncs", map[string]any{"connection_id": conn}).Expect(t, http.StatusCreated).JSON(t, &tx)
-	if tx.Status != "succeeded" || tx.Added == 0 {
-		t.Fatalf("transaction sync: %+v", tx)
+	res := a.post(t, "/api/v1/transactions/syncs", map[string]any{"connection_id": conn})
+	res.ExpectProblem(t, http.StatusTooManyRequests, "sync_too_soon")
+	if n, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || n < 1 || n > 15*60 {
+		t.Fatalf("sync_too_soon with Retry-After %q", res.Header.Get("Retry-After"))
 	}
-	entries, pending, want := ledgerCounts(t, inst, conn)
-	if entries != tx.Added || entries != want || pending == 0 {
-		t.Fatalf("after the first sync: %d entries (%d pending), sync added %d, facts say %d", entries, pending, tx.Added, want)
-	}
-	// Too soon for another without force.
-	p := a.post(t, "/api/v1/transactions/syncs", map[string]any{"connection_id": conn}).ExpectProblem(t, http.StatusTooManyRequests, "sync_too_soon")
-	_ = p
 
 	a.Client.Post(t, "/sandbox/api/personas/standard/advance", map[string]any{"days": 3}).Expect(t, http.StatusOK)
 	var tx2 transactionSyncResult
 	a.post(t, "/api/v1/transactions/syncs", map[string]any{"connection_id": conn, "force": true}).Expect(t, http.StatusCreated).JSON(t, &tx2)
 	var run syncRunJSON
 	a.get(t, "/api/v1/syncs/"+tx2.SyncID).Expect(t, http.StatusOK).JSON(t, &run)
-	if tx2.Status != "succeeded" || run.Stats.LinkedPending == 0 {
-		t.Fatalf("after advance: %+v %+v", tx2, run.Stats)
+	if tx2.Status != "succeeded" || run.Stats.LinkedPending == 0 || run.Trigger != "manual" {
+		t.Fatalf("after advance: %+v %+v", tx2, run)
 	}
 	entries2, pending2, want2 := ledgerCounts(t, inst, conn)
 	if entries2 != want2 {
 		t.Fatalf("after posting: %d ledger entries but %d distinct transactions: a pending one was duplicated or lost", entries2, want2)
 	}
-	var dupes int
+	var stale int
 	if err := inst.DB.NewRaw(`SELECT count(*) FROM transactions t JOIN sync_provider_transactions f
 		ON f.provider_id = t.provider_transaction_id AND f.pending AND f.linked_posted <> ''
-		WHERE t.status = 'pending' AND f.connection_id = ?`, conn).Scan(context.Background(), &dupes); err != nil {
+		WHERE t.status = 'pending' AND f.connection_id = ?`, conn).Scan(context.Background(), &stale); err != nil {
 		t.Fatal(err)
 	}
-	if dupes != 0 {
-		t.Fatalf("%d pending entries stayed after posting", dupes)
+	if stale != 0 {
+		t.Fatalf("%d pending entries stayed after posting", stale)
 	}
 	t.Logf("standard: %d entries (%d pending) → advance 3 days → %d entries (%d pending), %d posted in place, %d removed",
 		entries, pending, entries2, pending2, run.Stats.LinkedPending, tx2.Removed)
@@ -214,7 +238,7 @@ func TestSyncSandboxLinkAdvanceAndPost(t *testing.T) {
 		Syncs []syncRunJSON `json:"syncs"`
 	}
 	a.get(t, "/api/v1/syncs?connection_id="+conn).Expect(t, http.StatusOK).JSON(t, &list)
-	if len(list.Syncs) != 4 || list.Syncs[0].ID != tx3.SyncID || list.Syncs[3].Kind != "accounts" {
+	if len(list.Syncs) != 4 || list.Syncs[0].ID != tx3.SyncID || list.Syncs[3].Trigger != "link" {
 		t.Fatalf("history: %+v", list.Syncs)
 	}
 }
@@ -233,7 +257,10 @@ func TestSyncBulkOnTwoInstancesAtOnce(t *testing.T) {
 	register(t, anonA, "Bulk", email)
 	token := login(t, anonA, email).AccessToken
 	ca, cb := anonA.with(token), anonB.with(token)
-	conn := linkSandbox(t, ca, "bulk")
+	for _, c := range []*api{ca, cb} {
+		c.Client.HTTP = &http.Client{Timeout: 10 * time.Minute} // the whole sync runs in the request
+	}
+	conn := linkSandbox(t, ca, "bulk", false)
 	ca.post(t, "/api/v1/accounts/syncs", map[string]any{"connection_id": conn}).Expect(t, http.StatusCreated)
 
 	start := time.Now()

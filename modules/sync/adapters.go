@@ -24,7 +24,7 @@ type connectionsAdapter struct {
 var _ app.Connections = connectionsAdapter{}
 
 func connectionOf(c connections.Connection) app.Connection {
-	return app.Connection{ID: c.ID, UserID: c.UserID, Provider: c.Provider, Status: c.Status, AutoSync: c.AutoSync,
+	return app.Connection{ID: c.ID, UserID: c.UserID, Provider: c.Provider, Status: c.Status, ReasonCode: c.ReasonCode, AutoSync: c.AutoSync,
 		SyncIntervalMinutes: c.SyncIntervalMinutes, LastSyncAt: c.LastSyncAt, NextSyncAt: c.NextSyncAt}
 }
 

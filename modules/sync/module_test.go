@@ -11,7 +11,9 @@ import (
 	kontorsync "github.com/kontor-app/kontor/modules/sync"
 	"github.com/kontor-app/kontor/platform/authz"
 	"github.com/kontor-app/kontor/platform/database"
+	"github.com/kontor-app/kontor/platform/events"
 	"github.com/kontor-app/kontor/platform/httpserver"
+	"github.com/kontor-app/kontor/platform/jobs"
 	"github.com/kontor-app/kontor/platform/openapi"
 )
 
@@ -22,6 +24,7 @@ func TestModuleGraph(t *testing.T) {
 		fx.In
 		Syncer kontorsync.Syncer
 		Routes []httpserver.Routes `group:"routes"`
+		Jobs   []jobs.Registration `group:"jobs"`
 		Specs  []openapi.Spec      `group:"openapi"`
 	}
 	err := fx.ValidateApp(
@@ -30,6 +33,8 @@ func TestModuleGraph(t *testing.T) {
 		fx.Provide(func() *slog.Logger { return slog.Default() }),
 		fx.Provide(func() connections.Sync { return nil }),
 		fx.Provide(func() accounts.ProviderSync { return nil }),
+		fx.Provide(func() *events.Bus { return nil }),
+		fx.Provide(func() *jobs.Client { return nil }),
 		kontorsync.Module,
 		fx.Invoke(func(consumed) {}),
 	)

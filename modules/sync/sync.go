@@ -63,3 +63,18 @@ func (c contract) SystemSyncLinked(ctx context.Context, connectionID uuid.UUID) 
 	}
 	return runOf(r), nil
 }
+
+// ConnectionPagePath is the page with a connection's "Sync now" buttons (plain
+// form posts) and its sync history; connection and account pages link to it.
+func ConnectionPagePath(connectionID uuid.UUID) string {
+	return "/syncs/connections/" + connectionID.String()
+}
+
+// SuggestionsPagePath is the page where the owner confirms or rejects the
+// pending-match suggestions of an account.
+func SuggestionsPagePath(accountID uuid.UUID) string {
+	return "/syncs/suggestions?account_id=" + accountID.String()
+}
+
+// HistoryPagePath is the sync history page.
+const HistoryPagePath = "/syncs"

@@ -97,6 +97,31 @@ func (s *Service) ListAccounts(ctx context.Context, sub authn.Subject, in ListAc
 	return out, nil
 }
 
+// AccountsPage is what the accounts page shows: one page of the list with its
+// counts and totals, and the count and totals of every matching account per type,
+// for the page's headings.
+type AccountsPage struct {
+	AccountList
+	ByType map[domain.AccountType]TypeSummary
+}
+
+// ListAccountsPage returns the accounts page in one use case: the page of the list
+// and its totals, and the per-type subtotals from one grouped query, whatever the
+// number of headings.
+func (s *Service) ListAccountsPage(ctx context.Context, sub authn.Subject, in ListAccountsQuery) (AccountsPage, error) {
+	list, err := s.ListAccounts(ctx, sub, in)
+	if err != nil {
+		return AccountsPage{}, err
+	}
+	f := in.AccountFilter
+	f.UserID = sub.UserID
+	byType, err := s.repo.SummarizeByType(ctx, f)
+	if err != nil {
+		return AccountsPage{}, err
+	}
+	return AccountsPage{AccountList: list, ByType: byType}, nil
+}
+
 // AccountSortValue is the keyset value of a for the sort field, as the store
 // compares it.
 func AccountSortValue(a *domain.Account, field string) string {

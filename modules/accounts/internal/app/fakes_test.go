@@ -154,6 +154,10 @@ func (r *fakeRepo) Summarize(context.Context, AccountFilter) (AccountSummary, er
 	return AccountSummary{}, nil
 }
 
+func (r *fakeRepo) SummarizeByType(context.Context, AccountFilter) (map[domain.AccountType]TypeSummary, error) {
+	return nil, nil
+}
+
 func (r *fakeRepo) ListTransactions(context.Context, TransactionQuery) (TransactionPage, error) {
 	return TransactionPage{}, nil
 }

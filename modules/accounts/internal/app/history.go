@@ -175,6 +175,11 @@ func (s *Service) BalanceHistory(ctx context.Context, sub authn.Subject, in Hist
 	if err != nil {
 		return Series{}, err
 	}
+	return s.history(ctx, a, in)
+}
+
+// history is the balance series of an account already loaded and authorized.
+func (s *Service) history(ctx context.Context, a domain.Account, in HistoryInput) (Series, error) {
 	r, err := s.parseRange(in)
 	if err != nil {
 		return Series{}, err
@@ -285,4 +290,37 @@ func (s *Service) StreamTransactions(ctx context.Context, sub authn.Subject, acc
 		}
 		return fn(t)
 	})
+}
+
+// AccountView is what an account's page shows: the account, one page of its
+// ledger and its balance over the last 30 days.
+type AccountView struct {
+	Account      domain.Account
+	Transactions TransactionList
+	// TransactionsErr is the list's own error (a cursor or filter it refuses),
+	// which the page shows beside the rest instead of failing.
+	TransactionsErr error
+	History         Series
+}
+
+// AccountPage loads the account once, authorizes once, and reads the page of its
+// ledger (when list is not nil; the page's filters may not have decoded) and its
+// recent history from that one load.
+func (s *Service) AccountPage(ctx context.Context, sub authn.Subject, id uuid.UUID, list *ListTransactionsInput) (AccountView, error) {
+	a, err := s.load(ctx, sub, id, authz.ActionRead)
+	if err != nil {
+		return AccountView{}, err
+	}
+	v := AccountView{Account: a}
+	if list != nil {
+		q := TransactionQuery{TransactionFilter: TransactionFilter{UserID: a.UserID, AccountIDs: []uuid.UUID{a.ID}}}
+		v.Transactions, v.TransactionsErr = s.listTransactions(ctx, q, *list)
+		if _, ok := apperr.As(v.TransactionsErr); !ok && v.TransactionsErr != nil {
+			return AccountView{}, v.TransactionsErr
+		}
+	}
+	if v.History, err = s.history(ctx, a, HistoryInput{AccountID: a.ID}); err != nil {
+		return AccountView{}, err
+	}
+	return v, nil
 }

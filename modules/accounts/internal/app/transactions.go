@@ -443,6 +443,12 @@ func (s *Service) ListTransactions(ctx context.Context, sub authn.Subject, in Li
 		}
 		q.AccountIDs = append(q.AccountIDs, a.ID)
 	}
+	return s.listTransactions(ctx, q, in)
+}
+
+// listTransactions runs an authorized list query: q holds the user and the
+// accounts already checked, in the rest of the query.
+func (s *Service) listTransactions(ctx context.Context, q TransactionQuery, in ListTransactionsInput) (TransactionList, error) {
 	var errs apperr.Fields
 	checkTransactionQuery(&errs, in)
 	if err := errs.Err(); err != nil {

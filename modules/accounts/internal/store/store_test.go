@@ -724,3 +724,30 @@ func TestConcurrentLedger(t *testing.T) {
 		}
 	})
 }
+
+// TestSummarizeByType checks the accounts page's subtotals: one grouped query that
+// counts and totals every matching account per type and currency, exactly.
+func TestSummarizeByType(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db)
+		e.create(t, e.alice, "Checking 1", "checking", "USD", "100.10")
+		e.create(t, e.alice, "Checking 2", "checking", "USD", "0.000000000000000001")
+		e.create(t, e.alice, "Checking 3", "checking", "EUR", "5")
+		e.create(t, e.alice, "Card", "credit_card", "USD", "-250")
+		e.create(t, e.bob, "Bob's", "checking", "USD", "1000")
+		got, err := e.store.SummarizeByType(ctx, app.AccountFilter{UserID: e.alice.UserID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		chk, card := got[domain.Checking], got[domain.CreditCard]
+		if len(got) != 2 || chk.Count != 3 || chk.Balances["USD"].String() != "100.100000000000000001" || chk.Balances["EUR"].String() != "5.00" ||
+			card.Count != 1 || card.Balances["USD"].String() != "-250.00" {
+			t.Fatalf("by type: %+v", got)
+		}
+		got, err = e.store.SummarizeByType(ctx, app.AccountFilter{UserID: e.alice.UserID, Currency: "EUR"})
+		if err != nil || len(got) != 1 || got[domain.Checking].Count != 1 {
+			t.Fatalf("filtered: %+v %v", got, err)
+		}
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/kontor-app/kontor/modules/accounts/internal/app"
 	"github.com/kontor-app/kontor/modules/accounts/internal/domain"
 	"github.com/kontor-app/kontor/platform/apperr"
+	"github.com/kontor-app/kontor/platform/authn"
 	shell "github.com/kontor-app/kontor/web"
 )
 
@@ -68,11 +69,7 @@ func (r *Routes) newPage(c *fiber.Ctx) error {
 	return shell.Render(c, fiber.StatusOK, newAccountPage(shell.Meta(c, "Add an account"), accountForm{}))
 }
 
-func (r *Routes) create(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) create(c *fiber.Ctx, sub authn.Subject) error {
 	f := readAccountForm(c)
 	// The same input as POST /api/v1/accounts; an empty input is a field not given.
 	in, err := app.ParseCreateAccount(app.CreateAccountText{
@@ -103,11 +100,7 @@ func (r *Routes) create(c *fiber.Ctx) error {
 	return c.Redirect(accountPath(a, ""), fiber.StatusSeeOther)
 }
 
-func (r *Routes) editPage(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) editPage(c *fiber.Ctx, sub authn.Subject) error {
 	a, err := r.pathAccount(c, sub)
 	if err != nil {
 		return err
@@ -119,11 +112,7 @@ func (r *Routes) editPage(c *fiber.Ctx) error {
 // field named in PATCH /api/v1/accounts/{id} is. The form leaves out what cannot be
 // changed here (the provider's fields of a linked account, the status of a closed
 // one), and an emptied optional amount clears it.
-func (r *Routes) edit(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) edit(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := app.ParseID(c.Params("id"))
 	if err != nil {
 		return err
@@ -178,19 +167,15 @@ func (r *Routes) edit(c *fiber.Ctx) error {
 }
 
 // archive and restore set the archive flag, as PATCH {"is_archived": …} does.
-func (r *Routes) archive(c *fiber.Ctx) error {
-	return r.setArchived(c, true)
+func (r *Routes) archive(c *fiber.Ctx, sub authn.Subject) error {
+	return r.setArchived(c, sub, true)
 }
 
-func (r *Routes) restore(c *fiber.Ctx) error {
-	return r.setArchived(c, false)
+func (r *Routes) restore(c *fiber.Ctx, sub authn.Subject) error {
+	return r.setArchived(c, sub, false)
 }
 
-func (r *Routes) setArchived(c *fiber.Ctx, archived bool) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) setArchived(c *fiber.Ctx, sub authn.Subject, archived bool) error {
 	id, err := app.ParseID(c.Params("id"))
 	if err != nil {
 		return err

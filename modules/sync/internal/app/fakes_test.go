@@ -82,6 +82,7 @@ func added(ts ...app.Transaction) []event {
 type fakeConnections struct {
 	b    *bank
 	conn app.Connection
+	now  func() time.Time
 }
 
 func (f *fakeConnections) check(id uuid.UUID) (app.Connection, error) {
@@ -137,6 +138,11 @@ func (f *fakeConnections) FetchTransactions(_ context.Context, _ uuid.UUID, req 
 	if len(b.failNext) > 0 {
 		err := b.failNext[0]
 		b.failNext = b.failNext[1:]
+		var pe *providerErr
+		if errors.As(err, &pe) && pe.code == "rate_limited" {
+			next := f.now().Add(pe.retry)
+			f.conn.ReasonCode, f.conn.NextSyncAt = "rate_limited", &next
+		}
 		return app.Changes{}, err
 	}
 	if b.provider == "simplefin" {
@@ -266,6 +272,54 @@ func (l *ledger) entries(t *testing.T) map[string]string {
 	return out
 }
 
+// fakeQueue records the sync jobs the scheduler enqueues; a connection is
+// queued once while its job lives (until taken).
+type fakeQueue struct {
+	jobs map[uuid.UUID]domain.Trigger
+}
+
+func (q *fakeQueue) EnqueueSync(_ context.Context, id uuid.UUID, trigger domain.Trigger) (bool, error) {
+	if _, ok := q.jobs[id]; ok {
+		return true, nil
+	}
+	q.jobs[id] = trigger
+	return false, nil
+}
+
+// take runs the queued jobs as the job engine would.
+func (q *fakeQueue) take(t *testing.T, svc *app.Service) {
+	t.Helper()
+	for id, trigger := range q.jobs {
+		delete(q.jobs, id)
+		if err := svc.RunQueued(context.Background(), id, trigger); err != nil {
+			t.Fatalf("sync job: %v", err)
+		}
+	}
+}
+
+// events records what the sync publishes.
+type recorder struct {
+	mu     sync.Mutex
+	events []app.Event
+}
+
+func (r *recorder) Publish(_ context.Context, e app.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, e)
+	return nil
+}
+
+func (r *recorder) types() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]string, len(r.events))
+	for i, e := range r.events {
+		out[i] = e.Type
+	}
+	return out
+}
+
 type ownerAuthorizer struct{}
 
 func (ownerAuthorizer) Authorize(_ context.Context, s authn.Subject, r authz.Resource, _ string) error {
@@ -283,20 +337,24 @@ type world struct {
 	led   *ledger
 	repo  *store.Store
 	svc   *app.Service
+	queue *fakeQueue
+	pub   *recorder
 	sub   authn.Subject
 	now   time.Time
 }
 
 func newWorld(t *testing.T, db *database.DB) *world {
-	w := &world{db: db, bank: newBank(), led: newLedger(t, db), repo: store.New(db), now: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)}
+	w := &world{db: db, bank: newBank(), led: newLedger(t, db), repo: store.New(db), now: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC),
+		queue: &fakeQueue{jobs: map[uuid.UUID]domain.Trigger{}}, pub: &recorder{}}
 	w.sub = authn.Subject{UserID: uuid.New()}
-	w.conns = &fakeConnections{b: w.bank, conn: app.Connection{ID: uuid.New(), UserID: w.sub.UserID, AutoSync: true, SyncIntervalMinutes: 15}}
+	w.conns = &fakeConnections{b: w.bank, conn: app.Connection{ID: uuid.New(), UserID: w.sub.UserID, AutoSync: true, SyncIntervalMinutes: 15},
+		now: func() time.Time { return w.now }}
 	w.svc = w.service()
 	return w
 }
 
 func (w *world) service() *app.Service {
-	return app.NewService(app.Deps{Repo: w.repo, Connections: w.conns, Ledger: w.led, Authorizer: ownerAuthorizer{},
+	return app.NewService(app.Deps{Repo: w.repo, Connections: w.conns, Ledger: w.led, Authorizer: ownerAuthorizer{}, Queue: w.queue, Publisher: w.pub,
 		Now: func() time.Time { return w.now }})
 }
 

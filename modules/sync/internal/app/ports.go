@@ -23,6 +23,7 @@ type Connection struct {
 	UserID              uuid.UUID
 	Provider            string
 	Status              string
+	ReasonCode          string
 	AutoSync            bool
 	SyncIntervalMinutes int
 	LastSyncAt          *time.Time
@@ -200,3 +201,32 @@ type Repository interface {
 type Authorizer interface {
 	Authorize(ctx context.Context, s authn.Subject, r authz.Resource, action string) error
 }
+
+// Queue enqueues sync jobs: one per connection while one waits or runs
+// (duplicate reports that one already did).
+type Queue interface {
+	EnqueueSync(ctx context.Context, connectionID uuid.UUID, trigger domain.Trigger) (duplicate bool, err error)
+}
+
+// Event is a domain event the sync announces: Type one of API.md's event types,
+// published in the transaction of the change it reports.
+type Event struct {
+	Type         string
+	UserID       uuid.UUID
+	ConnectionID uuid.UUID
+	AccountID    uuid.UUID
+	SyncID       uuid.UUID
+	Data         map[string]any
+}
+
+// Publisher writes events to the persisted event log inside the transaction
+// ctx carries.
+type Publisher interface {
+	Publish(ctx context.Context, e Event) error
+}
+
+// NoPublisher announces nothing.
+type NoPublisher struct{}
+
+// Publish does nothing.
+func (NoPublisher) Publish(context.Context, Event) error { return nil }

@@ -44,6 +44,10 @@ func TestCursorSyncPagesAndCommitsTheCursorWithTheLastPage(t *testing.T) {
 		if len(w.bank.outcomes) != 2 || w.bank.outcomes[0] != nil {
 			t.Fatalf("each run reports its outcome: %v", w.bank.outcomes)
 		}
+		want := "[TransactionSyncAttempted AccountBalanceUpdated TransactionSyncSucceeded TransactionSyncAttempted TransactionSyncSucceeded]"
+		if got := fmt.Sprint(w.pub.types()); got != want {
+			t.Fatalf("events %s, want %s", got, want)
+		}
 	})
 }
 
@@ -274,11 +278,19 @@ func TestProviderFailures(t *testing.T) {
 		next := w.now.Add(-time.Minute)
 		w.conns.conn.NextSyncAt = &next
 		if n, err := w.svc.Tick(context.Background()); err != nil || n != 0 {
-			t.Fatalf("tick ran %d: %v", n, err)
+			t.Fatalf("tick queued %d: %v", n, err)
 		}
 		w.bank.status = "active"
 		if n, err := w.svc.Tick(context.Background()); err != nil || n != 1 {
-			t.Fatalf("tick after reauthorization ran %d: %v", n, err)
+			t.Fatalf("tick after reauthorization queued %d: %v", n, err)
+		}
+		if n, err := w.svc.Tick(context.Background()); err != nil || n != 0 {
+			t.Fatalf("a second tick queued the live job again: %d %v", n, err)
+		}
+		w.queue.take(t, w.svc)
+		list, err := w.svc.ListRuns(context.Background(), w.sub, app.ListInput{Limit: 1})
+		if err != nil || len(list.Runs) != 1 || list.Runs[0].Trigger != domain.TriggerLink || list.Runs[0].Status != domain.StatusSucceeded {
+			t.Fatalf("the scheduled run: %+v %v", list.Runs, err)
 		}
 	})
 }
@@ -312,6 +324,21 @@ func TestManualSyncRules(t *testing.T) {
 			t.Fatalf("inactive: %v", err)
 		}
 		w.bank.status = "active"
+		// A rate limit is honoured: until its Retry-After, even a forced sync waits.
+		w.bank.failNext = []error{&providerErr{code: "rate_limited", retry: 2 * time.Minute}}
+		if r, err := w.svc.SyncTransactions(ctx, w.sub, in); err != nil || r.Status != domain.StatusFailed {
+			t.Fatalf("rate limited run: %+v %v", r, err)
+		}
+		w.now = w.now.Add(30 * time.Second)
+		calls := w.bank.calls
+		_, err = w.svc.SyncTransactions(ctx, w.sub, in)
+		if ae, _ := apperr.As(err); !apperr.Is(err, apperr.SyncTooSoon) || ae.RetryAfter != 90 || w.bank.calls != calls {
+			t.Fatalf("within Retry-After: %v %+v", err, ae)
+		}
+		w.now = w.now.Add(2 * time.Minute)
+		if r, err := w.svc.SyncTransactions(ctx, w.sub, in); err != nil || r.Status != domain.StatusSucceeded {
+			t.Fatalf("after Retry-After: %+v %v", r, err)
+		}
 		list, err := w.svc.ListRuns(ctx, w.sub, app.ListInput{Limit: 1})
 		if err != nil || len(list.Runs) != 1 || !list.Next.Valid {
 			t.Fatalf("list: %+v %v", list, err)

@@ -41,6 +41,8 @@ type Deps struct {
 	Connections Connections
 	Ledger      Ledger
 	Authorizer  Authorizer
+	Queue       Queue
+	Publisher   Publisher
 	Log         *slog.Logger
 	Now         func() time.Time
 	NewID       func() uuid.UUID
@@ -66,6 +68,9 @@ func NewService(d Deps) *Service {
 	}
 	if d.Log == nil {
 		d.Log = slog.Default()
+	}
+	if d.Publisher == nil {
+		d.Publisher = NoPublisher{}
 	}
 	if d.Instance == "" {
 		d.Instance = uuid.NewString()[:8]
@@ -136,7 +141,10 @@ func (s *Service) Execute(ctx context.Context, conn Connection, opts Options) (d
 		}
 		r.state = st
 		r.rec = domain.NewRun(id, conn.ID, conn.UserID, opts.Kind, opts.Trigger, fence, st.Cursor, now)
-		return s.Repo.CreateRun(ctx, r.rec)
+		if err := s.Repo.CreateRun(ctx, r.rec); err != nil {
+			return err
+		}
+		return r.publish(ctx, "Attempted", uuid.Nil, map[string]any{"trigger": string(opts.Trigger), "status": string(domain.StatusRunning)})
 	})
 	if err != nil {
 		return domain.Run{}, err
@@ -176,14 +184,20 @@ func (r *run) finish(ctx context.Context, runErr error) (domain.Run, error) {
 		if err := r.s.Repo.SaveRun(ctx, r.rec); err != nil {
 			return err
 		}
-		if !report {
-			return nil
+		if report {
+			_, err := r.s.Connections.ReportOutcome(ctx, r.conn.ID, outcome)
+			if err != nil && !apperr.Is(err, apperr.ConnectionNotActive) && !apperr.Is(err, apperr.Conflict) {
+				return err // (disconnected meanwhile: the run's record is what matters)
+			}
 		}
-		_, err := r.s.Connections.ReportOutcome(ctx, r.conn.ID, outcome)
-		if apperr.Is(err, apperr.ConnectionNotActive) || apperr.Is(err, apperr.Conflict) {
-			return nil // disconnected meanwhile: the run's record is what matters
+		data := map[string]any{"trigger": string(r.rec.Trigger), "status": string(r.rec.Status), "stats": r.rec.Stats,
+			"duration_ms": r.rec.Duration(now).Milliseconds()}
+		suffix := "Succeeded"
+		if r.rec.Error != nil {
+			suffix = "Failed"
+			data["error"] = map[string]any{"code": r.rec.Error.Code, "message": r.rec.Error.Message}
 		}
-		return err
+		return r.publish(ctx, suffix, uuid.Nil, data)
 	})
 	return r.rec, err
 }
@@ -460,6 +474,7 @@ func (r *run) apply(ctx context.Context, p domain.Page, last bool, extra func(ct
 			}
 		}
 		sort.Strings(accounts) // lock accounts in one order
+		var balances []Event
 		for _, a := range accounts {
 			id, ok := r.accts[a]
 			if !ok {
@@ -471,6 +486,10 @@ func (r *run) apply(ctx context.Context, p domain.Page, last bool, extra func(ct
 			}
 			if err := r.s.Ledger.ApplyEntries(ctx, r.conn.UserID, id, plan.Upserts[a], plan.Removals[a], balance); err != nil {
 				return err
+			}
+			if balance.Valid {
+				balances = append(balances, Event{Type: "AccountBalanceUpdated", UserID: r.conn.UserID, ConnectionID: r.conn.ID,
+					AccountID: id, SyncID: r.rec.ID, Data: map[string]any{"provider_balance": balance.Amount.String()}})
 			}
 		}
 		if err := r.s.Repo.SaveFacts(ctx, r.conn.ID, r.rec.ID, plan.Facts); err != nil {
@@ -491,6 +510,11 @@ func (r *run) apply(ctx context.Context, p domain.Page, last bool, extra func(ct
 			return err
 		}
 		r.rec = rec
+		for _, e := range balances { // last: publishing holds the event log's lock until commit
+			if err := r.s.Publisher.Publish(ctx, e); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 }
@@ -542,4 +566,17 @@ func (r *run) window(ctx context.Context) error {
 			return r.s.Repo.SaveState(ctx, r.conn.ID, st)
 		})
 	})
+}
+
+// publish announces the run's event of kind (Attempted, Succeeded, Failed), or
+// AccountBalanceUpdated when kind is "" and account is set.
+func (r *run) publish(ctx context.Context, kind string, account uuid.UUID, data map[string]any) error {
+	typ := "TransactionSync" + kind
+	if r.rec.Kind == domain.KindAccounts {
+		typ = "AccountSync" + kind
+	}
+	if kind == "" {
+		typ = "AccountBalanceUpdated"
+	}
+	return r.s.Publisher.Publish(ctx, Event{Type: typ, UserID: r.conn.UserID, ConnectionID: r.conn.ID, AccountID: account, SyncID: r.rec.ID, Data: data})
 }

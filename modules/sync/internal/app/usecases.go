@@ -44,6 +44,11 @@ func (s *Service) manual(ctx context.Context, sub authn.Subject, in SyncInput, k
 		return domain.Run{}, apperr.New(apperr.ConnectionNotActive, "A %s connection has nothing to fetch: upload a statement file to it instead.", conn.Provider)
 	}
 	now := s.now()
+	if conn.ReasonCode == "rate_limited" && conn.NextSyncAt != nil && now.Before(*conn.NextSyncAt) {
+		wait := conn.NextSyncAt.Sub(now)
+		return domain.Run{}, apperr.New(apperr.SyncTooSoon, "The provider asked Kontor to wait before calling again; try in %s.", words(wait)).
+			WithRetryAfter(int(math.Ceil(wait.Seconds())))
+	}
 	last, err := s.Repo.LastSuccess(ctx, conn.ID, kind)
 	if err != nil {
 		return domain.Run{}, err
@@ -63,7 +68,11 @@ func (s *Service) manual(ctx context.Context, sub authn.Subject, in SyncInput, k
 	if ok, retry := st.Budget.Allow(now, domain.DailyRequestBudget[conn.Provider], cost); !ok {
 		return domain.Run{}, budgetSpent(retry.Sub(now))
 	}
-	return s.Execute(ctx, conn, Options{Kind: kind, Trigger: domain.TriggerManual, Start: in.StartDate})
+	run, err := s.Execute(ctx, conn, Options{Kind: kind, Trigger: domain.TriggerManual, Start: in.StartDate})
+	if errors.Is(err, ErrLeaseLost) {
+		return run, apperr.New(SyncInProgress, "Another sync took this connection over while this one stalled; its result will show in the sync history.")
+	}
+	return run, err
 }
 
 // SystemSyncLinked runs the first sync of a connection that just became active
@@ -79,48 +88,80 @@ func (s *Service) SystemSyncLinked(ctx context.Context, connectionID uuid.UUID) 
 // DueBatch is how many due connections one tick considers.
 const DueBatch = 100
 
-// Tick is the scheduler: it runs a scheduled sync of every connection the
-// connections module says is due and Decide lets run, one after another. A
-// connection another run holds is skipped (its run is the sync). It returns how
-// many runs it made.
+// Tick is the scheduler's periodic job: it enqueues a sync job for every
+// connection the connections module says is due and Decide lets run (a job
+// unique per connection, so a connection already queued or running is not
+// queued twice). It returns how many jobs it queued.
 func (s *Service) Tick(ctx context.Context) (int, error) {
+	if s.Queue == nil {
+		return 0, errors.New("sync: no job queue to schedule on")
+	}
 	now := s.now()
 	due, err := s.Connections.Due(ctx, now, DueBatch)
 	if err != nil {
 		return 0, err
 	}
-	ran := 0
+	queued := 0
 	for _, c := range due {
-		if ctx.Err() != nil {
-			return ran, ctx.Err()
-		}
-		st, err := s.Repo.State(ctx, c.ID)
-		if err != nil {
-			return ran, err
-		}
-		if domain.FileProviders[c.Provider] {
-			continue
-		}
-		if d := domain.Decide(domain.Schedulable{Provider: c.Provider, Status: c.Status, AutoSync: c.AutoSync, NextSyncAt: c.NextSyncAt}, st, s.now()); !d.Run {
+		if ok, err := s.runnable(ctx, c, now); err != nil || !ok {
+			if err != nil {
+				return queued, err
+			}
 			continue
 		}
 		trigger := domain.TriggerSchedule
 		if c.LastSyncAt == nil {
 			trigger = domain.TriggerLink // its first sync: the link asked for it
 		}
-		_, err = s.Execute(ctx, c, Options{Kind: domain.KindTransactions, Trigger: trigger, WithAccounts: true})
-		switch {
-		case apperr.Is(err, SyncInProgress):
-			continue
-		case errors.Is(err, ErrLeaseLost):
-			s.Log.WarnContext(ctx, "scheduled sync lost its lease", "connection_id", c.ID)
-		case err != nil:
-			s.Log.ErrorContext(ctx, "scheduled sync", "connection_id", c.ID, "error", err.Error())
-		default:
-			ran++
+		dup, err := s.Queue.EnqueueSync(ctx, c.ID, trigger)
+		if err != nil {
+			return queued, err
+		}
+		if !dup {
+			queued++
 		}
 	}
-	return ran, nil
+	return queued, nil
+}
+
+// runnable says whether the scheduler may sync c now.
+func (s *Service) runnable(ctx context.Context, c Connection, now time.Time) (bool, error) {
+	if domain.FileProviders[c.Provider] {
+		return false, nil
+	}
+	st, err := s.Repo.State(ctx, c.ID)
+	if err != nil {
+		return false, err
+	}
+	return domain.Decide(domain.Schedulable{Provider: c.Provider, Status: c.Status, AutoSync: c.AutoSync, NextSyncAt: c.NextSyncAt}, st, now).Run, nil
+}
+
+// RunQueued is the sync job: one scheduled run of the connection (accounts,
+// then transactions). A connection that is no longer due (synced by hand
+// meanwhile, no longer active, out of budget) or held by another run is left
+// alone; a run that lost its lease stops without writing. Errors are Kontor's
+// own (the database), for the job engine to retry; a provider failure is a
+// failed run, recorded, not an error.
+func (s *Service) RunQueued(ctx context.Context, connectionID uuid.UUID, trigger domain.Trigger) error {
+	c, err := s.Connections.SystemForSync(ctx, connectionID)
+	if apperr.Is(err, apperr.ConnectionNotActive) || apperr.Is(err, apperr.NotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if ok, err := s.runnable(ctx, c, s.now()); err != nil || !ok {
+		return err
+	}
+	_, err = s.Execute(ctx, c, Options{Kind: domain.KindTransactions, Trigger: trigger, WithAccounts: true})
+	switch {
+	case apperr.Is(err, SyncInProgress):
+		return nil
+	case errors.Is(err, ErrLeaseLost):
+		s.Log.WarnContext(ctx, "scheduled sync lost its lease", "connection_id", connectionID)
+		return nil
+	}
+	return err
 }
 
 func (s *Service) authorizeRun(ctx context.Context, sub authn.Subject, r domain.Run) error {
