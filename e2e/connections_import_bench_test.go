@@ -35,10 +35,10 @@ func bigOFX(n int) string {
 	return b.String()
 }
 
-// peakRSS is the process's peak resident set size from /proc, in MiB (0 where
+// importPeakRSS is the process's peak resident set size from /proc, in MiB (0 where
 // /proc is missing). The server runs in this process, so it is the whole
 // instance's peak, test client included.
-func peakRSS() float64 {
+func importPeakRSS() float64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
@@ -97,6 +97,6 @@ func BenchmarkConnectionsImport100k(b *testing.B) {
 		}
 		b.ReportMetric(first.Seconds(), "import-s")
 		b.ReportMetric(second.Seconds(), "reimport-s")
-		b.ReportMetric(peakRSS(), "peak-rss-MiB")
+		b.ReportMetric(importPeakRSS(), "peak-rss-MiB")
 	}
 }
