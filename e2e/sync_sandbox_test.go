@@ -300,7 +300,7 @@ func TestSyncBulkOnTwoInstancesAtOnce(t *testing.T) {
 		t.Fatalf("%d transaction runs recorded for %d accepted requests (%v)", runs, ok, err)
 	}
 	t.Logf("bulk persona: 100,000 transactions synced in %s on PostgreSQL (%d request refused as in progress); peak RSS of the test process %.0f MiB",
-		took.Round(time.Millisecond), busy, peakRSS())
+		took.Round(time.Millisecond), busy, importPeakRSS())
 
 	// A repeat with nothing new.
 	start = time.Now()
