@@ -37,21 +37,6 @@ var knownFailures = map[string]string{
 	"PROPFIND /me [undocumented-method]": "unknown HTTP method answered by fiber as text/plain without X-Request-Id",
 }
 
-func init() {
-	// modules/accounts on PostgreSQL: a date in year 0 (which PostgreSQL's date type
-	// has not got) reaches the database and answers 500 instead of 422.
-	for _, k := range []string{
-		"GET /accounts/{id}/balance-history [query-end_date-year-0]",
-		"GET /accounts/{id}/transactions [query-start_date-year-0]",
-		"GET /accounts/{id}/transactions [query-end_date-year-0]",
-		"GET /net-worth [query-end_date-year-0]",
-		"GET /transactions [query-start_date-year-0]",
-		"GET /transactions [query-end_date-year-0]",
-	} {
-		knownFailures["postgres "+k] = "year-0 date answers 500 on PostgreSQL"
-	}
-}
-
 // TestNegativeSQLite and TestNegativePostgres run the suite on each engine.
 func TestNegativeSQLite(t *testing.T)   { runSuite(t, harness.SQLite) }
 func TestNegativePostgres(t *testing.T) { runSuite(t, harness.Postgres) }
