@@ -313,3 +313,31 @@ func TestSyncBulkOnTwoInstancesAtOnce(t *testing.T) {
 }
 
 var _ = json.Marshal
+
+// TestSyncScheduleOnceAcrossInstances runs two instances on one PostgreSQL, both
+// with River's workers: a newly linked connection is synced by the schedule
+// exactly once (one job per connection, one run under the lease), and the next
+// tick, a minute later, does not sync it again within its interval.
+func TestSyncScheduleOnceAcrossInstances(t *testing.T) {
+	a := start(t, harness.Options{Engine: harness.Postgres, Env: sandboxEnv(t, nil)})
+	b := start(t, harness.Options{Engine: harness.Postgres, Env: sandboxEnv(t, map[string]string{"KONTOR_DATABASE_URL": a.Config.DatabaseURL})})
+	k := loadContract(t, a)
+	anon := newAPI(a, k, false)
+	email := newEmail("sync-twice")
+	register(t, anon, "Tess", email)
+	ca := anon.with(login(t, anon, email).AccessToken)
+	conn := linkSandbox(t, ca, "standard", true)
+	first := waitForRun(t, ca, conn, "link", 4*time.Minute)
+	if first.Status != "succeeded" {
+		t.Fatalf("the scheduled first sync: %+v", first)
+	}
+	time.Sleep(75 * time.Second) // at least one more tick of the leader
+	var runs int
+	if err := b.DB.NewRaw("SELECT count(*) FROM sync_runs WHERE connection_id = ?", conn).Scan(context.Background(), &runs); err != nil || runs != 1 {
+		t.Fatalf("%d runs of the connection across two instances (%v), want 1", runs, err)
+	}
+	entries, _, want := ledgerCounts(t, b, conn)
+	if entries != want || entries != first.Stats.Added {
+		t.Fatalf("%d entries, %d transactions, %d added", entries, want, first.Stats.Added)
+	}
+}
