@@ -1,11 +1,13 @@
 package negative
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -17,6 +19,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kontor-app/kontor/e2e/harness"
+	"github.com/kontor-app/kontor/platform/httpserver"
 )
 
 // universal are the statuses any operation may answer without listing them: the
@@ -61,6 +64,54 @@ type tcase struct {
 	// allowed, and the stored text must then come back byte for byte.
 	mayAccept bool
 	echo      string
+}
+
+// oversized reports whether the case is bigger than the server reads at all: a body
+// past the server's body limit (refused from its Content-Length, unread), or a head
+// past the read buffer. Bodies under the limit are read whole and then refused.
+func (tc tcase) oversized() bool {
+	head := len(tc.target)
+	for _, h := range tc.headers {
+		head += len(h[0]) + len(h[1]) + 4
+	}
+	return len(tc.body) > httpserver.BodyLimit || head > httpserver.ReadBufferSize
+}
+
+// sendOversized sends a request the server refuses before reading it whole, the way
+// a careful client does: the head alone (with the body's true Content-Length) and the
+// answer read while writing. Go's client writes the whole body first, and the server's
+// close after its early answer then resets the connection before the answer is read.
+func sendOversized(ctx context.Context, req *http.Request, bodyLen int) (*http.Response, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", req.URL.Host)
+	if err != nil {
+		return nil, err
+	}
+	go func() { <-ctx.Done(); conn.Close() }()
+	var head bytes.Buffer
+	fmt.Fprintf(&head, "%s %s HTTP/1.1\r\nHost: %s\r\n", req.Method, req.URL.RequestURI(), req.URL.Host)
+	if bodyLen > 0 {
+		fmt.Fprintf(&head, "Content-Length: %d\r\n", bodyLen)
+	}
+	for k, vs := range req.Header {
+		if strings.EqualFold(k, "Expect") {
+			continue
+		}
+		for _, v := range vs {
+			fmt.Fprintf(&head, "%s: %s\r\n", k, v)
+		}
+	}
+	head.WriteString("Connection: close\r\n\r\n")
+	go func() { _, _ = conn.Write(head.Bytes()) }()
+	res, err := http.ReadResponse(bufio.NewReader(conn), req)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	body, _ := io.ReadAll(io.LimitReader(res.Body, 4<<20))
+	conn.Close()
+	res.Body = io.NopCloser(bytes.NewReader(body))
+	return res, nil
 }
 
 type suite struct {
@@ -202,7 +253,12 @@ func (s *suite) run(op operation, tc tcase) {
 		req.Header[h[0]] = append(req.Header[h[0]], h[1])
 	}
 	started := time.Now()
-	res, err := s.http.Do(req)
+	var res *http.Response
+	if tc.oversized() {
+		res, err = sendOversized(ctx, req, len(tc.body))
+	} else {
+		res, err = s.http.Do(req)
+	}
 	if d := time.Since(started); d > 2*time.Second {
 		s.t.Logf("slow: %s took %s", key, d.Round(time.Millisecond))
 	}
