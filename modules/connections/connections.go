@@ -65,6 +65,9 @@ type Connection struct {
 // the others take the caller's Subject and authorize it (not_found, forbidden).
 // A connection that cannot be synced now answers connection_not_active.
 type Sync interface {
+	// Connection returns the subject's connection whatever its status, for reads
+	// such as a sync history filtered by connection.
+	Connection(ctx context.Context, sub authn.Subject, id uuid.UUID) (Connection, error)
 	// ConnectionForSync returns the subject's connection when it can be synced.
 	ConnectionForSync(ctx context.Context, sub authn.Subject, id uuid.UUID) (Connection, error)
 	// SystemConnectionForSync is ConnectionForSync for the scheduler.
@@ -107,6 +110,11 @@ func one(c domain.Connection, err error) (Connection, error) {
 		return Connection{}, err
 	}
 	return connectionOf(c), nil
+}
+
+// ConnectionForSync returns the subject's connection when it can be synced.
+func (k contract) Connection(ctx context.Context, sub authn.Subject, id uuid.UUID) (Connection, error) {
+	return one(k.svc.ReadConnection(ctx, sub, id))
 }
 
 // ConnectionForSync returns the subject's connection when it can be synced.

@@ -35,6 +35,11 @@ func one(c connections.Connection, err error) (app.Connection, error) {
 	return connectionOf(c), nil
 }
 
+// Connection returns the subject's connection whatever its status.
+func (a connectionsAdapter) Connection(ctx context.Context, sub authn.Subject, id uuid.UUID) (app.Connection, error) {
+	return one(a.c.Connection(ctx, sub, id))
+}
+
 // ForSync returns the subject's connection when it can be synced.
 func (a connectionsAdapter) ForSync(ctx context.Context, sub authn.Subject, id uuid.UUID) (app.Connection, error) {
 	return one(a.c.ConnectionForSync(ctx, sub, id))

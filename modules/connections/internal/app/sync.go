@@ -34,6 +34,12 @@ func (s *Service) ConnectionForSync(ctx context.Context, sub authn.Subject, id u
 	return c, nil
 }
 
+// ReadConnection returns the subject's connection whatever its status (not_found,
+// forbidden), for the sync module's reads.
+func (s *Service) ReadConnection(ctx context.Context, sub authn.Subject, id uuid.UUID) (domain.Connection, error) {
+	return s.load(ctx, sub, id, authz.ActionRead)
+}
+
 // SystemConnectionForSync is ConnectionForSync for the scheduler, which acts for
 // no person: no authorization is asked.
 func (s *Service) SystemConnectionForSync(ctx context.Context, id uuid.UUID) (domain.Connection, error) {

@@ -97,6 +97,18 @@ func (f *fakeConnections) check(id uuid.UUID) (app.Connection, error) {
 	return c, nil
 }
 
+func (f *fakeConnections) Connection(_ context.Context, sub authn.Subject, id uuid.UUID) (app.Connection, error) {
+	if id != f.conn.ID {
+		return app.Connection{}, apperr.New(apperr.NotFound, "no connection")
+	}
+	if f.conn.UserID != sub.UserID {
+		return app.Connection{}, apperr.New(apperr.Forbidden, "not yours")
+	}
+	c := f.conn
+	c.Provider, c.Status = f.b.provider, f.b.status
+	return c, nil
+}
+
 func (f *fakeConnections) ForSync(_ context.Context, sub authn.Subject, id uuid.UUID) (app.Connection, error) {
 	c, err := f.check(id)
 	if err == nil && c.UserID != sub.UserID {

@@ -112,6 +112,8 @@ const CodeMutationDuringPagination = "mutation_during_pagination"
 // methods act for no person; ForSync authorizes the subject. Fetch errors are
 // returned unchanged, for ReportOutcome and for Classify.
 type Connections interface {
+	// Connection returns the subject's connection whatever its status.
+	Connection(ctx context.Context, sub authn.Subject, id uuid.UUID) (Connection, error)
 	ForSync(ctx context.Context, sub authn.Subject, id uuid.UUID) (Connection, error)
 	SystemForSync(ctx context.Context, id uuid.UUID) (Connection, error)
 	Due(ctx context.Context, now time.Time, limit int) ([]Connection, error)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/kontor-app/kontor/modules/sync/internal/app"
 	"github.com/kontor-app/kontor/modules/sync/internal/domain"
 	"github.com/kontor-app/kontor/platform/apperr"
@@ -345,6 +347,17 @@ func TestManualSyncRules(t *testing.T) {
 		}
 		if _, err := w.svc.GetRun(ctx, other, list.Runs[0].ID); !apperr.Is(err, apperr.Forbidden) {
 			t.Fatalf("another user's run: %v", err)
+		}
+		byConn := app.ListInput{ConnectionID: uuid.NullUUID{UUID: w.conns.conn.ID, Valid: true}}
+		if mine, err := w.svc.ListRuns(ctx, w.sub, byConn); err != nil || len(mine.Runs) == 0 {
+			t.Fatalf("runs of my connection: %+v %v", mine, err)
+		}
+		if _, err := w.svc.ListRuns(ctx, other, byConn); !apperr.Is(err, apperr.Forbidden) {
+			t.Fatalf("runs of another user's connection: %v, want forbidden", err)
+		}
+		missing := app.ListInput{ConnectionID: uuid.NullUUID{UUID: uuid.New(), Valid: true}}
+		if _, err := w.svc.ListRuns(ctx, w.sub, missing); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("runs of a missing connection: %v, want not_found", err)
 		}
 	})
 }

@@ -200,6 +200,13 @@ func (s *Service) ListRuns(ctx context.Context, sub authn.Subject, in ListInput)
 	if limit <= 0 {
 		limit = 50
 	}
+	if in.ConnectionID.Valid {
+		// Another user's connection is forbidden, a missing one not found, as for
+		// every resource; only then does the filter run.
+		if _, err := s.Connections.Connection(ctx, sub, in.ConnectionID.UUID); err != nil {
+			return RunList{}, err
+		}
+	}
 	runs, err := s.Repo.Runs(ctx, RunFilter{UserID: sub.UserID, ConnectionID: in.ConnectionID, Before: in.Before, Limit: limit + 1})
 	if err != nil {
 		return RunList{}, err
