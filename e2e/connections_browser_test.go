@@ -66,6 +66,19 @@ func TestConnectionsBrowserOFX(t *testing.T) {
 		t.Fatal("the navigation has no link to the connections")
 	}
 	accountsSubmit(t, b, `.empty-state__action a`)
+
+	// SimpleFIN: a token that is not one comes back with its error on the form.
+	accountsSubmit(t, b, `#provider-simplefin a[role="button"]`)
+	b.Fill(`#provider-simplefin form input[name="setup_token"]`, "not a setup token")
+	if status := accountsSubmit(t, b, `#provider-simplefin form button[type="submit"]`); status != http.StatusUnprocessableEntity {
+		t.Fatalf("a bad setup token answered %d", status)
+	}
+	if msg := b.Text(`#field-setup_token-error`); msg == "" {
+		t.Fatal("the setup token error is not shown")
+	}
+	b.Navigate("/connections/new")
+
+	accountsSubmit(t, b, `#provider-ofx a[role="button"]`)
 	form := `#provider-ofx form`
 	b.Fill(form+` input[name="alias"]`, "Checking export")
 	accountsSubmit(t, b, form+` button[type="submit"]`)

@@ -51,7 +51,7 @@ const brokenSavings = `<STMTTRNRS><TRNUID>2<STATUS><CODE>0<SEVERITY>INFO</STATUS
 
 // upload sends a statement file to the imports endpoint and checks the exchange
 // against the contract.
-func upload(t *testing.T, a *api, connectionID, name, content string) *harness.Response {
+func upload(t testing.TB, a *api, connectionID, name, content string) *harness.Response {
 	t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)

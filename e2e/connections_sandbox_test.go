@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"html"
 	"io"
 	"net"
@@ -145,6 +146,23 @@ func TestConnectionsSandboxJSON(t *testing.T) {
 		t.Fatalf("denied %+v", denied)
 	}
 	var re created
+	// The denial was announced on the event log, with its reason, in the change's
+	// transaction.
+	var payloads []string
+	if err := inst.DB.NewSelect().Table("event_log").Column("data").Where("connection_id = ?", d.Connection.ID).
+		Where("type = ?", "ConnectionStatusChanged").Order("id").Scan(t.Context(), &payloads); err != nil {
+		t.Fatal(err)
+	}
+	var last struct {
+		From   string `json:"from"`
+		To     string `json:"to"`
+		Reason struct {
+			Code string `json:"code"`
+		} `json:"status_reason"`
+	}
+	if len(payloads) != 2 || json.Unmarshal([]byte(payloads[1]), &last) != nil || last.From != "pending" || last.To != "error" || last.Reason.Code != "consent_denied" {
+		t.Fatalf("events %v", payloads)
+	}
 	alice.post(t, "/api/v1/connections/"+d.Connection.ID+"/reauthorize", nil).Expect(t, http.StatusOK).JSON(t, &re)
 	q = consent(t, re.AuthorizationURL, "standard", "allow")
 	// A code the bank never issued.
@@ -155,6 +173,26 @@ func TestConnectionsSandboxJSON(t *testing.T) {
 	if done.Connection.ID != d.Connection.ID || done.Connection.Status != "active" || done.Connection.AccountsCount != 5 {
 		t.Fatalf("reauthorized %+v", done.Connection)
 	}
+	// A browser that is not signed in completes the link for the state's owner and
+	// sees a "linked" page.
+	var third created
+	alice.post(t, "/api/v1/connections", map[string]any{"provider": "sandbox", "alias": "Phone"}).Expect(t, http.StatusCreated).JSON(t, &third)
+	q = consent(t, third.AuthorizationURL, "standard", "allow")
+	page, err := http.Get(inst.BaseURL + "/connections/callback?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	if page.StatusCode != http.StatusOK || !strings.Contains(string(body), "Linked") || !strings.Contains(string(body), "Phone") {
+		t.Fatalf("callback without a session: %d %s", page.StatusCode, body)
+	}
+	var got connectionJSON
+	alice.get(t, "/api/v1/connections/"+third.Connection.ID).Expect(t, http.StatusOK).JSON(t, &got)
+	if got.Status != "active" {
+		t.Fatalf("after the sessionless callback: %+v", got)
+	}
+
 	// Relinking the same connection again keeps the same five accounts.
 	alice.get(t, "/api/v1/providers/"+d.Connection.ID+"/accounts").Expect(t, http.StatusOK).JSON(t, &list)
 	if len(list.Accounts) != 5 {
@@ -179,7 +217,15 @@ func TestConnectionsSandboxBrowser(t *testing.T) {
 	logIn(t, b, aliceEmail, password)
 	b.WaitVisible(logoutButton)
 
+	// The page whose form leads to the bank lets the browser follow that redirect.
+	pages := inst.Client()
+	pages.PostForm(t, "/login", url.Values{"email": {aliceEmail}, "password": {password}, "_csrf": {pages.CSRFToken(t, "/login")}}).Expect(t, http.StatusSeeOther)
+	newPage := pages.Get(t, "/connections/new?provider=sandbox").Expect(t, http.StatusOK).ExpectPage(t)
+	if csp := newPage.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' "+inst.BaseURL) {
+		t.Fatalf("the link page's CSP %q does not allow the bank's origin", csp)
+	}
 	b.Navigate("/connections/new")
+	accountsSubmit(t, b, `#provider-sandbox a[role="button"]`)
 	form := `#provider-sandbox form`
 	b.Fill(form+` input[name="alias"]`, "Demo bank")
 	accountsSubmit(t, b, form+` button[type="submit"]`)

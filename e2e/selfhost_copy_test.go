@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -88,6 +89,11 @@ func TestCopySQLiteToPostgresThenFlowsPass(t *testing.T) {
 	copied := map[string]int64{}
 	for _, tb := range report.Tables {
 		copied[tb.Name] = tb.Rows
+		if strings.HasPrefix(tb.Name, "river_") {
+			// The source instance still runs its jobs and changes these tables after
+			// the copy's snapshot; the copy compared them within its snapshot.
+			continue
+		}
 		var n int64
 		if err := src.DB.QueryRowContext(ctx, "SELECT count(*) FROM "+tb.Name).Scan(&n); err != nil || n != tb.Rows {
 			t.Fatalf("%s: copied %d rows, the source has %d (%v)", tb.Name, tb.Rows, n, err)
@@ -196,7 +202,7 @@ func BenchmarkCopy100kTransactions(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		report, err := database.CopySQLiteToPostgres(ctx, path, target, database.CopyOptions{Verify: bench.VerifyLedger})
+		report, err := database.CopySQLiteToPostgres(ctx, path, target, database.CopyOptions{Verify: bench.VerifyLedger, Progress: os.Stderr})
 		if err != nil {
 			b.Fatal(err)
 		}

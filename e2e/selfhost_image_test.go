@@ -181,6 +181,9 @@ func TestImageBuildsAndServes(t *testing.T) {
 			t.Fatalf("%v in the container: exit %d, %v, output %q (want %q)", cmd, code, err, out, want)
 		}
 	}
+	if page := c.Get(t, "/login").Expect(t, http.StatusOK).Body; !bytes.Contains(page, []byte("Kontor "+testImageVersion)) {
+		t.Fatalf("the footer does not show the version %s", testImageVersion)
+	}
 	execOK(ctr, "answered 200", "/kontor", "healthcheck")
 	execOK(ctr, "kontor "+testImageVersion, "/kontor", "version")
 	// The database lives in /data and a snapshot can be taken while it serves.

@@ -118,7 +118,9 @@ func Start(t testing.TB, opts Options) *Instance {
 	inst.app = app
 	inst.BaseURL = "http://" + srv.Addr()
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		// Stopping waits for in-flight requests, River's running jobs and open event
+		// streams; on a loaded 2-core machine that has taken over 30 s.
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()
 		if err := app.Stop(ctx); err != nil {
 			t.Errorf("harness: stop app: %v", err)

@@ -4,13 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"strconv"
 
 	"github.com/google/uuid"
 
 	"github.com/kontor-app/kontor/modules/accounts"
 	"github.com/kontor-app/kontor/modules/accounts/accountsjson"
 	"github.com/kontor-app/kontor/modules/connections/internal/app"
+	"github.com/kontor-app/kontor/modules/connections/internal/domain"
+	"github.com/kontor-app/kontor/platform/apperr"
 	"github.com/kontor-app/kontor/platform/authn"
+	"github.com/kontor-app/kontor/platform/database"
+	"github.com/kontor-app/kontor/platform/events"
 	"github.com/kontor-app/kontor/platform/money"
 )
 
@@ -23,11 +28,16 @@ type accountsAdapter struct {
 
 var _ app.Accounts = accountsAdapter{}
 
-// UpsertAccount mirrors a provider account and returns the Kontor account's id.
+// UpsertAccount mirrors a provider account and returns the Kontor account's id. A
+// currency the provider spells wrongly is a validation error on currency.
 func (a accountsAdapter) UpsertAccount(ctx context.Context, sub authn.Subject, in app.LinkedAccount) (uuid.UUID, app.UpsertOutcome, error) {
+	cur, err := money.ParseCurrency(in.Currency)
+	if err != nil {
+		return uuid.Nil, "", apperr.Validation(apperr.FieldError{Field: "currency", Message: "must be an ISO 4217 code or a crypto ticker, got " + strconvQuote(in.Currency)})
+	}
 	acct, op, err := a.sync.UpsertAccount(ctx, sub, accounts.ProviderAccount{
 		ConnectionID: in.ConnectionID, Provider: in.Provider, ProviderAccountID: in.ProviderAccountID, Name: in.Name,
-		AccountType: in.AccountType, Subtype: in.Subtype, Currency: money.Currency(in.Currency), AccountNumber: in.AccountNumber,
+		AccountType: in.AccountType, Subtype: in.Subtype, Currency: cur, AccountNumber: in.AccountNumber,
 		Balance: in.Balance, AvailableBalance: in.AvailableBalance,
 	})
 	if err != nil {
@@ -36,14 +46,20 @@ func (a accountsAdapter) UpsertAccount(ctx context.Context, sub authn.Subject, i
 	return acct.ID, app.UpsertOutcome(op), nil
 }
 
+func strconvQuote(s string) string {
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return strconv.Quote(s)
+}
+
 // SyncTransactions applies a batch to a linked account.
 func (a accountsAdapter) SyncTransactions(ctx context.Context, sub authn.Subject, in app.TransactionBatch) (app.TransactionCounts, error) {
 	ups := make([]accounts.ProviderTransaction, len(in.Upserts))
 	for i, t := range in.Upserts {
 		ups[i] = accounts.ProviderTransaction{
 			ProviderTransactionID: t.ProviderTransactionID, PendingTransactionID: t.PendingTransactionID, Type: t.Type,
-			Amount: t.Amount, Description: t.Description, Counterparty: t.Counterparty,
-			Pending: t.Pending || t.Status == "pending", BookedAt: t.BookedAt,
+			Amount: t.Amount, Description: t.Description, Counterparty: t.Counterparty, Pending: t.Pending, BookedAt: t.BookedAt,
 		}
 	}
 	res, err := a.sync.SyncTransactions(ctx, sub, accounts.TransactionBatch{AccountID: in.AccountID, Upserts: ups, Removed: in.Removed, ReportedBalance: in.ReportedBalance})
@@ -55,7 +71,13 @@ func (a accountsAdapter) DeactivateConnection(ctx context.Context, sub authn.Sub
 	return a.sync.DeactivateConnection(ctx, sub, connectionID)
 }
 
-// ConnectionAccounts lists the connection's accounts with GET /accounts' body.
+// jsonBody marshals a body built by accountsjson.
+type jsonBody struct{ v any }
+
+func (b jsonBody) MarshalJSON() ([]byte, error) { return json.Marshal(b.v) }
+
+// ConnectionAccounts lists the connection's accounts, reading the query and
+// writing the body exactly as GET /accounts does.
 func (a accountsAdapter) ConnectionAccounts(ctx context.Context, sub authn.Subject, connectionID uuid.UUID, query url.Values) (json.Marshaler, error) {
 	q, err := accountsjson.ParseAccountQuery(query)
 	if err != nil {
@@ -65,14 +87,8 @@ func (a accountsAdapter) ConnectionAccounts(ctx context.Context, sub authn.Subje
 	if err != nil {
 		return nil, err
 	}
-	return accountListBody{body: accountsjson.AccountList(page)}, nil
+	return jsonBody{v: accountsjson.AccountList(page)}, nil
 }
-
-// accountListBody marshals to GET /accounts' body.
-type accountListBody struct{ body any }
-
-// MarshalJSON writes the body.
-func (b accountListBody) MarshalJSON() ([]byte, error) { return json.Marshal(b.body) }
 
 // CountAccounts counts each connection's accounts, archived and inactive ones
 // included, from the list's total.
@@ -86,4 +102,25 @@ func (a accountsAdapter) CountAccounts(ctx context.Context, sub authn.Subject, i
 		out[id] = int(page.TotalCount)
 	}
 	return out, nil
+}
+
+// eventPublisher announces status changes on the platform's event bus, writing
+// each to the event log in the transaction of the change.
+type eventPublisher struct {
+	bus *events.Bus
+	db  *database.DB
+}
+
+var _ app.Publisher = eventPublisher{}
+
+// Publish appends the change to the event log in ctx's transaction.
+func (p eventPublisher) Publish(ctx context.Context, e domain.ConnectionStatusChanged) error {
+	data := map[string]any{"provider": e.Provider, "from": string(e.From), "to": string(e.To), "status_reason": nil}
+	if e.Reason != nil {
+		data["status_reason"] = map[string]any{"code": string(e.Reason.Code), "message": e.Reason.Message, "action": string(e.Reason.Action)}
+	}
+	_, err := p.bus.Publish(ctx, p.db.Conn(ctx), events.Event{
+		Type: events.Type(e.EventType()), UserID: e.UserID, OccurredAt: e.OccurredAt, ConnectionID: e.ConnectionID, Data: data,
+	})
+	return err
 }

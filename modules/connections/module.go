@@ -15,6 +15,8 @@ import (
 	"github.com/kontor-app/kontor/modules/connections/internal/web"
 	"github.com/kontor-app/kontor/platform/authz"
 	"github.com/kontor-app/kontor/platform/config"
+	"github.com/kontor-app/kontor/platform/database"
+	"github.com/kontor-app/kontor/platform/events"
 	"github.com/kontor-app/kontor/platform/httpserver"
 	"github.com/kontor-app/kontor/platform/outbound"
 	"github.com/kontor-app/kontor/platform/secretbox"
@@ -77,9 +79,10 @@ func newRegistry(cfg config.Config, client *outbound.Client) (app.Registry, erro
 // newOutbound is the one HTTP client for provider calls.
 func newOutbound(cfg config.Config) *outbound.Client { return outbound.NewFromConfig(cfg) }
 
-// newPublisher is where the event bus plugs in; until then changes are only
-// recorded in the status history.
-func newPublisher() app.Publisher { return app.NoPublisher{} }
+// newPublisher announces status changes on the platform's event bus.
+func newPublisher(bus *events.Bus, db *database.DB) app.Publisher {
+	return eventPublisher{bus: bus, db: db}
+}
 
 func newService(repo app.Repository, sealer app.Sealer, az app.Authorizer, acc app.Accounts, reg app.Registry, pub app.Publisher, cfg config.Config) *app.Service {
 	return app.NewService(app.Deps{

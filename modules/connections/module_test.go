@@ -10,6 +10,7 @@ import (
 	"github.com/kontor-app/kontor/platform/authz"
 	"github.com/kontor-app/kontor/platform/config"
 	"github.com/kontor-app/kontor/platform/database"
+	"github.com/kontor-app/kontor/platform/events"
 	"github.com/kontor-app/kontor/platform/httpserver"
 	"github.com/kontor-app/kontor/platform/openapi"
 )
@@ -27,6 +28,7 @@ func TestModuleGraph(t *testing.T) {
 		fx.Provide(func() *database.DB { return nil }),
 		fx.Provide(func() *authz.Authorizer { return nil }),
 		fx.Provide(func() config.Config { return config.Config{} }),
+		fx.Provide(func() *events.Bus { return nil }),
 		accounts.Module,
 		connections.Module,
 		fx.Invoke(func(consumed) {}),

@@ -73,6 +73,7 @@ type targetColumn struct {
 	nullable bool
 	serial   bool // filled from a sequence, which must move past the copied values
 	scale    sql.NullInt64
+	length   sql.NullInt64 // character_maximum_length: n of BIT(n)
 }
 
 // copyPlan is one table to copy.
@@ -125,7 +126,7 @@ func CopySQLiteToPostgres(ctx context.Context, sqlitePath string, target *DB, op
 	if _, err := m.Up(ctx); err != nil {
 		return CopyReport{}, fmt.Errorf("migrate the target: %w", err)
 	}
-	if err := sameMigrations(ctx, src, target, sqlitePath); err != nil {
+	if err := sameMigrations(ctx, src, sqlitePath); err != nil {
 		return CopyReport{}, err
 	}
 
@@ -177,35 +178,30 @@ func CopySQLiteToPostgres(ctx context.Context, sqlitePath string, target *DB, op
 	return report, nil
 }
 
-// sameMigrations refuses a source whose applied migrations differ from the target's
-// (which this build has just brought up to date).
-func sameMigrations(ctx context.Context, src *sql.Tx, target *DB, path string) error {
+// sameMigrations refuses a source whose applied migrations differ from the SQLite
+// migrations this build embeds: the target has just been brought up to date by this
+// build, so both then hold the same schema (each dialect's own files).
+func sameMigrations(ctx context.Context, src *sql.Tx, path string) error {
 	have, err := appliedMigrations(ctx, src)
 	if err != nil {
 		return fmt.Errorf("%s: %w (is it a Kontor database?)", path, err)
 	}
-	want, err := appliedMigrations(ctx, target.DB.DB)
-	if err != nil {
-		return err
-	}
+	known := migrationNames(SQLite)
 	haveSet := map[string]bool{}
+	var extra []string
 	for _, n := range have {
 		haveSet[n] = true
+		if !known[n] {
+			extra = append(extra, n)
+		}
 	}
-	wantSet := map[string]bool{}
 	var missing []string
-	for _, n := range want {
-		wantSet[n] = true
+	for n := range known {
 		if !haveSet[n] {
 			missing = append(missing, n)
 		}
 	}
-	var extra []string
-	for _, n := range have {
-		if !wantSet[n] {
-			extra = append(extra, n)
-		}
-	}
+	sort.Strings(missing)
 	if len(extra) > 0 {
 		return fmt.Errorf("%s was migrated by a newer Kontor (migrations %s are unknown here); copy it with that version", path, strings.Join(extra, ", "))
 	}
@@ -317,7 +313,8 @@ func sourceColumns(ctx context.Context, src *sql.Tx, table string) ([]sourceColu
 func targetColumns(ctx context.Context, target *DB) (map[string][]targetColumn, error) {
 	rows, err := target.DB.DB.QueryContext(ctx, `
 SELECT table_name, column_name, data_type, udt_name, is_nullable = 'YES',
-       coalesce(column_default LIKE 'nextval(%', false) OR is_identity = 'YES', numeric_scale
+       coalesce(column_default LIKE 'nextval(%', false) OR is_identity = 'YES', numeric_scale,
+       character_maximum_length
 FROM information_schema.columns
 WHERE table_schema = current_schema()
 ORDER BY table_name, ordinal_position`)
@@ -329,7 +326,7 @@ ORDER BY table_name, ordinal_position`)
 	for rows.Next() {
 		var t string
 		var c targetColumn
-		if err := rows.Scan(&t, &c.name, &c.dataType, &c.udt, &c.nullable, &c.serial, &c.scale); err != nil {
+		if err := rows.Scan(&t, &c.name, &c.dataType, &c.udt, &c.nullable, &c.serial, &c.scale, &c.length); err != nil {
 			return nil, err
 		}
 		out[t] = append(out[t], c)
@@ -477,10 +474,19 @@ func ensureEmpty(ctx context.Context, target *DB) error {
 // transaction each; self-referencing columns are filled in afterwards.
 func copyTable(ctx context.Context, src *sql.Tx, target *DB, p copyPlan, batchSize int) (int64, error) {
 	names := make([]string, len(p.columns))
+	selects := make([]string, len(p.columns))
 	for i, c := range p.columns {
 		names[i] = quoteIdent(c.name)
+		selects[i] = names[i]
+		if tc := p.targets[i]; tc.udt == "json" || tc.udt == "jsonb" || tc.dataType == "ARRAY" {
+			// SQLite may keep JSON as its binary JSONB (River does); json() turns
+			// that back into text. Text, and text stored as a BLOB, stay as they are.
+			selects[i] = fmt.Sprintf("CASE WHEN typeof(%[1]s) = 'blob' AND json_valid(%[1]s, 8) THEN json(%[1]s) ELSE %[1]s END", names[i])
+		}
 	}
-	rows, err := src.QueryContext(ctx, "SELECT "+strings.Join(names, ", ")+" FROM "+quoteIdent(p.table))
+	// PostgreSQL takes at most 65,535 parameters per statement.
+	batchSize = max(1, min(batchSize, 65000/max(1, len(p.columns))))
+	rows, err := src.QueryContext(ctx, "SELECT "+strings.Join(selects, ", ")+" FROM "+quoteIdent(p.table))
 	if err != nil {
 		return 0, err
 	}
@@ -488,7 +494,6 @@ func copyTable(ctx context.Context, src *sql.Tx, target *DB, p copyPlan, batchSi
 	insert := "INSERT INTO " + quoteIdent(p.table) + " (" + strings.Join(names, ", ") + ") VALUES "
 	var (
 		n       int64
-		batch   []any
 		inBatch int
 		sb      strings.Builder
 		later   []deferredRef
@@ -504,12 +509,15 @@ func copyTable(ctx context.Context, src *sql.Tx, target *DB, p copyPlan, batchSi
 		if inBatch == 0 {
 			return nil
 		}
+		// The values are inlined as literals (as bun itself sends queries), so the
+		// batch is one simple-protocol round trip whatever the driver; PostgreSQL
+		// coerces each literal to its destination column's type.
 		err := inTx(ctx, sqldb, func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, sb.String(), batch...)
+			_, err := tx.ExecContext(ctx, sb.String())
 			return err
 		})
 		sb.Reset()
-		batch, inBatch = batch[:0], 0
+		inBatch = 0
 		return err
 	}
 	raw := make([]any, len(p.columns))
@@ -543,12 +551,12 @@ func copyTable(ctx context.Context, src *sql.Tx, target *DB, p copyPlan, batchSi
 				later = append(later, deferredRef{pk: pk, column: p.columns[i].name, value: cv})
 				cv = nil
 			}
-			batch = append(batch, cv)
 			if i > 0 {
 				sb.WriteString(", ")
 			}
-			sb.WriteByte('$')
-			sb.WriteString(strconv.Itoa(len(batch)))
+			if err := appendLiteral(&sb, cv); err != nil {
+				return n, fmt.Errorf("row %d, column %s: %w", n+1, p.columns[i].name, err)
+			}
 		}
 		sb.WriteByte(')')
 		inBatch++
@@ -581,6 +589,40 @@ func copyTable(ctx context.Context, src *sql.Tx, target *DB, p copyPlan, batchSi
 		}
 	}
 	return n, nil
+}
+
+// appendLiteral writes v as a PostgreSQL literal. Strings are quoted with
+// standard_conforming_strings (on by default since PostgreSQL 9.1, and required by
+// pgx): a quote is doubled and a backslash is an ordinary character.
+func appendLiteral(sb *strings.Builder, v any) error {
+	switch x := v.(type) {
+	case nil:
+		sb.WriteString("NULL")
+	case int64:
+		sb.WriteString(strconv.FormatInt(x, 10))
+	case bool:
+		if x {
+			sb.WriteString("TRUE")
+		} else {
+			sb.WriteString("FALSE")
+		}
+	case string:
+		if strings.IndexByte(x, 0) >= 0 {
+			return errors.New("text holds a NUL character, which PostgreSQL cannot store")
+		}
+		sb.WriteByte('\'')
+		sb.WriteString(strings.ReplaceAll(x, "'", "''"))
+		sb.WriteByte('\'')
+	case []byte:
+		sb.WriteString(`'\x`)
+		sb.WriteString(hex.EncodeToString(x))
+		sb.WriteString(`'`)
+	case time.Time:
+		sb.WriteString(x.UTC().Format("'2006-01-02 15:04:05.999999-07:00'"))
+	default:
+		return fmt.Errorf("cannot write %T as a literal", v)
+	}
+	return nil
 }
 
 // deferredRef is a self-reference filled in after its table is copied.
@@ -757,6 +799,19 @@ func convertValue(v any, c targetColumn) (any, error) {
 			return s, nil
 		}
 		return nil, fmt.Errorf("%v (%T) is not a UUID", v, v)
+	}
+	if c.udt == "bit" || c.udt == "varbit" {
+		// A bitmask kept as an integer, written as PostgreSQL's integer::bit(n) does:
+		// the n lowest bits, most significant first.
+		if x, ok := v.(int64); ok {
+			n := int64(64)
+			if c.length.Valid && c.length.Int64 > 0 && c.length.Int64 < 64 {
+				n = c.length.Int64
+				x &= 1<<n - 1
+			}
+			return fmt.Sprintf("%0*b", n, uint64(x)), nil
+		}
+		return v, nil
 	}
 	if c.dataType == "ARRAY" {
 		s, ok := v.(string)

@@ -23,7 +23,9 @@ const (
     day         TEXT,
     payload     TEXT NOT NULL,
     tags        TEXT,
-    blob        BLOB
+    blob        BLOB,
+    doc         BLOB,
+    mask        INTEGER
 )`
 	futurePostgres = `CREATE TABLE widgets (
     id          BIGSERIAL PRIMARY KEY,
@@ -35,7 +37,9 @@ const (
     day         DATE,
     payload     JSONB NOT NULL,
     tags        TEXT[],
-    blob        BYTEA
+    blob        BYTEA,
+    doc         JSONB,
+    mask        BIT(8)
 )`
 	userID = "01a2248b-4306-792a-9b70-447186da9475"
 )
@@ -75,10 +79,12 @@ func TestCopyCarriesUnknownTablesExactly(t *testing.T) {
 	mustExec(t, src, futureSQLite)
 	mustExec(t, src, `INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES (?, 'a@example.com', 'A', 'x', '2026-01-02 03:04:05.123456789+00:00', '2026-01-02 03:04:05+01:00')`, userID)
 	// Row 1 refers to row 3, which comes later: the self-reference is filled in after.
-	mustExec(t, src, `INSERT INTO widgets (id, owner_id, parent_id, amount, flag, seen_at, day, payload, tags, blob) VALUES
-		(1, ?, 3, '-12345678901234567890.123456789012345678', 1, '2026-03-04 05:06:07.5+02:00', '2026-03-04', '{"a":[1,2]}', '["x","y \"q\""]', X'00ff10'),
-		(2, ?, NULL, '0.000000000000000001', 0, NULL, NULL, '{}', NULL, NULL),
-		(3, ?, 2, '42', 1, '2026-12-31 23:59:59+00:00', '2026-12-31', '[]', '[]', X'')`, userID, userID, userID)
+	// doc holds SQLite's binary JSONB (as River keeps its JSON) or JSON text in a
+	// BLOB; mask is a bitmask kept as an integer, BIT(8) in PostgreSQL.
+	mustExec(t, src, `INSERT INTO widgets (id, owner_id, parent_id, amount, flag, seen_at, day, payload, tags, blob, doc, mask) VALUES
+		(1, ?, 3, '-12345678901234567890.123456789012345678', 1, '2026-03-04 05:06:07.5+02:00', '2026-03-04', '{"a":[1,2]}', '["x","y \"q\""]', X'00ff10', jsonb('{"k":[1,"z"]}'), 5),
+		(2, ?, NULL, '0.000000000000000001', 0, NULL, NULL, '{}', NULL, NULL, CAST('{"t":true}' AS BLOB), 128),
+		(3, ?, 2, '42', 1, '2026-12-31 23:59:59+00:00', '2026-12-31', '[]', jsonb('["j"]'), X'', NULL, NULL)`, userID, userID, userID)
 
 	url := dbtest.NewPostgresURL(t)
 	dst, err := database.OpenPostgres(url)
@@ -128,16 +134,18 @@ func TestCopyCarriesUnknownTablesExactly(t *testing.T) {
 		payload string
 		tags    *string
 		blob    []byte
+		doc     *string
+		mask    *string
 	}
 	got := map[int64]widget{}
-	r, err := dst.DB.DB.QueryContext(ctx, `SELECT id, parent_id, amount::text, flag, to_char(seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), day::text, payload::text, tags::text, blob FROM widgets`)
+	r, err := dst.DB.DB.QueryContext(ctx, `SELECT id, parent_id, amount::text, flag, to_char(seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), day::text, payload::text, tags::text, blob, doc::text, mask::text FROM widgets`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for r.Next() {
 		var id int64
 		var w widget
-		if err := r.Scan(&id, &w.parent, &w.amount, &w.flag, &w.seen, &w.day, &w.payload, &w.tags, &w.blob); err != nil {
+		if err := r.Scan(&id, &w.parent, &w.amount, &w.flag, &w.seen, &w.day, &w.payload, &w.tags, &w.blob, &w.doc, &w.mask); err != nil {
 			t.Fatal(err)
 		}
 		got[id] = w
@@ -153,8 +161,11 @@ func TestCopyCarriesUnknownTablesExactly(t *testing.T) {
 	if !w1.flag || w2.flag || *w1.seen != "2026-03-04 03:06:07.500000" || *w1.day != "2026-03-04" || w2.seen != nil {
 		t.Fatalf("flag/time/day: %+v", w1)
 	}
-	if w1.payload != `{"a": [1, 2]}` || *w1.tags != `{x,"y \"q\""}` || string(w1.blob) != "\x00\xff\x10" || *w3.tags != "{}" {
+	if w1.payload != `{"a": [1, 2]}` || *w1.tags != `{x,"y \"q\""}` || string(w1.blob) != "\x00\xff\x10" {
 		t.Fatalf("json/array/bytes: %q %q %x", w1.payload, *w1.tags, w1.blob)
+	}
+	if *w1.doc != `{"k": [1, "z"]}` || *w2.doc != `{"t": true}` || w3.doc != nil || *w1.mask != "00000101" || *w2.mask != "10000000" || *w3.tags != "{j}" {
+		t.Fatalf("jsonb blob/bitmask: %v %v %v %v %q", *w1.doc, *w2.doc, *w1.mask, *w2.mask, *w3.tags)
 	}
 	var created string
 	if err := dst.DB.DB.QueryRowContext(ctx, `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') FROM users`).Scan(&created); err != nil || created != "2026-01-02 03:04:05.123456" {

@@ -41,7 +41,15 @@ func checkJSON(body []byte, dst any) error {
 	return nil // syntax problems are reported by the decoder
 }
 
-type checker struct{ dec *json.Decoder }
+// maxJSONDepth bounds how deeply a body's objects and arrays may nest. No Kontor body
+// nests more than a few levels; without a bound, a body of nothing but "[" costs time
+// quadratic in its length (each level's path is a copy of the one above).
+const maxJSONDepth = 32
+
+type checker struct {
+	dec   *json.Decoder
+	depth int
+}
 
 var (
 	unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
@@ -73,6 +81,11 @@ func (ck *checker) value(t reflect.Type, path string) error {
 	}
 	switch v := tok.(type) {
 	case json.Delim:
+		ck.depth++
+		defer func() { ck.depth-- }()
+		if ck.depth > maxJSONDepth {
+			return apperr.New(apperr.MalformedJSON, "The body nests objects and arrays more than %d levels deep.", maxJSONDepth)
+		}
 		switch v {
 		case '{':
 			return ck.object(t, opaque, path)

@@ -62,6 +62,7 @@ func Build(parts []Spec) (*Document, error) {
 			}
 		}
 	}
+	finish(doc)
 	out, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return nil, err

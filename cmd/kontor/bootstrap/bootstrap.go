@@ -17,6 +17,7 @@ import (
 	"github.com/kontor-app/kontor/modules/identity"
 	"github.com/kontor-app/kontor/modules/sandbox"
 	"github.com/kontor-app/kontor/modules/statements"
+	kontorsync "github.com/kontor-app/kontor/modules/sync"
 	"github.com/kontor-app/kontor/platform/authz"
 	"github.com/kontor-app/kontor/platform/config"
 	"github.com/kontor-app/kontor/platform/database"
@@ -58,6 +59,7 @@ func Options(cfg config.Config, logOut io.Writer) fx.Option {
 		connections.Module,
 		jobs.Module,
 		events.Module,
+		kontorsync.Module,
 		fx.Invoke(func(*httpserver.Server) {}),
 		fx.Invoke(func(*jobs.Client) {}),
 	)

@@ -47,19 +47,19 @@ func New(svc Service) *Routes { return &Routes{svc: svc} }
 
 // Register adds the endpoints of API.md's Accounts and Transactions sections.
 func (r *Routes) Register(rt *httpserver.Router) {
-	rt.APIRead("/accounts", r.listAccounts)
-	rt.APIWrite(fiber.MethodPost, "/accounts", r.createAccount)
-	rt.APIWrite(fiber.MethodPost, "/accounts/upsert", r.upsertAccount)
-	rt.APIRead("/accounts/:id", r.getAccount)
-	rt.APIWrite(fiber.MethodPatch, "/accounts/:id", r.updateAccount)
-	rt.APIWrite(fiber.MethodDelete, "/accounts/:id", r.closeAccount)
-	rt.APIRead("/accounts/:id/balance-history", r.balanceHistory)
-	rt.APIRead("/accounts/:id/transactions", r.listAccountTransactions)
-	rt.APIWrite(fiber.MethodPost, "/accounts/:id/transactions", r.recordTransaction)
-	rt.APIWrite(fiber.MethodPost, "/accounts/:id/reconcile", r.reconcile)
-	rt.APIRead("/transactions", r.listTransactions)
-	rt.APIWrite(fiber.MethodPost, "/transfers", r.transfer)
-	rt.APIRead("/net-worth", r.netWorth)
+	rt.APIRead("/accounts", httpserver.Authenticated(r.listAccounts))
+	rt.APIWrite(fiber.MethodPost, "/accounts", httpserver.Authenticated(r.createAccount))
+	rt.APIWrite(fiber.MethodPost, "/accounts/upsert", httpserver.Authenticated(r.upsertAccount))
+	rt.APIRead("/accounts/:id", httpserver.Authenticated(r.getAccount))
+	rt.APIWrite(fiber.MethodPatch, "/accounts/:id", httpserver.Authenticated(r.updateAccount))
+	rt.APIWrite(fiber.MethodDelete, "/accounts/:id", httpserver.Authenticated(r.closeAccount))
+	rt.APIRead("/accounts/:id/balance-history", httpserver.Authenticated(r.balanceHistory))
+	rt.APIRead("/accounts/:id/transactions", httpserver.Authenticated(r.listAccountTransactions))
+	rt.APIWrite(fiber.MethodPost, "/accounts/:id/transactions", httpserver.Authenticated(r.recordTransaction))
+	rt.APIWrite(fiber.MethodPost, "/accounts/:id/reconcile", httpserver.Authenticated(r.reconcile))
+	rt.APIRead("/transactions", httpserver.Authenticated(r.listTransactions))
+	rt.APIWrite(fiber.MethodPost, "/transfers", httpserver.Authenticated(r.transfer))
+	rt.APIRead("/net-worth", httpserver.Authenticated(r.netWorth))
 }
 
 // query reads query parameters, collecting problems with their values.
@@ -99,12 +99,8 @@ func (q *query) integer(name string) int {
 	return n
 }
 
-func (r *Routes) listAccounts(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
-	in, err := ParseListAccounts(queryValues(c))
+func (r *Routes) listAccounts(c *fiber.Ctx, sub authn.Subject) error {
+	in, err := ParseListAccounts(httpserver.QueryValues(c))
 	if err != nil {
 		return err
 	}
@@ -113,13 +109,6 @@ func (r *Routes) listAccounts(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(AccountListBody(list))
-}
-
-// queryValues returns every query parameter with all its values.
-func queryValues(c *fiber.Ctx) url.Values {
-	v := url.Values{}
-	c.Context().QueryArgs().VisitAll(func(k, val []byte) { v.Add(string(k), string(val)) })
-	return v
 }
 
 // ParseListAccounts reads the query parameters of GET /accounts, so that another
@@ -159,11 +148,7 @@ func AccountListBody(list app.AccountList) any {
 	}
 }
 
-func (r *Routes) getAccount(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) getAccount(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := app.ParseID(c.Params("id"))
 	if err != nil {
 		return err
@@ -217,8 +202,8 @@ func setDecimal(d *decimal) app.Patch[string] {
 	return app.Set(string(*d))
 }
 
-func (b *createBody) fields() app.AccountFields {
-	f := app.AccountFields{
+func (b *createBody) fields() app.AccountFieldsText {
+	f := app.AccountFieldsText{
 		Name: set(b.Name), AccountType: set(b.AccountType), Currency: set(b.Currency), ExternalID: set(b.ExternalID),
 		AccountNumber: set(b.AccountNumber), Subtype: set(b.Subtype), OverdraftLimit: setDecimal(b.OverdraftLimit),
 		InterestRate: setDecimal(b.InterestRate), Color: set(b.Color), Icon: set(b.Icon), Notes: set(b.Notes),
@@ -258,16 +243,16 @@ func opening(d *decimal) string {
 	return string(*d)
 }
 
-func (r *Routes) createAccount(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) createAccount(c *fiber.Ctx, sub authn.Subject) error {
 	var body createBody
 	if err := httpserver.DecodeJSON(c, &body); err != nil {
 		return err
 	}
-	a, err := r.svc.CreateAccount(c.UserContext(), sub, app.CreateAccountInput{Fields: body.fields(), OpeningBalance: decimalText(body.OpeningBalance)})
+	in, err := app.ParseCreateAccount(app.CreateAccountText{Fields: body.fields(), OpeningBalance: decimalText(body.OpeningBalance)})
+	if err != nil {
+		return err
+	}
+	a, err := r.svc.CreateAccount(c.UserContext(), sub, in)
 	if err != nil {
 		return err
 	}
@@ -280,11 +265,7 @@ type upsertBody struct {
 	BalanceAmount *decimal `json:"balance_amount"`
 }
 
-func (r *Routes) upsertAccount(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) upsertAccount(c *fiber.Ctx, sub authn.Subject) error {
 	var body upsertBody
 	if err := httpserver.DecodeJSON(c, &body); err != nil {
 		return err
@@ -295,7 +276,11 @@ func (r *Routes) upsertAccount(c *fiber.Ctx) error {
 	}
 	f := body.fields()
 	f.BalanceAmount = setDecimal(body.BalanceAmount)
-	a, op, err := r.svc.UpsertAccount(c.UserContext(), sub, app.UpsertAccountInput{ExternalID: ext, Fields: f, OpeningBalance: decimalText(body.OpeningBalance)})
+	in, err := app.ParseUpsertAccount(app.UpsertAccountText{ExternalID: ext, Fields: f, OpeningBalance: decimalText(body.OpeningBalance)})
+	if err != nil {
+		return err
+	}
+	a, op, err := r.svc.UpsertAccount(c.UserContext(), sub, in)
 	if err != nil {
 		return err
 	}
@@ -310,11 +295,7 @@ func (r *Routes) upsertAccount(c *fiber.Ctx) error {
 	return c.Status(status).JSON(fiber.Map{"operation": op, "account": accountOf(a)})
 }
 
-func (r *Routes) updateAccount(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) updateAccount(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := app.ParseID(c.Params("id"))
 	if err != nil {
 		return err
@@ -323,18 +304,18 @@ func (r *Routes) updateAccount(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	a, err := r.svc.UpdateAccount(c.UserContext(), sub, app.UpdateAccountInput{ID: id, IfMatch: c.Get(fiber.HeaderIfMatch), Fields: f})
+	in, err := app.ParseUpdateAccount(app.UpdateAccountText{ID: id, IfMatch: c.Get(fiber.HeaderIfMatch), Fields: f})
+	if err != nil {
+		return err
+	}
+	a, err := r.svc.UpdateAccount(c.UserContext(), sub, in)
 	if err != nil {
 		return err
 	}
 	return sendAccount(c, fiber.StatusOK, a)
 }
 
-func (r *Routes) closeAccount(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) closeAccount(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := app.ParseID(c.Params("id"))
 	if err != nil {
 		return err
@@ -346,19 +327,20 @@ func (r *Routes) closeAccount(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"id": a.ID.String(), "status": string(a.Status), "closed_at": optTimestamp(a.ClosedAt)})
 }
 
-func historyInput(c *fiber.Ctx) app.HistoryInput {
-	return app.HistoryInput{StartDate: c.Query("start_date"), EndDate: c.Query("end_date"), Interval: c.Query("interval")}
+func historyInput(c *fiber.Ctx) (app.HistoryInput, error) {
+	return app.ParseHistory(app.HistoryText{StartDate: c.Query("start_date"), EndDate: c.Query("end_date"), Interval: c.Query("interval")})
 }
 
-func (r *Routes) balanceHistory(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
+func (r *Routes) balanceHistory(c *fiber.Ctx, sub authn.Subject) error {
+	id, err := app.ParseID(c.Params("id"))
 	if err != nil {
 		return err
 	}
-	in := historyInput(c)
-	if in.AccountID, err = app.ParseID(c.Params("id")); err != nil {
+	in, err := historyInput(c)
+	if err != nil {
 		return err
 	}
+	in.AccountID = id
 	s, err := r.svc.BalanceHistory(c.UserContext(), sub, in)
 	if err != nil {
 		return err
@@ -374,12 +356,11 @@ func intervalOf(in app.HistoryInput) string {
 	return in.Interval
 }
 
-func (r *Routes) netWorth(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
+func (r *Routes) netWorth(c *fiber.Ctx, sub authn.Subject) error {
+	in, err := historyInput(c)
 	if err != nil {
 		return err
 	}
-	in := historyInput(c)
 	series, err := r.svc.NetWorth(c.UserContext(), sub, in)
 	if err != nil {
 		return err
@@ -391,26 +372,25 @@ func (r *Routes) netWorth(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"interval": intervalOf(in), "series": out})
 }
 
-func transactionQuery(c *fiber.Ctx) (app.ListTransactionsInput, error) {
-	q := query{v: queryValues(c)}
-	in := app.ListTransactionsInput{
-		StartDate: q.str("start_date"), EndDate: q.str("end_date"), Types: q.list("transaction_type"),
+func transactionQuery(c *fiber.Ctx, accountIDs []string) (app.ListTransactionsInput, error) {
+	q := query{v: httpserver.QueryValues(c)}
+	in := app.ListTransactionsText{
+		AccountIDs: accountIDs, StartDate: q.str("start_date"), EndDate: q.str("end_date"), Types: q.list("transaction_type"),
 		Status: q.str("status"), MinAmount: q.str("min_amount"), MaxAmount: q.str("max_amount"), Q: q.str("q"),
 		Limit: q.integer("limit"), Cursor: q.str("cursor"),
 	}
-	return in, q.errs.Err()
+	if err := q.errs.Err(); err != nil {
+		return app.ListTransactionsInput{}, err
+	}
+	return app.ParseListTransactions(in)
 }
 
-func (r *Routes) listAccountTransactions(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
-	in, err := transactionQuery(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) listAccountTransactions(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := app.ParseID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	in, err := transactionQuery(c, nil)
 	if err != nil {
 		return err
 	}
@@ -418,16 +398,11 @@ func (r *Routes) listAccountTransactions(c *fiber.Ctx) error {
 	return r.sendTransactions(c, sub, in)
 }
 
-func (r *Routes) listTransactions(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
+func (r *Routes) listTransactions(c *fiber.Ctx, sub authn.Subject) error {
+	in, err := transactionQuery(c, httpserver.QueryValues(c)["account_id"])
 	if err != nil {
 		return err
 	}
-	in, err := transactionQuery(c)
-	if err != nil {
-		return err
-	}
-	in.AccountIDs = queryValues(c)["account_id"]
 	return r.sendTransactions(c, sub, in)
 }
 
@@ -439,11 +414,7 @@ func (r *Routes) sendTransactions(c *fiber.Ctx, sub authn.Subject, in app.ListTr
 	return c.JSON(fiber.Map{"transactions": transactionsOf(list.Transactions), "next_cursor": cursorOf(list.NextCursor), "has_more": list.HasMore})
 }
 
-func (r *Routes) recordTransaction(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) recordTransaction(c *fiber.Ctx, sub authn.Subject) error {
 	var body struct {
 		Type         string   `json:"type"`
 		Amount       *decimal `json:"amount"`
@@ -474,11 +445,7 @@ func (r *Routes) recordTransaction(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(transactionOf(rec.Transaction))
 }
 
-func (r *Routes) transfer(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) transfer(c *fiber.Ctx, sub authn.Subject) error {
 	var body struct {
 		SourceAccountID      string   `json:"source_account_id"`
 		DestinationAccountID string   `json:"destination_account_id"`
@@ -507,11 +474,7 @@ func (r *Routes) transfer(c *fiber.Ctx) error {
 	})
 }
 
-func (r *Routes) reconcile(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) reconcile(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := app.ParseID(c.Params("id"))
 	if err != nil {
 		return err

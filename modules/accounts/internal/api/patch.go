@@ -24,8 +24,8 @@ var readOnlyFields = map[string]bool{
 // decodeMergePatch reads an RFC 7396 merge patch of an account (content type
 // application/merge-patch+json or application/json): a named field is set, null
 // clears a nullable one, and metadata merges key by key.
-func decodeMergePatch(c *fiber.Ctx) (app.AccountFields, error) {
-	var f app.AccountFields
+func decodeMergePatch(c *fiber.Ctx) (app.AccountFieldsText, error) {
+	var f app.AccountFieldsText
 	var raw map[string]json.RawMessage
 	if err := httpserver.DecodeJSON(c, &raw); err != nil {
 		return f, err

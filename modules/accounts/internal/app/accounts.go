@@ -97,6 +97,31 @@ func (s *Service) ListAccounts(ctx context.Context, sub authn.Subject, in ListAc
 	return out, nil
 }
 
+// AccountsPage is what the accounts page shows: one page of the list with its
+// counts and totals, and the count and totals of every matching account per type,
+// for the page's headings.
+type AccountsPage struct {
+	AccountList
+	ByType map[domain.AccountType]TypeSummary
+}
+
+// ListAccountsPage returns the accounts page in one use case: the page of the list
+// and its totals, and the per-type subtotals from one grouped query, whatever the
+// number of headings.
+func (s *Service) ListAccountsPage(ctx context.Context, sub authn.Subject, in ListAccountsQuery) (AccountsPage, error) {
+	list, err := s.ListAccounts(ctx, sub, in)
+	if err != nil {
+		return AccountsPage{}, err
+	}
+	f := in.AccountFilter
+	f.UserID = sub.UserID
+	byType, err := s.repo.SummarizeByType(ctx, f)
+	if err != nil {
+		return AccountsPage{}, err
+	}
+	return AccountsPage{AccountList: list, ByType: byType}, nil
+}
+
 // AccountSortValue is the keyset value of a for the sort field, as the store
 // compares it.
 func AccountSortValue(a *domain.Account, field string) string {
@@ -249,14 +274,59 @@ func validSortValue(field, v string) bool {
 	return true
 }
 
+// CreateAccountText is a new manual account as text, the way POST /accounts and
+// the new-account form receive it; ParseCreateAccount decodes it for both.
+// OpeningBalance is nil when not given; given, it must be a decimal number (an
+// empty one is a mistake, not "none").
+type CreateAccountText struct {
+	Fields         AccountFieldsText
+	OpeningBalance *string
+}
+
 // CreateAccountInput describes a new manual account. Fields.Name, AccountType and
 // Currency are required; OpeningBalance, when given, is recorded as the opening
-// entry. A missing account number is generated.
+// entry (Fields.BalanceAmount stands in for it when it is not given). A missing
+// account number is generated.
 type CreateAccountInput struct {
-	Fields AccountFields
-	// OpeningBalance is nil when not given; given, it must be a decimal number
-	// (an empty one is a mistake, not "none").
-	OpeningBalance *string
+	Fields         AccountFields
+	OpeningBalance *money.Amount
+}
+
+// ParseCreateAccount decodes a new account's text and checks it as CreateAccount
+// will, reporting every problem at once.
+func ParseCreateAccount(in CreateAccountText) (CreateAccountInput, error) {
+	f, errs := ParseAccountFields(in.Fields)
+	out := CreateAccountInput{Fields: f}
+	out.OpeningBalance = parseOpening(&errs, in.OpeningBalance)
+	requireNew(&errs, in.Fields.Name.Set, in.Fields.AccountType.Set, in.Fields.Currency.Set)
+	return out, ordered(errs).Err()
+}
+
+func parseOpening(errs *apperr.Fields, opening *string) *money.Amount {
+	if opening == nil {
+		return nil
+	}
+	if strings.TrimSpace(*opening) == "" {
+		errs.Add("opening_balance", "must be a decimal number")
+		return nil
+	}
+	a, ok := parseAmount(errs, "opening_balance", *opening)
+	if !ok {
+		return nil
+	}
+	return &a
+}
+
+func requireNew(errs *apperr.Fields, name, accountType, currency bool) {
+	if !name {
+		errs.Add("name", "is required")
+	}
+	if !accountType {
+		errs.Add("account_type", "is required")
+	}
+	if !currency {
+		errs.Add("currency", "is required")
+	}
 }
 
 // CreateAccount opens a manual account for the subject.
@@ -273,28 +343,11 @@ func (s *Service) CreateAccount(ctx context.Context, sub authn.Subject, in Creat
 
 // newAccount validates fields and builds an unsaved manual account with its opening
 // entry.
-func (s *Service) newAccount(ctx context.Context, sub authn.Subject, f AccountFields, opening *string) (domain.Account, error) {
+func (s *Service) newAccount(ctx context.Context, sub authn.Subject, f AccountFields, opening *money.Amount) (domain.Account, error) {
 	var errs apperr.Fields
-	if !f.Name.Set {
-		errs.Add("name", "is required")
-	}
-	if !f.AccountType.Set {
-		errs.Add("account_type", "is required")
-	}
-	if !f.Currency.Set {
-		errs.Add("currency", "is required")
-	}
-	p, more := f.check()
-	errs = append(errs, more...)
-	var openingAmount money.Amount
-	if opening != nil {
-		if strings.TrimSpace(*opening) == "" {
-			errs.Add("opening_balance", "must be a decimal number")
-		} else {
-			openingAmount, _ = parseAmount(&errs, "opening_balance", *opening)
-		}
-	}
-	if err := errs.Err(); err != nil {
+	requireNew(&errs, f.Name.Set, f.AccountType.Set, f.Currency.Set)
+	errs = append(errs, f.check()...)
+	if err := ordered(errs).Err(); err != nil {
 		return domain.Account{}, err
 	}
 	if err := s.checkLinked(ctx, sub, f, uuid.Nil); err != nil {
@@ -308,14 +361,18 @@ func (s *Service) newAccount(ctx context.Context, sub authn.Subject, f AccountFi
 	}
 	// The balance of a new account comes only from its opening entry.
 	balance := f.BalanceAmount
-	f.BalanceAmount = Patch[string]{}
+	f.BalanceAmount = Patch[money.Amount]{}
 	status := f.Status
-	f.Status = Patch[string]{}
-	if err := s.apply(&a, &f, p, now); err != nil {
+	f.Status = Patch[domain.Status]{}
+	if err := s.apply(&a, &f, now); err != nil {
 		return domain.Account{}, err
 	}
-	if balance.Set && opening == nil {
-		openingAmount = p.balance
+	var openingAmount money.Amount
+	switch {
+	case opening != nil:
+		openingAmount = *opening
+	case balance.Set:
+		openingAmount = balance.Value
 	}
 	if !openingAmount.IsZero() {
 		e := domain.OpeningEntry(openingAmount)
@@ -325,7 +382,7 @@ func (s *Service) newAccount(ctx context.Context, sub authn.Subject, f AccountFi
 		}
 	}
 	if status.Set {
-		if err := a.SetStatus(p.status, now); err != nil {
+		if err := a.SetStatus(status.Value, now); err != nil {
 			return domain.Account{}, err
 		}
 	}
@@ -360,10 +417,7 @@ func (s *Service) checkLinked(ctx context.Context, sub authn.Subject, f AccountF
 	if !f.LinkedAccountID.Set || f.LinkedAccountID.Null {
 		return nil
 	}
-	id, err := uuid.Parse(f.LinkedAccountID.Value)
-	if err != nil {
-		return nil // check() reported it
-	}
+	id := f.LinkedAccountID.Value
 	bad := apperr.Validation(apperr.FieldError{Field: "linked_account_id", Message: "must be the id of another of your accounts"})
 	if id == self {
 		return bad
@@ -381,58 +435,91 @@ func (s *Service) checkLinked(ctx context.Context, sub authn.Subject, f AccountF
 	return nil
 }
 
-// UpdateAccountInput is a merge patch of an account. IfMatch, when not empty, is
-// the ETag the client last saw; the update fails with precondition_failed when the
-// account has changed since.
-type UpdateAccountInput struct {
+// UpdateAccountText is a merge patch of an account as text, the way PATCH
+// /accounts/{id} and the edit form receive it; IfMatch is the If-Match header (or
+// the form's version), empty when not given.
+type UpdateAccountText struct {
 	ID      uuid.UUID
 	IfMatch string
-	Fields  AccountFields
+	Fields  AccountFieldsText
+}
+
+// UpdateAccountInput is a merge patch of an account. ExpectedVersions, when not
+// empty, are the versions the client may have last seen; the update fails with
+// precondition_failed when the account is at none of them.
+type UpdateAccountInput struct {
+	ID               uuid.UUID
+	ExpectedVersions []int64
+	Fields           AccountFields
+}
+
+// ParseUpdateAccount decodes a merge patch's text and checks it as UpdateAccount
+// will, reporting every problem at once.
+func ParseUpdateAccount(in UpdateAccountText) (UpdateAccountInput, error) {
+	f, errs := ParseAccountFields(in.Fields)
+	return UpdateAccountInput{ID: in.ID, ExpectedVersions: ParseIfMatch(in.IfMatch), Fields: f}, errs.Err()
+}
+
+// ParseIfMatch reads an If-Match header into the versions it names: none for no
+// header or "*" (any version will do), and -1, which no account has, for a tag
+// that names no version of ours.
+func ParseIfMatch(header string) []int64 {
+	var out []int64
+	for _, part := range strings.Split(header, ",") {
+		tag := strings.TrimSpace(part)
+		switch tag {
+		case "":
+			continue
+		case "*":
+			return nil
+		}
+		v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(tag, "W/"), `"`), 10, 64)
+		if err != nil {
+			v = -1
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func versionExpected(expected []int64, version int64) bool {
+	if len(expected) == 0 {
+		return true
+	}
+	for _, v := range expected {
+		if v == version {
+			return true
+		}
+	}
+	return false
 }
 
 // UpdateAccount applies a merge patch. On a manual account a new balance_amount is
 // reached through an adjustment entry; on a linked account the provider-managed
 // fields are read-only.
 func (s *Service) UpdateAccount(ctx context.Context, sub authn.Subject, in UpdateAccountInput) (domain.Account, error) {
-	p, errs := in.Fields.check()
-	if err := errs.Err(); err != nil {
+	if err := in.Fields.check().Err(); err != nil {
 		return domain.Account{}, err
 	}
 	if err := s.checkLinked(ctx, sub, in.Fields, in.ID); err != nil {
 		return domain.Account{}, err
 	}
 	return s.update(ctx, sub, in.ID, authz.ActionWrite, func(_ context.Context, a *domain.Account) error {
-		if in.IfMatch != "" && !ETagMatches(in.IfMatch, a.Version) {
+		if !versionExpected(in.ExpectedVersions, a.Version) {
 			return apperr.New(apperr.PreconditionFailed, "The account has changed since you read it (it is now at %s); read it again and reapply your change.", ETag(a.Version))
 		}
 		if !a.IsManual() {
-			if names := in.Fields.providerManaged(a, p); len(names) > 0 {
+			if names := in.Fields.providerManaged(a); len(names) > 0 {
 				return apperr.New(domain.ProviderManaged, "This account is kept by %s; %s cannot be changed here.", a.Provider, strings.Join(names, ", ")).
 					WithDetails(map[string]any{"account_id": a.ID.String(), "fields": names})
 			}
 		}
-		return s.apply(a, &in.Fields, p, s.now())
+		return s.apply(a, &in.Fields, s.now())
 	})
 }
 
 // ETag returns the weak entity tag of an account version.
 func ETag(version int64) string { return `W/"` + strconv.FormatInt(version, 10) + `"` }
-
-// ETagMatches reports whether an If-Match header value names version: "*" matches
-// anything, and weak and strong forms of the tag are treated alike.
-func ETagMatches(header string, version int64) bool {
-	for _, part := range strings.Split(header, ",") {
-		tag := strings.TrimSpace(part)
-		if tag == "*" {
-			return true
-		}
-		tag = strings.TrimPrefix(tag, "W/")
-		if strings.Trim(tag, `"`) == strconv.FormatInt(version, 10) {
-			return true
-		}
-	}
-	return false
-}
 
 // CloseAccount closes an account whose balance is zero.
 func (s *Service) CloseAccount(ctx context.Context, sub authn.Subject, id uuid.UUID) (domain.Account, error) {
@@ -441,15 +528,37 @@ func (s *Service) CloseAccount(ctx context.Context, sub authn.Subject, id uuid.U
 	})
 }
 
+// UpsertAccountText is an upsert as text, the way POST /accounts/upsert receives
+// it; ParseUpsertAccount decodes it.
+type UpsertAccountText struct {
+	ExternalID     string
+	Fields         AccountFieldsText
+	OpeningBalance *string
+}
+
 // UpsertAccountInput creates or updates the subject's account with ExternalID.
 // On create the fields are those of CreateAccountInput, and balance_amount may stand
-// in for opening_balance; on update the named fields replace the stored ones, a
-// balance_amount is reached through an adjustment entry and opening_balance is
-// ignored, because it only describes how the account began.
+// in for opening_balance (not both); on update the named fields replace the stored
+// ones, a balance_amount is reached through an adjustment entry and opening_balance
+// is ignored, because it only describes how the account began.
 type UpsertAccountInput struct {
 	ExternalID     string
 	Fields         AccountFields
-	OpeningBalance *string
+	OpeningBalance *money.Amount
+}
+
+// ParseUpsertAccount decodes an upsert's text and checks it as UpsertAccount will.
+func ParseUpsertAccount(in UpsertAccountText) (UpsertAccountInput, error) {
+	if strings.TrimSpace(in.ExternalID) == "" {
+		return UpsertAccountInput{}, apperr.Validation(apperr.FieldError{Field: "external_id", Message: "is required"})
+	}
+	if in.OpeningBalance != nil && in.Fields.BalanceAmount.Set {
+		return UpsertAccountInput{}, apperr.Validation(apperr.FieldError{Field: "balance_amount", Message: "send either opening_balance or balance_amount, not both"})
+	}
+	f, errs := ParseAccountFields(in.Fields)
+	out := UpsertAccountInput{ExternalID: in.ExternalID, Fields: f}
+	out.OpeningBalance = parseOpening(&errs, in.OpeningBalance)
+	return out, ordered(errs).Err()
 }
 
 // UpsertOutcome says what an upsert did.
@@ -470,9 +579,6 @@ func (s *Service) UpsertAccount(ctx context.Context, sub authn.Subject, in Upser
 	}
 	if in.OpeningBalance != nil && in.Fields.BalanceAmount.Set {
 		return domain.Account{}, "", apperr.Validation(apperr.FieldError{Field: "balance_amount", Message: "send either opening_balance or balance_amount, not both"})
-	}
-	if in.OpeningBalance != nil && strings.TrimSpace(*in.OpeningBalance) == "" {
-		return domain.Account{}, "", apperr.Validation(apperr.FieldError{Field: "opening_balance", Message: "must be a decimal number"})
 	}
 	if err := s.authorizeOwn(ctx, sub, authz.ActionWrite); err != nil {
 		return domain.Account{}, "", err

@@ -24,14 +24,14 @@ func TestCursorRoundTrip(t *testing.T) {
 	}
 }
 
-func TestETagMatches(t *testing.T) {
+func TestParseIfMatch(t *testing.T) {
 	tests := []struct {
 		header string
 		ok     bool
-	}{{`W/"3"`, true}, {`"3"`, true}, {`*`, true}, {`W/"2", W/"3"`, true}, {`W/"4"`, false}, {`3x`, false}}
+	}{{`W/"3"`, true}, {`"3"`, true}, {`3`, true}, {`*`, true}, {``, true}, {`W/"2", W/"3"`, true}, {`W/"4"`, false}, {`3x`, false}}
 	for _, tt := range tests {
-		if ETagMatches(tt.header, 3) != tt.ok {
-			t.Errorf("ETagMatches(%q, 3) = %v", tt.header, !tt.ok)
+		if versionExpected(ParseIfMatch(tt.header), 3) != tt.ok {
+			t.Errorf("If-Match %q at version 3: %v", tt.header, !tt.ok)
 		}
 	}
 	if ETag(7) != `W/"7"` {
@@ -62,10 +62,10 @@ func TestPointDates(t *testing.T) {
 }
 
 func TestAccountFieldsCheck(t *testing.T) {
-	f := AccountFields{Name: Set(""), AccountType: Set("vault"), Currency: Set("usd"), BalanceAmount: Clear[string](),
+	f := AccountFieldsText{Name: Set(""), AccountType: Set("vault"), Currency: Set("usd"), BalanceAmount: Clear[string](),
 		OverdraftLimit: Set("-1"), InterestRate: Set("abc"), Status: Set("frozen"), SortOrder: Set(2_000_000),
 		ExternalID: Set(" "), LinkedAccountID: Set("x")}
-	_, errs := f.check()
+	_, errs := ParseAccountFields(f)
 	var names []string
 	for _, e := range errs {
 		names = append(names, e.Field)

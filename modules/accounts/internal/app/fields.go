@@ -1,6 +1,8 @@
 package app
 
 import (
+	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -25,10 +27,10 @@ func Set[T any](v T) Patch[T] { return Patch[T]{Set: true, Value: v} }
 // Clear returns a patch that clears the field.
 func Clear[T any]() Patch[T] { return Patch[T]{Set: true, Null: true} }
 
-// AccountFields are the writable fields of an account, as create, update and upsert
-// receive them. Amounts, enums and ids arrive as text so that every face reports
-// the same field errors. Metadata merges: a nil value deletes its key.
-type AccountFields struct {
+// AccountFieldsText are the writable fields of an account as text, the way create,
+// update and upsert receive them from JSON and from forms; ParseAccountFields
+// decodes them for every face alike. Metadata merges: a nil value deletes its key.
+type AccountFieldsText struct {
 	Name                   Patch[string]
 	AccountType            Patch[string]
 	Subtype                Patch[string]
@@ -53,22 +55,103 @@ type AccountFields struct {
 	LinkedAccountID        Patch[string]
 }
 
-// parsedFields are AccountFields after validation.
-type parsedFields struct {
-	accountType    domain.AccountType
-	currency       money.Currency
-	balance        money.Amount
-	available      money.NullAmount
-	overdraft      money.Amount
-	interest       money.NullAmount
-	status         domain.Status
-	linked         uuid.NullUUID
-	normalizedName string
+// AccountFields are the writable fields of an account, typed, as the create,
+// update and upsert use cases take them. Metadata merges: a nil value deletes its
+// key.
+type AccountFields struct {
+	Name                   Patch[string]
+	AccountType            Patch[domain.AccountType]
+	Subtype                Patch[string]
+	Currency               Patch[money.Currency]
+	ExternalID             Patch[string]
+	AccountNumber          Patch[string]
+	BalanceAmount          Patch[money.Amount]
+	AvailableBalanceAmount Patch[money.Amount]
+	OverdraftLimit         Patch[money.Amount]
+	InterestRate           Patch[money.Amount]
+	Status                 Patch[domain.Status]
+	IsArchived             Patch[bool]
+	IsHidden               Patch[bool]
+	IsFavourite            Patch[bool]
+	ShowInDashboard        Patch[bool]
+	Color                  Patch[string]
+	Icon                   Patch[string]
+	Notes                  Patch[string]
+	SortOrder              Patch[int]
+	CustomFields           Patch[[]domain.CustomField]
+	Metadata               Patch[map[string]*string]
+	LinkedAccountID        Patch[uuid.UUID]
+}
+
+// fieldOrder is the order field errors are reported in, whichever step found
+// them, so every face lists them alike.
+var fieldOrder = map[string]int{}
+
+func init() {
+	for i, name := range []string{"name", "account_type", "currency", "subtype", "external_id", "color", "icon", "notes",
+		"account_number", "balance_amount", "available_balance_amount", "overdraft_limit", "interest_rate",
+		"status", "is_archived", "is_hidden", "is_favourite", "show_in_dashboard", "sort_order", "custom_fields",
+		"metadata", "linked_account_id", "opening_balance"} {
+		fieldOrder[name] = i
+	}
+}
+
+// ordered sorts field errors into fieldOrder, keeping the order within a field.
+func ordered(errs apperr.Fields) apperr.Fields {
+	sort.SliceStable(errs, func(i, j int) bool { return fieldOrder[errs[i].Field] < fieldOrder[errs[j].Field] })
+	return errs
+}
+
+// ParseAccountFields decodes the text of an account's fields and checks them as
+// the use cases will, returning every problem at once.
+func ParseAccountFields(in AccountFieldsText) (AccountFields, apperr.Fields) {
+	var errs apperr.Fields
+	f := AccountFields{
+		Name: in.Name, Subtype: in.Subtype, ExternalID: in.ExternalID, AccountNumber: in.AccountNumber,
+		IsArchived: in.IsArchived, IsHidden: in.IsHidden, IsFavourite: in.IsFavourite, ShowInDashboard: in.ShowInDashboard,
+		Color: in.Color, Icon: in.Icon, Notes: in.Notes, SortOrder: in.SortOrder, CustomFields: in.CustomFields,
+		Metadata: in.Metadata,
+	}
+	f.AccountType = parsePatch(&errs, "account_type", in.AccountType, domain.ParseAccountType)
+	f.Currency = parsePatch(&errs, "currency", in.Currency, money.ParseCurrency)
+	f.Status = parsePatch(&errs, "status", in.Status, domain.ParseStatus)
+	amount := func(name string, v Patch[string]) Patch[money.Amount] {
+		return parsePatch(&errs, name, v, func(s string) (money.Amount, error) { return money.Parse(strings.TrimSpace(s)) })
+	}
+	f.BalanceAmount = amount("balance_amount", in.BalanceAmount)
+	f.AvailableBalanceAmount = amount("available_balance_amount", in.AvailableBalanceAmount)
+	f.OverdraftLimit = amount("overdraft_limit", in.OverdraftLimit)
+	f.InterestRate = amount("interest_rate", in.InterestRate)
+	f.LinkedAccountID = parsePatch(&errs, "linked_account_id", in.LinkedAccountID, func(s string) (uuid.UUID, error) {
+		id, err := uuid.Parse(s)
+		if err != nil {
+			return uuid.Nil, fmt.Errorf("must be the id of one of your accounts")
+		}
+		return id, nil
+	})
+	errs = append(errs, f.check()...)
+	return f, ordered(errs)
+}
+
+// parsePatch decodes a text patch: a null stays a null (check decides whether the
+// field may be cleared), and text that does not parse is a field error.
+func parsePatch[T any](errs *apperr.Fields, name string, v Patch[string], parse func(string) (T, error)) Patch[T] {
+	if !v.Set {
+		return Patch[T]{}
+	}
+	if v.Null {
+		return Clear[T]()
+	}
+	t, err := parse(v.Value)
+	if err != nil {
+		errs.Add(name, "%s", err.Error())
+		return Patch[T]{}
+	}
+	return Set(t)
 }
 
 // check validates every named field and returns all problems at once.
-func (f *AccountFields) check() (parsedFields, apperr.Fields) {
-	var p parsedFields
+func (f *AccountFields) check() apperr.Fields {
 	var errs apperr.Fields
 	required := func(name string, null bool) bool {
 		if null {
@@ -81,21 +164,16 @@ func (f *AccountFields) check() (parsedFields, apperr.Fields) {
 		if err := domain.CheckName(f.Name.Value); err != nil {
 			errs.Add("name", "%s", err.Error())
 		}
-		p.normalizedName = strings.TrimSpace(f.Name.Value)
 	}
 	if f.AccountType.Set && required("account_type", f.AccountType.Null) {
-		t, err := domain.ParseAccountType(f.AccountType.Value)
-		if err != nil {
+		if _, err := domain.ParseAccountType(string(f.AccountType.Value)); err != nil {
 			errs.Add("account_type", "%s", err.Error())
 		}
-		p.accountType = t
 	}
 	if f.Currency.Set && required("currency", f.Currency.Null) {
-		c, err := money.ParseCurrency(f.Currency.Value)
-		if err != nil {
+		if _, err := money.ParseCurrency(string(f.Currency.Value)); err != nil {
 			errs.Add("currency", "%s", err.Error())
 		}
-		p.currency = c
 	}
 	text := func(name string, v Patch[string], max int) {
 		if v.Set && !v.Null {
@@ -120,38 +198,21 @@ func (f *AccountFields) check() (parsedFields, apperr.Fields) {
 			errs.Add("account_number", "%s", err.Error())
 		}
 	}
-	if f.BalanceAmount.Set && required("balance_amount", f.BalanceAmount.Null) {
-		p.balance, _ = parseAmount(&errs, "balance_amount", f.BalanceAmount.Value)
+	if f.BalanceAmount.Set {
+		required("balance_amount", f.BalanceAmount.Null)
 	}
-	if f.AvailableBalanceAmount.Set && !f.AvailableBalanceAmount.Null {
-		if a, ok := parseAmount(&errs, "available_balance_amount", f.AvailableBalanceAmount.Value); ok {
-			p.available = money.NullAmount{Amount: a, Valid: true}
-		}
-	}
-	if f.OverdraftLimit.Set {
-		if !f.OverdraftLimit.Null {
-			if a, ok := parseAmount(&errs, "overdraft_limit", f.OverdraftLimit.Value); ok {
-				if a.IsNegative() {
-					errs.Add("overdraft_limit", "must not be negative")
-				}
-				p.overdraft = a
-			}
-		}
+	if f.OverdraftLimit.Set && !f.OverdraftLimit.Null && f.OverdraftLimit.Value.IsNegative() {
+		errs.Add("overdraft_limit", "must not be negative")
 	}
 	if f.InterestRate.Set && !f.InterestRate.Null {
-		if a, ok := parseAmount(&errs, "interest_rate", f.InterestRate.Value); ok {
-			if a.IsNegative() || a.Cmp(money.FromInt(1000)) > 0 {
-				errs.Add("interest_rate", "must be a percentage between 0 and 1000")
-			}
-			p.interest = money.NullAmount{Amount: a, Valid: true}
+		if a := f.InterestRate.Value; a.IsNegative() || a.Cmp(money.FromInt(1000)) > 0 {
+			errs.Add("interest_rate", "must be a percentage between 0 and 1000")
 		}
 	}
 	if f.Status.Set && required("status", f.Status.Null) {
-		st, err := domain.ParseStatus(f.Status.Value)
-		if err != nil {
+		if _, err := domain.ParseStatus(string(f.Status.Value)); err != nil {
 			errs.Add("status", "%s", err.Error())
 		}
-		p.status = st
 	}
 	for _, b := range []struct {
 		name string
@@ -182,71 +243,72 @@ func (f *AccountFields) check() (parsedFields, apperr.Fields) {
 			errs.Add("metadata", "%s", err.Error())
 		}
 	}
-	if f.LinkedAccountID.Set && !f.LinkedAccountID.Null {
-		id, err := uuid.Parse(f.LinkedAccountID.Value)
-		if err != nil {
-			errs.Add("linked_account_id", "must be the id of one of your accounts")
-		}
-		p.linked = uuid.NullUUID{UUID: id, Valid: err == nil}
-	}
-	return p, errs
+	return ordered(errs)
 }
 
 // providerManaged lists the fields a provider keeps on a linked account that f
 // would change: the name, type, currency, numbers and balances it reports. The
 // display fields (color, icon, notes, sort order, the hidden, favourite, dashboard
 // and archive flags) stay the owner's.
-func (f *AccountFields) providerManaged(a *domain.Account, p parsedFields) []string {
+func (f *AccountFields) providerManaged(a *domain.Account) []string {
 	var names []string
-	if f.Name.Set && p.normalizedName != a.Name {
+	if f.Name.Set && strings.TrimSpace(f.Name.Value) != a.Name {
 		names = append(names, "name")
 	}
-	if f.AccountType.Set && p.accountType != a.Type {
+	if f.AccountType.Set && f.AccountType.Value != a.Type {
 		names = append(names, "account_type")
 	}
 	if f.Subtype.Set && f.Subtype.Value != a.Subtype {
 		names = append(names, "subtype")
 	}
-	if f.Currency.Set && p.currency != a.Currency {
+	if f.Currency.Set && f.Currency.Value != a.Currency {
 		names = append(names, "currency")
 	}
 	if f.AccountNumber.Set && strings.TrimSpace(f.AccountNumber.Value) != a.AccountNumber {
 		names = append(names, "account_number")
 	}
-	if f.BalanceAmount.Set && !p.balance.Equal(a.Balance) {
+	if f.BalanceAmount.Set && !f.BalanceAmount.Value.Equal(a.Balance) {
 		names = append(names, "balance_amount")
 	}
-	if f.AvailableBalanceAmount.Set && (p.available.Valid != a.AvailableBalance.Valid || !p.available.Amount.Equal(a.AvailableBalance.Amount)) {
+	if f.AvailableBalanceAmount.Set && !sameNullAmount(nullOf(f.AvailableBalanceAmount), a.AvailableBalance) {
 		names = append(names, "available_balance_amount")
 	}
-	if f.InterestRate.Set && (p.interest.Valid != a.InterestRate.Valid || !p.interest.Amount.Equal(a.InterestRate.Amount)) {
+	if f.InterestRate.Set && !sameNullAmount(nullOf(f.InterestRate), a.InterestRate) {
 		names = append(names, "interest_rate")
 	}
-	if f.OverdraftLimit.Set && !p.overdraft.Equal(a.OverdraftLimit) {
+	if f.OverdraftLimit.Set && !f.OverdraftLimit.Value.Equal(a.OverdraftLimit) {
 		names = append(names, "overdraft_limit")
 	}
 	return names
 }
 
+// nullOf is an amount patch as the nullable amount it sets.
+func nullOf(p Patch[money.Amount]) money.NullAmount {
+	if p.Null {
+		return money.NullAmount{}
+	}
+	return money.NullAmount{Amount: p.Value, Valid: true}
+}
+
 // apply writes the checked fields onto a, with the ledger entries they imply
 // (a balance adjustment). The caller has checked f and, for linked accounts, that
 // no provider-managed field changes.
-func (s *Service) apply(a *domain.Account, f *AccountFields, p parsedFields, now time.Time) error {
+func (s *Service) apply(a *domain.Account, f *AccountFields, now time.Time) error {
 	var errs apperr.Fields
 	if f.Name.Set {
-		a.Name = p.normalizedName
+		a.Name = strings.TrimSpace(f.Name.Value)
 	}
 	if f.AccountType.Set {
-		a.Type = p.accountType
+		a.Type = f.AccountType.Value
 	}
 	if f.Subtype.Set {
 		a.Subtype = strings.TrimSpace(f.Subtype.Value)
 	}
-	if f.Currency.Set && p.currency != a.Currency {
+	if f.Currency.Set && f.Currency.Value != a.Currency {
 		if a.TransactionCount > 0 || !a.Balance.IsZero() {
 			errs.Add("currency", "cannot change once the account has transactions")
 		} else {
-			a.Currency = p.currency
+			a.Currency = f.Currency.Value
 		}
 	}
 	if f.ExternalID.Set {
@@ -256,13 +318,13 @@ func (s *Service) apply(a *domain.Account, f *AccountFields, p parsedFields, now
 		a.AccountNumber = strings.TrimSpace(f.AccountNumber.Value)
 	}
 	if f.AvailableBalanceAmount.Set {
-		a.AvailableBalance = p.available
+		a.AvailableBalance = nullOf(f.AvailableBalanceAmount)
 	}
 	if f.OverdraftLimit.Set {
-		a.OverdraftLimit = p.overdraft
+		a.OverdraftLimit = f.OverdraftLimit.Value
 	}
 	if f.InterestRate.Set {
-		a.InterestRate = p.interest
+		a.InterestRate = nullOf(f.InterestRate)
 	}
 	if f.IsHidden.Set {
 		a.IsHidden = f.IsHidden.Value
@@ -310,10 +372,11 @@ func (s *Service) apply(a *domain.Account, f *AccountFields, p parsedFields, now
 		}
 	}
 	if f.LinkedAccountID.Set {
-		if p.linked.Valid && p.linked.UUID == a.ID {
+		linked := uuid.NullUUID{UUID: f.LinkedAccountID.Value, Valid: !f.LinkedAccountID.Null}
+		if linked.Valid && linked.UUID == a.ID {
 			errs.Add("linked_account_id", "must not be the account itself")
 		}
-		a.LinkedAccountID = p.linked
+		a.LinkedAccountID = linked
 	}
 	if err := errs.Err(); err != nil {
 		return err
@@ -321,7 +384,7 @@ func (s *Service) apply(a *domain.Account, f *AccountFields, p parsedFields, now
 	a.UpdatedAt = now
 	if f.BalanceAmount.Set {
 		e := domain.Transaction{ID: s.NewID(), Status: domain.Posted, BookedAt: now, CreatedAt: now}
-		if err := a.AdjustBalanceTo(p.balance, e, now); err != nil {
+		if err := a.AdjustBalanceTo(f.BalanceAmount.Value, e, now); err != nil {
 			return err
 		}
 	}
@@ -329,7 +392,7 @@ func (s *Service) apply(a *domain.Account, f *AccountFields, p parsedFields, now
 		a.SetArchived(f.IsArchived.Value, now)
 	}
 	if f.Status.Set {
-		if err := a.SetStatus(p.status, now); err != nil {
+		if err := a.SetStatus(f.Status.Value, now); err != nil {
 			return err
 		}
 	}

@@ -25,15 +25,51 @@ const (
 // MaxPoints bounds how many points one series may have.
 const MaxPoints = 1000
 
-// HistoryInput asks for a balance series. Dates are YYYY-MM-DD and inclusive; the
-// end defaults to today (UTC) and the start to 30 days, 12 weeks or 12 months
-// before it, by interval. Each point is the balance at the end of its day, week
-// (Monday to Sunday) or month, the last point being the end date itself.
-type HistoryInput struct {
-	AccountID uuid.UUID
+// HistoryText is a balance series' query as text, the way GET
+// /accounts/{id}/balance-history and GET /net-worth receive it; ParseHistory decodes
+// it. Dates are YYYY-MM-DD; empty means the default.
+type HistoryText struct {
 	StartDate string
 	EndDate   string
 	Interval  string
+}
+
+// HistoryInput asks for a balance series. Dates are UTC days, both inclusive; the
+// end defaults to today and the start to 30 days, 12 weeks or 12 months before it,
+// by interval (day, the default, week or month). Each point is the balance at the
+// end of its day, week (Monday to Sunday) or month, the last point being the end
+// date itself.
+type HistoryInput struct {
+	AccountID uuid.UUID
+	Start     *time.Time
+	End       *time.Time
+	Interval  string
+}
+
+// ParseHistory decodes a balance series' query text.
+func ParseHistory(in HistoryText) (HistoryInput, error) {
+	var errs apperr.Fields
+	out := HistoryInput{Interval: strings.TrimSpace(in.Interval)}
+	if in.StartDate != "" {
+		if d, ok := parseDate(&errs, "start_date", in.StartDate); ok {
+			out.Start = &d
+		}
+	}
+	if in.EndDate != "" {
+		if d, ok := parseDate(&errs, "end_date", in.EndDate); ok {
+			out.End = &d
+		}
+	}
+	checkInterval(&errs, out.Interval)
+	return out, errs.Err()
+}
+
+func checkInterval(errs *apperr.Fields, interval string) {
+	switch interval {
+	case "", IntervalDay, IntervalWeek, IntervalMonth:
+	default:
+		errs.Add("interval", "must be day, week or month")
+	}
 }
 
 // Point is the balance at the end of Date.
@@ -56,18 +92,14 @@ type historyRange struct {
 
 func (s *Service) parseRange(in HistoryInput) (historyRange, error) {
 	var errs apperr.Fields
-	r := historyRange{interval: strings.TrimSpace(in.Interval)}
+	r := historyRange{interval: in.Interval}
 	if r.interval == "" {
 		r.interval = IntervalDay
 	}
-	switch r.interval {
-	case IntervalDay, IntervalWeek, IntervalMonth:
-	default:
-		errs.Add("interval", "must be day, week or month")
-	}
+	checkInterval(&errs, r.interval)
 	r.end = domain.DayOf(s.now())
-	if in.EndDate != "" {
-		r.end, _ = parseDate(&errs, "end_date", in.EndDate)
+	if in.End != nil {
+		r.end = domain.DayOf(*in.End)
 	}
 	switch r.interval {
 	case IntervalWeek:
@@ -77,8 +109,8 @@ func (s *Service) parseRange(in HistoryInput) (historyRange, error) {
 	default:
 		r.start = r.end.AddDate(0, 0, -29)
 	}
-	if in.StartDate != "" {
-		r.start, _ = parseDate(&errs, "start_date", in.StartDate)
+	if in.Start != nil {
+		r.start = domain.DayOf(*in.Start)
 	}
 	if err := errs.Err(); err != nil {
 		return r, err
@@ -143,6 +175,11 @@ func (s *Service) BalanceHistory(ctx context.Context, sub authn.Subject, in Hist
 	if err != nil {
 		return Series{}, err
 	}
+	return s.history(ctx, a, in)
+}
+
+// history is the balance series of an account already loaded and authorized.
+func (s *Service) history(ctx context.Context, a domain.Account, in HistoryInput) (Series, error) {
 	r, err := s.parseRange(in)
 	if err != nil {
 		return Series{}, err
@@ -253,4 +290,37 @@ func (s *Service) StreamTransactions(ctx context.Context, sub authn.Subject, acc
 		}
 		return fn(t)
 	})
+}
+
+// AccountView is what an account's page shows: the account, one page of its
+// ledger and its balance over the last 30 days.
+type AccountView struct {
+	Account      domain.Account
+	Transactions TransactionList
+	// TransactionsErr is the list's own error (a cursor or filter it refuses),
+	// which the page shows beside the rest instead of failing.
+	TransactionsErr error
+	History         Series
+}
+
+// AccountPage loads the account once, authorizes once, and reads the page of its
+// ledger (when list is not nil; the page's filters may not have decoded) and its
+// recent history from that one load.
+func (s *Service) AccountPage(ctx context.Context, sub authn.Subject, id uuid.UUID, list *ListTransactionsInput) (AccountView, error) {
+	a, err := s.load(ctx, sub, id, authz.ActionRead)
+	if err != nil {
+		return AccountView{}, err
+	}
+	v := AccountView{Account: a}
+	if list != nil {
+		q := TransactionQuery{TransactionFilter: TransactionFilter{UserID: a.UserID, AccountIDs: []uuid.UUID{a.ID}}}
+		v.Transactions, v.TransactionsErr = s.listTransactions(ctx, q, *list)
+		if _, ok := apperr.As(v.TransactionsErr); !ok && v.TransactionsErr != nil {
+			return AccountView{}, v.TransactionsErr
+		}
+	}
+	if v.History, err = s.history(ctx, a, HistoryInput{AccountID: a.ID}); err != nil {
+		return AccountView{}, err
+	}
+	return v, nil
 }

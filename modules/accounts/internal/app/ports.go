@@ -47,6 +47,9 @@ type Repository interface {
 	List(ctx context.Context, q AccountQuery) (AccountPage, error)
 	// Summarize counts and totals every account matching f, not just one page.
 	Summarize(ctx context.Context, f AccountFilter) (AccountSummary, error)
+	// SummarizeByType counts and totals every account matching f per account type,
+	// in one query.
+	SummarizeByType(ctx context.Context, f AccountFilter) (map[domain.AccountType]TypeSummary, error)
 	// ListTransactions returns one page of entries, newest first.
 	ListTransactions(ctx context.Context, q TransactionQuery) (TransactionPage, error)
 	// StreamLedger calls fn for each of the account's entries booked in [from, to),
@@ -166,6 +169,12 @@ type AccountSummary struct {
 	TotalCount             int64
 	ActiveCount            int64
 	TotalBalanceByCurrency map[money.Currency]money.Amount
+}
+
+// TypeSummary counts and totals the matching accounts of one type.
+type TypeSummary struct {
+	Count    int64
+	Balances map[money.Currency]money.Amount
 }
 
 // TransactionFilter selects ledger entries of the user.

@@ -165,6 +165,12 @@ func parseDate(f *apperr.Fields, name, s string) (time.Time, bool) {
 		f.Add(name, "must be a date written YYYY-MM-DD")
 		return time.Time{}, false
 	}
+	if d.Year() < 1 {
+		// Year 0 parses, but PostgreSQL's calendar has none: refuse it before it reaches
+		// a query, on both engines alike.
+		f.Add(name, "must be a date from 0001-01-01 on")
+		return time.Time{}, false
+	}
 	return d.UTC(), true
 }
 
@@ -177,6 +183,10 @@ func parseInstant(f *apperr.Fields, name, s string) (time.Time, bool) {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		f.Add(name, "must be an RFC 3339 timestamp such as 2025-01-31T12:00:00Z, or a date YYYY-MM-DD")
+		return time.Time{}, false
+	}
+	if t.UTC().Year() < 1 {
+		f.Add(name, "must be a time from 0001-01-01 on")
 		return time.Time{}, false
 	}
 	return t.UTC().Truncate(time.Microsecond), true

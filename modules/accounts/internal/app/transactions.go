@@ -306,12 +306,11 @@ func (s *Service) Transfer(ctx context.Context, sub authn.Subject, in TransferIn
 	return out, nil
 }
 
-// ListTransactionsInput filters and pages entries, newest first. AccountID limits
-// the list to one account (the per-account route); AccountIDs, for the list across
-// accounts, to several. Dates are YYYY-MM-DD and inclusive; MinAmount and MaxAmount
-// bound the magnitude of the amount, whatever its sign.
-type ListTransactionsInput struct {
-	AccountID  uuid.NullUUID
+// ListTransactionsText is the transaction list's query as text, the way GET
+// /accounts/{id}/transactions, GET /transactions and the account page receive it;
+// ParseListTransactions decodes it for every face alike. Dates are YYYY-MM-DD and
+// inclusive; empty means "any".
+type ListTransactionsText struct {
 	AccountIDs []string
 	StartDate  string
 	EndDate    string
@@ -319,6 +318,25 @@ type ListTransactionsInput struct {
 	Status     string
 	MinAmount  string
 	MaxAmount  string
+	Q          string
+	Limit      int
+	Cursor     string
+}
+
+// ListTransactionsInput filters and pages entries, newest first. AccountID limits
+// the list to one account (the per-account route); AccountIDs, for the list across
+// accounts, to several. From and To are UTC days, both inclusive; MinAmount and
+// MaxAmount bound the magnitude of the amount, whatever its sign. A zero Limit
+// means DefaultLimit.
+type ListTransactionsInput struct {
+	AccountID  uuid.NullUUID
+	AccountIDs []uuid.UUID
+	From       *time.Time
+	To         *time.Time
+	Types      []domain.TransactionType
+	Status     domain.TransactionStatus
+	MinAmount  *money.Amount
+	MaxAmount  *money.Amount
 	Q          string
 	Limit      int
 	Cursor     string
@@ -333,6 +351,78 @@ type TransactionList struct {
 
 const transactionCursorKind = "transactions"
 
+// ParseListTransactions decodes the transaction list's query text; both faces call
+// it, so both report the same field errors.
+func ParseListTransactions(in ListTransactionsText) (ListTransactionsInput, error) {
+	var errs apperr.Fields
+	out := ListTransactionsInput{Q: strings.TrimSpace(in.Q), Limit: in.Limit, Cursor: in.Cursor}
+	for _, raw := range in.AccountIDs {
+		for _, v := range strings.Split(raw, ",") {
+			if v = strings.TrimSpace(v); v == "" {
+				continue
+			}
+			id, err := uuid.Parse(v)
+			if err != nil {
+				errs.Add("account_id", "must be an account id")
+				continue
+			}
+			out.AccountIDs = append(out.AccountIDs, id)
+		}
+	}
+	if in.StartDate != "" {
+		if d, ok := parseDate(&errs, "start_date", in.StartDate); ok {
+			out.From = &d
+		}
+	}
+	if in.EndDate != "" {
+		if d, ok := parseDate(&errs, "end_date", in.EndDate); ok {
+			out.To = &d
+		}
+	}
+	for _, raw := range in.Types {
+		for _, v := range strings.Split(raw, ",") {
+			if v = strings.TrimSpace(v); v == "" {
+				continue
+			}
+			t, err := domain.ParseTransactionType(v)
+			if err != nil {
+				errs.Add("transaction_type", "%s", err.Error())
+				continue
+			}
+			out.Types = append(out.Types, t)
+		}
+	}
+	if in.Status != "" {
+		st, err := domain.ParseTransactionStatus(in.Status)
+		if err != nil {
+			errs.Add("status", "%s", err.Error())
+		}
+		out.Status = st
+	}
+	out.MinAmount = parseOptionalAmount(&errs, "min_amount", in.MinAmount)
+	out.MaxAmount = parseOptionalAmount(&errs, "max_amount", in.MaxAmount)
+	checkTransactionQuery(&errs, out)
+	return out, errs.Err()
+}
+
+// checkTransactionQuery holds a typed list query to the list's rules.
+func checkTransactionQuery(errs *apperr.Fields, in ListTransactionsInput) {
+	if in.From != nil && in.To != nil && in.From.After(*in.To) {
+		errs.Add("start_date", "must not be after end_date")
+	}
+	for _, t := range in.Types {
+		if _, err := domain.ParseTransactionType(string(t)); err != nil {
+			errs.Add("transaction_type", "%s", err.Error())
+		}
+	}
+	if in.Status != "" {
+		if _, err := domain.ParseTransactionStatus(string(in.Status)); err != nil {
+			errs.Add("status", "%s", err.Error())
+		}
+	}
+	checkLimit(errs, in.Limit)
+}
+
 // ListTransactions returns a page of the subject's entries.
 func (s *Service) ListTransactions(ctx context.Context, sub authn.Subject, in ListTransactionsInput) (TransactionList, error) {
 	q := TransactionQuery{TransactionFilter: TransactionFilter{UserID: sub.UserID}}
@@ -345,69 +435,38 @@ func (s *Service) ListTransactions(ctx context.Context, sub authn.Subject, in Li
 	} else if err := s.authorizeOwn(ctx, sub, authz.ActionRead); err != nil {
 		return TransactionList{}, err
 	}
-	var errs apperr.Fields
-	for _, raw := range in.AccountIDs {
-		for _, v := range strings.Split(raw, ",") {
-			if v = strings.TrimSpace(v); v == "" {
-				continue
-			}
-			id, err := uuid.Parse(v)
-			if err != nil {
-				errs.Add("account_id", "must be an account id")
-				continue
-			}
-			// Naming another user's account is forbidden, not silently empty.
-			a, err := s.load(ctx, sub, id, authz.ActionRead)
-			if err != nil {
-				return TransactionList{}, err
-			}
-			q.AccountIDs = append(q.AccountIDs, a.ID)
-		}
-	}
-	var start, end time.Time
-	var hasStart, hasEnd bool
-	if in.StartDate != "" {
-		start, hasStart = parseDate(&errs, "start_date", in.StartDate)
-	}
-	if in.EndDate != "" {
-		end, hasEnd = parseDate(&errs, "end_date", in.EndDate)
-	}
-	if hasStart && hasEnd && start.After(end) {
-		errs.Add("start_date", "must not be after end_date")
-	}
-	if hasStart {
-		q.From = &start
-	}
-	if hasEnd {
-		to := end.AddDate(0, 0, 1)
-		q.To = &to
-	}
-	for _, raw := range in.Types {
-		for _, v := range strings.Split(raw, ",") {
-			if v = strings.TrimSpace(v); v == "" {
-				continue
-			}
-			t, err := domain.ParseTransactionType(v)
-			if err != nil {
-				errs.Add("transaction_type", "%s", err.Error())
-				continue
-			}
-			q.Types = append(q.Types, t)
-		}
-	}
-	if in.Status != "" {
-		st, err := domain.ParseTransactionStatus(in.Status)
+	for _, id := range in.AccountIDs {
+		// Naming another user's account is forbidden, not silently empty.
+		a, err := s.load(ctx, sub, id, authz.ActionRead)
 		if err != nil {
-			errs.Add("status", "%s", err.Error())
+			return TransactionList{}, err
 		}
-		q.Status = st
+		q.AccountIDs = append(q.AccountIDs, a.ID)
 	}
-	q.MinAmount = parseOptionalAmount(&errs, "min_amount", in.MinAmount)
-	q.MaxAmount = parseOptionalAmount(&errs, "max_amount", in.MaxAmount)
-	q.Contains = strings.TrimSpace(in.Q)
-	q.Limit = checkLimit(&errs, in.Limit)
+	return s.listTransactions(ctx, q, in)
+}
+
+// listTransactions runs an authorized list query: q holds the user and the
+// accounts already checked, in the rest of the query.
+func (s *Service) listTransactions(ctx context.Context, q TransactionQuery, in ListTransactionsInput) (TransactionList, error) {
+	var errs apperr.Fields
+	checkTransactionQuery(&errs, in)
 	if err := errs.Err(); err != nil {
 		return TransactionList{}, err
+	}
+	if in.From != nil {
+		from := domain.DayOf(*in.From)
+		q.From = &from
+	}
+	if in.To != nil {
+		to := domain.DayOf(*in.To).AddDate(0, 0, 1)
+		q.To = &to
+	}
+	q.Types, q.Status, q.MinAmount, q.MaxAmount = in.Types, in.Status, in.MinAmount, in.MaxAmount
+	q.Contains = strings.TrimSpace(in.Q)
+	q.Limit = in.Limit
+	if q.Limit == 0 {
+		q.Limit = DefaultLimit
 	}
 	after, err := decodeCursor(in.Cursor, transactionCursorKind, "")
 	if err != nil {

@@ -190,8 +190,8 @@ func TestInsight(t *testing.T) {
 		ctx := context.Background()
 		now := time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
 		e := newEnvAt(t, db, now)
-		order := func(n int) func(*app.AccountFields) {
-			return func(f *app.AccountFields) { f.SortOrder = app.Set(n) }
+		order := func(n int) func(*app.AccountFieldsText) {
+			return func(f *app.AccountFieldsText) { f.SortOrder = app.Set(n) }
 		}
 		rec := func(acc domain.Account, sub authn.Subject, typ, amount, at string) {
 			t.Helper()
@@ -208,7 +208,7 @@ func TestInsight(t *testing.T) {
 		rec(wallet, e.alice, "fee", "0.25", "2025-01-03T18:00:00Z")
 		rec(euro, e.alice, "deposit", "10", "2025-02-01T00:00:00Z")
 		rec(old, e.alice, "deposit", "5", "2024-12-31T23:59:59Z")
-		if _, err := e.svc.UpdateAccount(ctx, e.alice, app.UpdateAccountInput{ID: old.ID, Fields: app.AccountFields{IsArchived: app.Set(true)}}); err != nil {
+		if _, err := e.update(ctx, e.alice, app.UpdateAccountText{ID: old.ID, Fields: app.AccountFieldsText{IsArchived: app.Set(true)}}); err != nil {
 			t.Fatal(err)
 		}
 		conn := uuid.New()

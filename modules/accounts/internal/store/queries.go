@@ -196,6 +196,61 @@ func (s *Store) Summarize(ctx context.Context, f app.AccountFilter) (app.Account
 	return out, nil
 }
 
+// SummarizeByType counts and totals every matching account per account type, in
+// one grouped query, for a page that shows subtotals under its headings.
+func (s *Store) SummarizeByType(ctx context.Context, f app.AccountFilter) (map[domain.AccountType]app.TypeSummary, error) {
+	out := map[domain.AccountType]app.TypeSummary{}
+	add := func(typ, currency string, count int64, balance money.Amount) {
+		t := out[domain.AccountType(typ)]
+		if t.Balances == nil {
+			t.Balances = map[money.Currency]money.Amount{}
+		}
+		t.Count += count
+		t.Balances[money.Currency(currency)] = t.Balances[money.Currency(currency)].Add(balance)
+		out[domain.AccountType(typ)] = t
+	}
+	if s.postgres() {
+		var groups []struct {
+			Type     string       `bun:"account_type"`
+			Currency string       `bun:"currency"`
+			Total    int64        `bun:"total"`
+			Balance  money.Amount `bun:"balance"`
+		}
+		q := s.db.Conn(ctx).NewSelect().Table("accounts").
+			ColumnExpr("account_type, currency, count(*) AS total, sum(balance_amount) AS balance").
+			Group("account_type", "currency")
+		if err := filterAccounts(q, f).Scan(ctx, &groups); err != nil {
+			return nil, apperr.Wrap(err, "summarize accounts by type")
+		}
+		for _, g := range groups {
+			add(g.Type, g.Currency, g.Total, g.Balance)
+		}
+		return out, nil
+	}
+	var groups []struct {
+		Type     string `bun:"account_type"`
+		Currency string `bun:"currency"`
+		Total    int64  `bun:"total"`
+		Balances string `bun:"balances"`
+	}
+	q := s.db.Conn(ctx).NewSelect().Table("accounts").
+		ColumnExpr("account_type, currency, count(*) AS total, group_concat(balance_amount, ',') AS balances").
+		Group("account_type", "currency")
+	if err := filterAccounts(q, f).Scan(ctx, &groups); err != nil {
+		return nil, apperr.Wrap(err, "summarize accounts by type")
+	}
+	for _, g := range groups {
+		var sum balanceSum
+		for _, v := range strings.Split(g.Balances, ",") {
+			if err := sum.add(v); err != nil {
+				return nil, apperr.Wrap(err, "summarize accounts by type: balance %q", v)
+			}
+		}
+		add(g.Type, g.Currency, g.Total, sum.total())
+	}
+	return out, nil
+}
+
 // ListTransactions returns one page of entries, newest first, in one query.
 func (s *Store) ListTransactions(ctx context.Context, q app.TransactionQuery) (app.TransactionPage, error) {
 	var rows []transactionRow

@@ -64,12 +64,59 @@ func (e *env) transfer(ctx context.Context, sub authn.Subject, in app.TransferTe
 
 func ptr(s string) *string { return &s }
 
+// history decodes a series' query text as the JSON face does.
+func history(t *testing.T, id uuid.UUID, in app.HistoryText) app.HistoryInput {
+	t.Helper()
+	h, err := app.ParseHistory(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.AccountID = id
+	return h
+}
+
 // given is an optional text as a form leaves it: empty means not given.
 func given(s string) *string {
 	if s == "" {
 		return nil
 	}
 	return &s
+}
+
+// listTransactions decodes the transaction list's text as both faces do and runs
+// the use case.
+func (e *env) listTransactions(ctx context.Context, sub authn.Subject, in app.ListTransactionsText) (app.TransactionList, error) {
+	q, err := app.ParseListTransactions(in)
+	if err != nil {
+		return app.TransactionList{}, err
+	}
+	return e.svc.ListTransactions(ctx, sub, q)
+}
+
+// createText, update and upsert decode the text as both faces do and run the use
+// case.
+func (e *env) createText(ctx context.Context, sub authn.Subject, in app.CreateAccountText) (domain.Account, error) {
+	typed, err := app.ParseCreateAccount(in)
+	if err != nil {
+		return domain.Account{}, err
+	}
+	return e.svc.CreateAccount(ctx, sub, typed)
+}
+
+func (e *env) update(ctx context.Context, sub authn.Subject, in app.UpdateAccountText) (domain.Account, error) {
+	typed, err := app.ParseUpdateAccount(in)
+	if err != nil {
+		return domain.Account{}, err
+	}
+	return e.svc.UpdateAccount(ctx, sub, typed)
+}
+
+func (e *env) upsert(ctx context.Context, sub authn.Subject, in app.UpsertAccountText) (domain.Account, app.UpsertOutcome, error) {
+	typed, err := app.ParseUpsertAccount(in)
+	if err != nil {
+		return domain.Account{}, "", err
+	}
+	return e.svc.UpsertAccount(ctx, sub, typed)
 }
 
 // list decodes the list query text as both faces do and runs the use case.
@@ -81,13 +128,13 @@ func (e *env) list(ctx context.Context, sub authn.Subject, in app.ListAccountsTe
 	return e.svc.ListAccounts(ctx, sub, q)
 }
 
-func (e *env) create(t *testing.T, sub authn.Subject, name, typ, currency, opening string, extra ...func(*app.AccountFields)) domain.Account {
+func (e *env) create(t *testing.T, sub authn.Subject, name, typ, currency, opening string, extra ...func(*app.AccountFieldsText)) domain.Account {
 	t.Helper()
-	f := app.AccountFields{Name: app.Set(name), AccountType: app.Set(typ), Currency: app.Set(currency)}
+	f := app.AccountFieldsText{Name: app.Set(name), AccountType: app.Set(typ), Currency: app.Set(currency)}
 	for _, x := range extra {
 		x(&f)
 	}
-	a, err := e.svc.CreateAccount(context.Background(), sub, app.CreateAccountInput{Fields: f, OpeningBalance: given(opening)})
+	a, err := e.createText(context.Background(), sub, app.CreateAccountText{Fields: f, OpeningBalance: given(opening)})
 	if err != nil {
 		t.Fatalf("create %s: %v", name, err)
 	}
@@ -116,7 +163,7 @@ func TestAccountLifecycle(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		e := newEnv(t, db)
-		a := e.create(t, e.alice, "Everyday", "checking", "USD", "1000.005", func(f *app.AccountFields) {
+		a := e.create(t, e.alice, "Everyday", "checking", "USD", "1000.005", func(f *app.AccountFieldsText) {
 			v := "BR-001"
 			f.Metadata = app.Set(map[string]*string{"branch_code": &v})
 			f.CustomFields = app.Set([]domain.CustomField{{Label: "IBAN", Value: "DE00"}})
@@ -154,7 +201,7 @@ func TestAccountLifecycle(t *testing.T) {
 		}
 		// Patch: balance adjustment, archive, metadata merge, If-Match.
 		gone := (*string)(nil)
-		up, err := e.svc.UpdateAccount(ctx, e.alice, app.UpdateAccountInput{ID: a.ID, IfMatch: `W/"2"`, Fields: app.AccountFields{
+		up, err := e.update(ctx, e.alice, app.UpdateAccountText{ID: a.ID, IfMatch: `W/"2"`, Fields: app.AccountFieldsText{
 			BalanceAmount: app.Set("0"), IsArchived: app.Set(true), Metadata: app.Set(map[string]*string{"branch_code": gone}),
 		}})
 		if err != nil {
@@ -163,10 +210,10 @@ func TestAccountLifecycle(t *testing.T) {
 		if !up.Balance.IsZero() || !up.IsArchived() || len(up.Metadata) != 0 || up.Version != 3 || up.TransactionCount != 3 {
 			t.Fatalf("after patch %+v", up)
 		}
-		_, err = e.svc.UpdateAccount(ctx, e.alice, app.UpdateAccountInput{ID: a.ID, IfMatch: `W/"2"`, Fields: app.AccountFields{Name: app.Set("x")}})
+		_, err = e.update(ctx, e.alice, app.UpdateAccountText{ID: a.ID, IfMatch: `W/"2"`, Fields: app.AccountFieldsText{Name: app.Set("x")}})
 		wantCode(t, err, apperr.PreconditionFailed)
 		// An empty patch changes nothing, so the version stays.
-		same, err := e.svc.UpdateAccount(ctx, e.alice, app.UpdateAccountInput{ID: a.ID})
+		same, err := e.update(ctx, e.alice, app.UpdateAccountText{ID: a.ID})
 		if err != nil || same.Version != 3 {
 			t.Fatalf("empty patch: %v, version %d", err, same.Version)
 		}
@@ -176,7 +223,7 @@ func TestAccountLifecycle(t *testing.T) {
 		}
 		_, err = e.record(ctx, e.alice, app.RecordTransactionText{AccountID: a.ID, Type: "deposit", Amount: "1"})
 		wantCode(t, err, domain.AccountClosed)
-		_, err = e.svc.UpdateAccount(ctx, e.alice, app.UpdateAccountInput{ID: a.ID, Fields: app.AccountFields{Status: app.Set("active")}})
+		_, err = e.update(ctx, e.alice, app.UpdateAccountText{ID: a.ID, Fields: app.AccountFieldsText{Status: app.Set("active")}})
 		wantCode(t, err, domain.AccountClosed)
 		e.verify(t)
 	})
@@ -199,23 +246,26 @@ func TestUniqueFields(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		e := newEnv(t, db)
-		withNumber := func(f *app.AccountFields) { f.AccountNumber = app.Set("ACC-12345"); f.ExternalID = app.Set("ext-1") }
+		withNumber := func(f *app.AccountFieldsText) {
+			f.AccountNumber = app.Set("ACC-12345")
+			f.ExternalID = app.Set("ext-1")
+		}
 		e.create(t, e.alice, "One", "checking", "USD", "", withNumber)
-		_, err := e.svc.CreateAccount(ctx, e.alice, app.CreateAccountInput{Fields: app.AccountFields{
+		_, err := e.createText(ctx, e.alice, app.CreateAccountText{Fields: app.AccountFieldsText{
 			Name: app.Set("Two"), AccountType: app.Set("checking"), Currency: app.Set("USD"), AccountNumber: app.Set("ACC-12345")}})
 		wantCode(t, err, apperr.Conflict)
-		_, err = e.svc.CreateAccount(ctx, e.alice, app.CreateAccountInput{Fields: app.AccountFields{
+		_, err = e.createText(ctx, e.alice, app.CreateAccountText{Fields: app.AccountFieldsText{
 			Name: app.Set("Two"), AccountType: app.Set("checking"), Currency: app.Set("USD"), ExternalID: app.Set("ext-1")}})
 		wantCode(t, err, domain.DuplicateExternalID)
 		// Another user may use the same number and external id.
 		e.create(t, e.bob, "One", "checking", "USD", "", withNumber)
 
-		a, op, err := e.svc.UpsertAccount(ctx, e.alice, app.UpsertAccountInput{ExternalID: "ext-1", Fields: app.AccountFields{Name: app.Set("Renamed"), BalanceAmount: app.Set("42")}})
+		a, op, err := e.upsert(ctx, e.alice, app.UpsertAccountText{ExternalID: "ext-1", Fields: app.AccountFieldsText{Name: app.Set("Renamed"), BalanceAmount: app.Set("42")}})
 		if err != nil || op != app.Updated || a.Name != "Renamed" || a.Balance.String() != "42.00" {
 			t.Fatalf("upsert update: %+v %s %v", a, op, err)
 		}
-		b, op, err := e.svc.UpsertAccount(ctx, e.alice, app.UpsertAccountInput{ExternalID: "ext-2", OpeningBalance: ptr("7"),
-			Fields: app.AccountFields{Name: app.Set("New"), AccountType: app.Set("ewallet"), Currency: app.Set("IDR")}})
+		b, op, err := e.upsert(ctx, e.alice, app.UpsertAccountText{ExternalID: "ext-2", OpeningBalance: ptr("7"),
+			Fields: app.AccountFieldsText{Name: app.Set("New"), AccountType: app.Set("ewallet"), Currency: app.Set("IDR")}})
 		if err != nil || op != app.Created || b.Balance.String() != "7.00" {
 			t.Fatalf("upsert create: %+v %s %v", b, op, err)
 		}
@@ -243,7 +293,7 @@ func TestListSortsFiltersAndPages(t *testing.T) {
 				typ = "credit_card"
 			}
 			order := len(balances) - i
-			e.create(t, e.alice, fmt.Sprintf("Acct %c", 'a'+i%3*7+i), typ, []string{"USD", "EUR"}[i%2], b, func(f *app.AccountFields) { f.SortOrder = app.Set(order) })
+			e.create(t, e.alice, fmt.Sprintf("Acct %c", 'a'+i%3*7+i), typ, []string{"USD", "EUR"}[i%2], b, func(f *app.AccountFieldsText) { f.SortOrder = app.Set(order) })
 		}
 		e.create(t, e.bob, "Not mine", "checking", "USD", "1")
 
@@ -392,11 +442,11 @@ func TestTransactionsAndHistory(t *testing.T) {
 		if got := fmt.Sprint(seen[1:]); len(seen) != 8 || got != want+"]" {
 			t.Fatalf("across accounts: %v", seen)
 		}
-		l, err := e.svc.ListTransactions(ctx, e.alice, app.ListTransactionsInput{StartDate: "2025-01-02", EndDate: "2025-01-03", Types: []string{"purchase,fee,payment"}, MinAmount: "0.3", Q: "100%"})
+		l, err := e.listTransactions(ctx, e.alice, app.ListTransactionsText{StartDate: "2025-01-02", EndDate: "2025-01-03", Types: []string{"purchase,fee,payment"}, MinAmount: "0.3", Q: "100%"})
 		if err != nil || len(l.Transactions) != 1 || l.Transactions[0].Type != domain.Purchase {
 			t.Fatalf("filters: %+v %v", l.Transactions, err)
 		}
-		h, err := e.svc.BalanceHistory(ctx, e.alice, app.HistoryInput{AccountID: a.ID, StartDate: "2025-01-02", EndDate: "2025-01-06"})
+		h, err := e.svc.BalanceHistory(ctx, e.alice, history(t, a.ID, app.HistoryText{StartDate: "2025-01-02", EndDate: "2025-01-06"}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -407,11 +457,11 @@ func TestTransactionsAndHistory(t *testing.T) {
 		if fmt.Sprint(pts) != "[02=100.00 03=69.25 04=69.25 05=49.25 06=49.25]" {
 			t.Fatalf("history %v", pts)
 		}
-		h, err = e.svc.BalanceHistory(ctx, e.alice, app.HistoryInput{AccountID: a.ID, StartDate: "2024-12-01", EndDate: "2025-02-15", Interval: "month"})
+		h, err = e.svc.BalanceHistory(ctx, e.alice, history(t, a.ID, app.HistoryText{StartDate: "2024-12-01", EndDate: "2025-02-15", Interval: "month"}))
 		if err != nil || len(h.Points) != 3 || h.Points[0].Balance.String() != "0.00" || h.Points[1].Balance.String() != "49.25" || h.Points[2].Balance.String() != "50.361111111111111111" {
 			t.Fatalf("monthly %+v %v", h.Points, err)
 		}
-		nw, err := e.svc.NetWorth(ctx, e.alice, app.HistoryInput{StartDate: "2025-01-01", EndDate: "2025-01-05"})
+		nw, err := e.svc.NetWorth(ctx, e.alice, history(t, uuid.Nil, app.HistoryText{StartDate: "2025-01-01", EndDate: "2025-01-05"}))
 		if err != nil || len(nw) != 1 || nw[0].Points[4].Balance.String() != "59.25" {
 			t.Fatalf("net worth %+v %v", nw, err)
 		}
@@ -477,11 +527,11 @@ func TestProviderSync(t *testing.T) {
 		}
 		_, err = e.record(ctx, e.alice, app.RecordTransactionText{AccountID: a.ID, Type: "deposit", Amount: "1"})
 		wantCode(t, err, domain.ProviderManaged)
-		_, err = e.svc.UpdateAccount(ctx, e.alice, app.UpdateAccountInput{ID: a.ID, Fields: app.AccountFields{BalanceAmount: app.Set("1")}})
+		_, err = e.update(ctx, e.alice, app.UpdateAccountText{ID: a.ID, Fields: app.AccountFieldsText{BalanceAmount: app.Set("1")}})
 		wantCode(t, err, domain.ProviderManaged)
-		_, err = e.svc.UpdateAccount(ctx, e.alice, app.UpdateAccountInput{ID: a.ID, Fields: app.AccountFields{Name: app.Set("Mine")}})
+		_, err = e.update(ctx, e.alice, app.UpdateAccountText{ID: a.ID, Fields: app.AccountFieldsText{Name: app.Set("Mine")}})
 		wantCode(t, err, domain.ProviderManaged)
-		if _, err := e.svc.UpdateAccount(ctx, e.alice, app.UpdateAccountInput{ID: a.ID, Fields: app.AccountFields{
+		if _, err := e.update(ctx, e.alice, app.UpdateAccountText{ID: a.ID, Fields: app.AccountFieldsText{
 			Name: app.Set(in.Name), Color: app.Set("teal"), IsFavourite: app.Set(true)}}); err != nil {
 			t.Fatal(err)
 		}
@@ -671,6 +721,33 @@ func TestConcurrentLedger(t *testing.T) {
 		}
 		if !total.Equal(want) {
 			t.Fatalf("total %s, want %s (refused %d)", total, want, refused.Load())
+		}
+	})
+}
+
+// TestSummarizeByType checks the accounts page's subtotals: one grouped query that
+// counts and totals every matching account per type and currency, exactly.
+func TestSummarizeByType(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db)
+		e.create(t, e.alice, "Checking 1", "checking", "USD", "100.10")
+		e.create(t, e.alice, "Checking 2", "checking", "USD", "0.000000000000000001")
+		e.create(t, e.alice, "Checking 3", "checking", "EUR", "5")
+		e.create(t, e.alice, "Card", "credit_card", "USD", "-250")
+		e.create(t, e.bob, "Bob's", "checking", "USD", "1000")
+		got, err := e.store.SummarizeByType(ctx, app.AccountFilter{UserID: e.alice.UserID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		chk, card := got[domain.Checking], got[domain.CreditCard]
+		if len(got) != 2 || chk.Count != 3 || chk.Balances["USD"].String() != "100.100000000000000001" || chk.Balances["EUR"].String() != "5.00" ||
+			card.Count != 1 || card.Balances["USD"].String() != "-250.00" {
+			t.Fatalf("by type: %+v", got)
+		}
+		got, err = e.store.SummarizeByType(ctx, app.AccountFilter{UserID: e.alice.UserID, Currency: "EUR"})
+		if err != nil || len(got) != 1 || got[domain.Checking].Count != 1 {
+			t.Fatalf("filtered: %+v %v", got, err)
 		}
 	})
 }

@@ -5,10 +5,11 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 
 	"github.com/kontor-app/kontor/modules/accounts/internal/app"
 	"github.com/kontor-app/kontor/modules/accounts/internal/domain"
+	"github.com/kontor-app/kontor/platform/authn"
+	"github.com/kontor-app/kontor/platform/httpserver"
 	shell "github.com/kontor-app/kontor/web"
 )
 
@@ -36,55 +37,56 @@ type accountView struct {
 	History []shell.ChartPoint
 }
 
-func (r *Routes) accountPage(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) accountPage(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := app.ParseID(c.Params("id"))
 	if err != nil {
 		return err
 	}
-	a, err := r.svc.GetAccount(c.UserContext(), sub, id)
-	if err != nil {
-		return err
-	}
-	q := queryOf(c)
-	v := accountView{Account: a, Filter: ledgerFilter{
+	q := httpserver.QueryValues(c)
+	v := accountView{Filter: ledgerFilter{
 		StartDate: strings.TrimSpace(q.Get("start_date")), EndDate: strings.TrimSpace(q.Get("end_date")),
 		Type: q.Get("transaction_type"), Status: q.Get("status"), Q: strings.TrimSpace(q.Get("q")),
 	}}
 	status := fiber.StatusOK
 	// The same input as GET /api/v1/accounts/{id}/transactions.
-	in := app.ListTransactionsInput{
-		AccountID: uuid.NullUUID{UUID: id, Valid: true}, StartDate: v.Filter.StartDate, EndDate: v.Filter.EndDate, Status: v.Filter.Status,
+	text := app.ListTransactionsText{
+		StartDate: v.Filter.StartDate, EndDate: v.Filter.EndDate, Status: v.Filter.Status,
 		Q: v.Filter.Q, Cursor: q.Get(cursorParam),
 	}
 	if v.Filter.Type != "" {
-		in.Types = []string{v.Filter.Type}
+		text.Types = []string{v.Filter.Type}
 	}
-	list, err := r.svc.ListTransactions(c.UserContext(), sub, in)
+	in, listErr := app.ParseListTransactions(text)
+	list := &in
+	if listErr != nil {
+		list = nil
+	}
+	page, err := r.svc.AccountPage(c.UserContext(), sub, id, list)
 	if err != nil {
-		errs, st, ok := formErrorsOf(err)
+		return err
+	}
+	a := page.Account
+	v.Account = a
+	if listErr == nil {
+		listErr = page.TransactionsErr
+	}
+	if listErr != nil {
+		errs, st, ok := formErrorsOf(listErr)
 		if !ok {
-			return err
+			return listErr
 		}
 		v.Errors, status = errs, st
 	} else {
-		v.Transactions = list.Transactions
+		v.Transactions = page.Transactions.Transactions
 		p := pagingOf(accountPath(a, ""), q)
 		summary := ""
 		if n := p.number(); n > 1 {
 			summary = "Page " + itoa(n)
 		}
-		v.Pager = p.pager(list.NextCursor, summary)
+		v.Pager = p.pager(page.Transactions.NextCursor, summary)
 	}
-	series, err := r.svc.BalanceHistory(c.UserContext(), sub, app.HistoryInput{AccountID: id})
-	if err != nil {
-		return err
-	}
-	v.History = make([]shell.ChartPoint, len(series.Points))
-	for i, p := range series.Points {
+	v.History = make([]shell.ChartPoint, len(page.History.Points))
+	for i, p := range page.History.Points {
 		v.History[i] = shell.ChartPoint{Date: p.Date, Value: p.Balance}
 	}
 	return shell.Render(c, status, accountPage(shell.Meta(c, a.Name), v))
@@ -122,11 +124,7 @@ func driftExplanation(a domain.Account) string {
 		" so that the two agree; nothing is changed until you do."
 }
 
-func (r *Routes) reconcile(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) reconcile(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := app.ParseID(c.Params("id"))
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"github.com/kontor-app/kontor/modules/accounts/internal/app"
 	"github.com/kontor-app/kontor/modules/accounts/internal/domain"
 	"github.com/kontor-app/kontor/platform/apperr"
+	"github.com/kontor-app/kontor/platform/authn"
 	shell "github.com/kontor-app/kontor/web"
 )
 
@@ -68,22 +69,21 @@ func (r *Routes) newPage(c *fiber.Ctx) error {
 	return shell.Render(c, fiber.StatusOK, newAccountPage(shell.Meta(c, "Add an account"), accountForm{}))
 }
 
-func (r *Routes) create(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) create(c *fiber.Ctx, sub authn.Subject) error {
 	f := readAccountForm(c)
 	// The same input as POST /api/v1/accounts; an empty input is a field not given.
-	in := app.CreateAccountInput{
-		Fields: app.AccountFields{
+	in, err := app.ParseCreateAccount(app.CreateAccountText{
+		Fields: app.AccountFieldsText{
 			Name: optional(f.Name), AccountType: optional(f.AccountType), Currency: optional(f.Currency),
 			AccountNumber: optional(f.AccountNumber), Subtype: optional(f.Subtype), OverdraftLimit: optional(f.OverdraftLimit),
 			InterestRate: optional(f.InterestRate), Notes: optional(f.Notes), Color: optional(f.Color), Icon: optional(f.Icon),
 		},
 		OpeningBalance: given(f.OpeningBalance),
+	})
+	var a domain.Account
+	if err == nil {
+		a, err = r.svc.CreateAccount(c.UserContext(), sub, in)
 	}
-	a, err := r.svc.CreateAccount(c.UserContext(), sub, in)
 	if err != nil {
 		errs, status, ok := formErrorsOf(err)
 		if !ok {
@@ -100,11 +100,7 @@ func (r *Routes) create(c *fiber.Ctx) error {
 	return c.Redirect(accountPath(a, ""), fiber.StatusSeeOther)
 }
 
-func (r *Routes) editPage(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) editPage(c *fiber.Ctx, sub authn.Subject) error {
 	a, err := r.pathAccount(c, sub)
 	if err != nil {
 		return err
@@ -116,18 +112,14 @@ func (r *Routes) editPage(c *fiber.Ctx) error {
 // field named in PATCH /api/v1/accounts/{id} is. The form leaves out what cannot be
 // changed here (the provider's fields of a linked account, the status of a closed
 // one), and an emptied optional amount clears it.
-func (r *Routes) edit(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) edit(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := app.ParseID(c.Params("id"))
 	if err != nil {
 		return err
 	}
 	f := readAccountForm(c)
 	posted := c.Request().PostArgs()
-	fields := app.AccountFields{IsFavourite: app.Set(f.Favourite), ShowInDashboard: app.Set(f.ShowInDashboard)}
+	fields := app.AccountFieldsText{IsFavourite: app.Set(f.Favourite), ShowInDashboard: app.Set(f.ShowInDashboard)}
 	text := func(name, value string, dst *app.Patch[string]) {
 		if posted.Has(name) {
 			*dst = app.Set(value)
@@ -149,7 +141,11 @@ func (r *Routes) edit(c *fiber.Ctx) error {
 	if posted.Has("interest_rate") {
 		fields.InterestRate = clearable(f.InterestRate)
 	}
-	a, err := r.svc.UpdateAccount(c.UserContext(), sub, app.UpdateAccountInput{ID: id, IfMatch: f.Version, Fields: fields})
+	in, err := app.ParseUpdateAccount(app.UpdateAccountText{ID: id, IfMatch: f.Version, Fields: fields})
+	var a domain.Account
+	if err == nil {
+		a, err = r.svc.UpdateAccount(c.UserContext(), sub, in)
+	}
 	if err != nil {
 		errs, status, ok := formErrorsOf(err)
 		if !ok {
@@ -171,19 +167,15 @@ func (r *Routes) edit(c *fiber.Ctx) error {
 }
 
 // archive and restore set the archive flag, as PATCH {"is_archived": …} does.
-func (r *Routes) archive(c *fiber.Ctx) error {
-	return r.setArchived(c, true)
+func (r *Routes) archive(c *fiber.Ctx, sub authn.Subject) error {
+	return r.setArchived(c, sub, true)
 }
 
-func (r *Routes) restore(c *fiber.Ctx) error {
-	return r.setArchived(c, false)
+func (r *Routes) restore(c *fiber.Ctx, sub authn.Subject) error {
+	return r.setArchived(c, sub, false)
 }
 
-func (r *Routes) setArchived(c *fiber.Ctx, archived bool) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) setArchived(c *fiber.Ctx, sub authn.Subject, archived bool) error {
 	id, err := app.ParseID(c.Params("id"))
 	if err != nil {
 		return err

@@ -9,6 +9,8 @@ import (
 	"github.com/kontor-app/kontor/modules/accounts/internal/app"
 	"github.com/kontor-app/kontor/modules/accounts/internal/domain"
 	"github.com/kontor-app/kontor/platform/authn"
+	"github.com/kontor-app/kontor/platform/httpserver"
+	"github.com/kontor-app/kontor/platform/money"
 	shell "github.com/kontor-app/kontor/web"
 )
 
@@ -56,12 +58,8 @@ type listView struct {
 	Pager       shell.PagerProps
 }
 
-func (r *Routes) listPage(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
-	q := queryOf(c)
+func (r *Routes) listPage(c *fiber.Ctx, sub authn.Subject) error {
+	q := httpserver.QueryValues(c)
 	archived, _ := strconv.ParseBool(q.Get("include_archived"))
 	f := listFilter{
 		Q: strings.TrimSpace(q.Get("q")), AccountType: q.Get("account_type"), Status: q.Get("status"),
@@ -71,9 +69,9 @@ func (r *Routes) listPage(c *fiber.Ctx) error {
 	in := f.input()
 	in.Cursor = q.Get(cursorParam)
 	query, err := app.ParseListAccounts(in)
-	var list app.AccountList
+	var list app.AccountsPage
 	if err == nil {
-		list, err = r.svc.ListAccounts(c.UserContext(), sub, query)
+		list, err = r.svc.ListAccountsPage(c.UserContext(), sub, query)
 	}
 	if err != nil {
 		errs, status, ok := formErrorsOf(err)
@@ -85,9 +83,7 @@ func (r *Routes) listPage(c *fiber.Ctx) error {
 	}
 	v.TotalCount, v.ActiveCount = list.TotalCount, list.ActiveCount
 	v.Totals = totalsOf(list.TotalBalanceByCurrency)
-	if v.Groups, err = r.groupsOf(c, sub, f, list.Accounts); err != nil {
-		return err
-	}
+	v.Groups = groupsOf(list)
 	p := pagingOf("/accounts", q)
 	v.Pager = p.pager(list.NextCursor, p.rangeSummary(len(list.Accounts), app.DefaultLimit, list.TotalCount))
 	return shell.Render(c, fiber.StatusOK, listPage(shell.Meta(c, "Accounts"), v))
@@ -95,11 +91,10 @@ func (r *Routes) listPage(c *fiber.Ctx) error {
 
 // groupsOf sorts a page of accounts under the page's headings. The count and
 // subtotals of a heading cover every matching account of its types, not just this
-// page, like the totals at the top; the list use case computes them, asked for the
-// heading's types alone.
-func (r *Routes) groupsOf(c *fiber.Ctx, sub authn.Subject, f listFilter, accounts []domain.Account) ([]accountGroup, error) {
+// page, like the totals at the top; they come with the page from the use case.
+func groupsOf(page app.AccountsPage) []accountGroup {
 	buckets := make([][]domain.Account, len(groups))
-	for _, a := range accounts {
+	for _, a := range page.Accounts {
 		i := groupIndex(a.Type)
 		buckets[i] = append(buckets[i], a)
 	}
@@ -108,31 +103,15 @@ func (r *Routes) groupsOf(c *fiber.Ctx, sub authn.Subject, f listFilter, account
 		if len(buckets[i]) == 0 {
 			continue
 		}
-		in := f.input()
-		if f.AccountType == "" {
-			in.AccountTypes = make([]string, len(g.Types))
-			for j, t := range g.Types {
-				in.AccountTypes[j] = string(t)
+		sum := app.TypeSummary{Balances: map[money.Currency]money.Amount{}}
+		for _, t := range g.Types {
+			part := page.ByType[t]
+			sum.Count += part.Count
+			for c, b := range part.Balances {
+				sum.Balances[c] = sum.Balances[c].Add(b)
 			}
 		}
-		in.Limit = 1
-		query, err := app.ParseListAccounts(in)
-		if err != nil {
-			return nil, err
-		}
-		sum, err := r.svc.ListAccounts(c.UserContext(), sub, query)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, accountGroup{group: g, Accounts: buckets[i], Count: sum.TotalCount, Subtotals: totalsOf(sum.TotalBalanceByCurrency)})
+		out = append(out, accountGroup{group: g, Accounts: buckets[i], Count: sum.Count, Subtotals: totalsOf(sum.Balances)})
 	}
-	return out, nil
+	return out
 }
-
-// balanceOf is an account's balance as the list shows it.
-func balanceOf(a domain.Account) (string, bool) {
-	return amountText(a.Balance, a.Currency), a.Balance.IsNegative()
-}
-
-// totalText shows a total for its currency.
-func totalText(t currencyTotal) string { return amountText(t.Amount, t.Currency) }

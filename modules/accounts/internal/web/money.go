@@ -6,6 +6,7 @@ import (
 	"github.com/kontor-app/kontor/modules/accounts/internal/app"
 	"github.com/kontor-app/kontor/modules/accounts/internal/domain"
 	"github.com/kontor-app/kontor/platform/apperr"
+	"github.com/kontor-app/kontor/platform/authn"
 	shell "github.com/kontor-app/kontor/web"
 )
 
@@ -19,11 +20,7 @@ type transactionForm struct {
 	Errors       formErrors
 }
 
-func (r *Routes) transactionPage(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) transactionPage(c *fiber.Ctx, sub authn.Subject) error {
 	a, err := r.pathAccount(c, sub)
 	if err != nil {
 		return err
@@ -34,11 +31,7 @@ func (r *Routes) transactionPage(c *fiber.Ctx) error {
 	return shell.Render(c, fiber.StatusOK, transactionPage(shell.Meta(c, "Record a transaction"), a, f))
 }
 
-func (r *Routes) recordTransaction(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) recordTransaction(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := app.ParseID(c.Params("id"))
 	if err != nil {
 		return err
@@ -94,11 +87,7 @@ type transferView struct {
 
 // transferChoices are the accounts a transfer may use: the person's open manual
 // accounts, by name. The use case decides; this only keeps the lists short.
-func (r *Routes) transferChoices(c *fiber.Ctx) ([]domain.Account, bool, error) {
-	sub, err := subject(c)
-	if err != nil {
-		return nil, false, err
-	}
+func (r *Routes) transferChoices(c *fiber.Ctx, sub authn.Subject) ([]domain.Account, bool, error) {
 	manual := true
 	list, err := r.svc.ListAccounts(c.UserContext(), sub, app.ListAccountsQuery{
 		AccountFilter: app.AccountFilter{Statuses: []domain.Status{domain.StatusActive, domain.StatusInactive}, Manual: &manual},
@@ -110,8 +99,8 @@ func (r *Routes) transferChoices(c *fiber.Ctx) ([]domain.Account, bool, error) {
 	return list.Accounts, list.HasMore, nil
 }
 
-func (r *Routes) transferPage(c *fiber.Ctx) error {
-	accounts, truncated, err := r.transferChoices(c)
+func (r *Routes) transferPage(c *fiber.Ctx, sub authn.Subject) error {
+	accounts, truncated, err := r.transferChoices(c, sub)
 	if err != nil {
 		return err
 	}
@@ -123,11 +112,7 @@ func (r *Routes) transferPage(c *fiber.Ctx) error {
 	return shell.Render(c, fiber.StatusOK, transferPage(shell.Meta(c, "Transfer money"), v))
 }
 
-func (r *Routes) transfer(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) transfer(c *fiber.Ctx, sub authn.Subject) error {
 	f := transferForm{
 		Source: form(c, "source_account_id"), Destination: form(c, "destination_account_id"), Amount: form(c, "amount"),
 		Description: form(c, "description"), BookedAt: form(c, "booked_at"),
@@ -146,7 +131,7 @@ func (r *Routes) transfer(c *fiber.Ctx) error {
 		if !ok {
 			return err
 		}
-		accounts, truncated, lerr := r.transferChoices(c)
+		accounts, truncated, lerr := r.transferChoices(c, sub)
 		if lerr != nil {
 			return lerr
 		}
@@ -166,11 +151,7 @@ type closeView struct {
 	Errors  formErrors
 }
 
-func (r *Routes) closePage(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) closePage(c *fiber.Ctx, sub authn.Subject) error {
 	a, err := r.pathAccount(c, sub)
 	if err != nil {
 		return err
@@ -178,11 +159,7 @@ func (r *Routes) closePage(c *fiber.Ctx) error {
 	return shell.Render(c, fiber.StatusOK, closePage(shell.Meta(c, "Close "+a.Name), closeView{Account: a}))
 }
 
-func (r *Routes) close(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) close(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := app.ParseID(c.Params("id"))
 	if err != nil {
 		return err

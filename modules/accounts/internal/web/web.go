@@ -10,7 +10,6 @@ package web
 
 import (
 	"context"
-	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -27,7 +26,9 @@ import (
 // the same methods with the same inputs.
 type Service interface {
 	ListAccounts(ctx context.Context, sub authn.Subject, in app.ListAccountsQuery) (app.AccountList, error)
+	ListAccountsPage(ctx context.Context, sub authn.Subject, in app.ListAccountsQuery) (app.AccountsPage, error)
 	GetAccount(ctx context.Context, sub authn.Subject, id uuid.UUID) (domain.Account, error)
+	AccountPage(ctx context.Context, sub authn.Subject, id uuid.UUID, list *app.ListTransactionsInput) (app.AccountView, error)
 	CreateAccount(ctx context.Context, sub authn.Subject, in app.CreateAccountInput) (domain.Account, error)
 	UpdateAccount(ctx context.Context, sub authn.Subject, in app.UpdateAccountInput) (domain.Account, error)
 	CloseAccount(ctx context.Context, sub authn.Subject, id uuid.UUID) (domain.Account, error)
@@ -52,21 +53,21 @@ func New(svc Service) *Routes { return &Routes{svc: svc} }
 // checks the CSRF token of every POST. /accounts/new comes before /accounts/:id,
 // because routes match in the order they are added.
 func (r *Routes) Register(rt *httpserver.Router) {
-	rt.Page(fiber.MethodGet, "/accounts", r.listPage)
+	rt.Page(fiber.MethodGet, "/accounts", httpserver.Authenticated(r.listPage))
 	rt.Page(fiber.MethodGet, "/accounts/new", r.newPage)
-	rt.Page(fiber.MethodPost, "/accounts", r.create)
-	rt.Page(fiber.MethodGet, "/accounts/:id", r.accountPage)
-	rt.Page(fiber.MethodGet, "/accounts/:id/edit", r.editPage)
-	rt.Page(fiber.MethodPost, "/accounts/:id/edit", r.edit)
-	rt.Page(fiber.MethodGet, "/accounts/:id/transactions/new", r.transactionPage)
-	rt.Page(fiber.MethodPost, "/accounts/:id/transactions/new", r.recordTransaction)
-	rt.Page(fiber.MethodPost, "/accounts/:id/archive", r.archive)
-	rt.Page(fiber.MethodPost, "/accounts/:id/restore", r.restore)
-	rt.Page(fiber.MethodPost, "/accounts/:id/reconcile", r.reconcile)
-	rt.Page(fiber.MethodGet, "/accounts/:id/close", r.closePage)
-	rt.Page(fiber.MethodPost, "/accounts/:id/close", r.close)
-	rt.Page(fiber.MethodGet, "/transfers/new", r.transferPage)
-	rt.Page(fiber.MethodPost, "/transfers/new", r.transfer)
+	rt.Page(fiber.MethodPost, "/accounts", httpserver.Authenticated(r.create))
+	rt.Page(fiber.MethodGet, "/accounts/:id", httpserver.Authenticated(r.accountPage))
+	rt.Page(fiber.MethodGet, "/accounts/:id/edit", httpserver.Authenticated(r.editPage))
+	rt.Page(fiber.MethodPost, "/accounts/:id/edit", httpserver.Authenticated(r.edit))
+	rt.Page(fiber.MethodGet, "/accounts/:id/transactions/new", httpserver.Authenticated(r.transactionPage))
+	rt.Page(fiber.MethodPost, "/accounts/:id/transactions/new", httpserver.Authenticated(r.recordTransaction))
+	rt.Page(fiber.MethodPost, "/accounts/:id/archive", httpserver.Authenticated(r.archive))
+	rt.Page(fiber.MethodPost, "/accounts/:id/restore", httpserver.Authenticated(r.restore))
+	rt.Page(fiber.MethodPost, "/accounts/:id/reconcile", httpserver.Authenticated(r.reconcile))
+	rt.Page(fiber.MethodGet, "/accounts/:id/close", httpserver.Authenticated(r.closePage))
+	rt.Page(fiber.MethodPost, "/accounts/:id/close", httpserver.Authenticated(r.close))
+	rt.Page(fiber.MethodGet, "/transfers/new", httpserver.Authenticated(r.transferPage))
+	rt.Page(fiber.MethodPost, "/transfers/new", httpserver.Authenticated(r.transfer))
 }
 
 // formErrors are a form's problems: messages by field name, shown under the
@@ -176,11 +177,6 @@ func sentence(s string) string {
 	return s
 }
 
-// subject returns the logged-in person; Router.Page guarantees one.
-func subject(c *fiber.Ctx) (authn.Subject, error) {
-	return authn.MustSubject(c.UserContext())
-}
-
 // pathAccount returns the account the path's id names, as sub may see it.
 func (r *Routes) pathAccount(c *fiber.Ctx, sub authn.Subject) (domain.Account, error) {
 	id, err := app.ParseID(c.Params("id"))
@@ -188,13 +184,6 @@ func (r *Routes) pathAccount(c *fiber.Ctx, sub authn.Subject) (domain.Account, e
 		return domain.Account{}, err
 	}
 	return r.svc.GetAccount(c.UserContext(), sub, id)
-}
-
-// queryOf returns every query parameter with all its values.
-func queryOf(c *fiber.Ctx) url.Values {
-	v := url.Values{}
-	c.Context().QueryArgs().VisitAll(func(k, val []byte) { v.Add(string(k), string(val)) })
-	return v
 }
 
 // form reads a form field with surrounding white space removed; forms keep what

@@ -528,3 +528,10 @@ func TestLinkWithAFailingBank(t *testing.T) {
 		t.Fatalf("link with an account the ledger refuses: %+v %v", v, err)
 	}
 }
+
+func TestAuthorizationOrigins(t *testing.T) {
+	e := newEnv(t)
+	if got := e.svc.AuthorizationOrigins(); len(got) != 1 || got[0] != "https://bank.example" {
+		t.Fatalf("origins %v", got)
+	}
+}

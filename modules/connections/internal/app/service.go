@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"sort"
 	"time"
 
@@ -106,6 +107,23 @@ func (s *Service) Providers() []provider.Info {
 		out = append(out, p.Info())
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Slug < out[j].Slug })
+	return out
+}
+
+// AuthorizationOrigins returns the origins (scheme://host) of the OAuth providers'
+// consent pages, which a page's form may send the browser to.
+func (s *Service) AuthorizationOrigins() []string {
+	var out []string
+	for _, p := range s.providers {
+		o, ok := p.(provider.OAuth2)
+		if !ok {
+			continue
+		}
+		if u, err := url.Parse(o.AuthCodeURL("", s.redirectURI)); err == nil && u.Scheme != "" && u.Host != "" {
+			out = append(out, u.Scheme+"://"+u.Host)
+		}
+	}
+	sort.Strings(out)
 	return out
 }
 

@@ -157,19 +157,14 @@ type newView struct {
 	Errors    formErrors
 }
 
-// aliasFor keeps what was typed in the form of the provider that failed.
-func (v newView) aliasFor(slug string) string {
-	if v.Form.Provider == slug {
-		return v.Form.Alias
+// chosen returns the provider the person chose, if it is one on offer.
+func (v newView) chosen() (provider.Info, bool) {
+	for _, p := range v.Providers {
+		if p.Slug == v.Form.Provider {
+			return p, true
+		}
 	}
-	return ""
-}
-
-func (v newView) errorsFor(slug string) formErrors {
-	if v.Form.Provider == slug {
-		return v.Errors
-	}
-	return formErrors{}
+	return provider.Info{}, false
 }
 
 // settingsForm is the settings form's values.

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
@@ -29,6 +30,7 @@ import (
 // Service is the part of the connections use cases the pages call.
 type Service interface {
 	Providers() []provider.Info
+	AuthorizationOrigins() []string
 	CreateConnection(ctx context.Context, sub authn.Subject, in app.CreateInput) (app.Created, error)
 	CompleteOAuth(ctx context.Context, in app.CallbackInput) (app.ConnectionView, error)
 	ListConnections(ctx context.Context, sub authn.Subject, in app.ListInput) (app.ConnectionList, error)
@@ -65,6 +67,19 @@ func (r *Routes) Register(rt *httpserver.Router) {
 }
 
 func subject(c *fiber.Ctx) (authn.Subject, error) { return authn.MustSubject(c.UserContext()) }
+
+// render shows a page whose forms may answer with a redirect to a bank's consent
+// page: browsers hold such redirects to the page's form-action, so the banks'
+// origins join 'self' there.
+func (r *Routes) render(c *fiber.Ctx, status int, page templ.Component) error {
+	if origins := r.svc.AuthorizationOrigins(); len(origins) > 0 {
+		csp := string(c.Response().Header.Peek(fiber.HeaderContentSecurityPolicy))
+		if strings.Contains(csp, "form-action 'self'") {
+			c.Set(fiber.HeaderContentSecurityPolicy, strings.Replace(csp, "form-action 'self'", "form-action 'self' "+strings.Join(origins, " "), 1))
+		}
+	}
+	return shell.Render(c, status, page)
+}
 
 func pathID(c *fiber.Ctx) (uuid.UUID, error) {
 	id, err := uuid.Parse(c.Params("id"))
@@ -158,7 +173,7 @@ func (r *Routes) listPage(c *fiber.Ctx) error {
 	if list.HasMore {
 		v.NextURL = "/connections?cursor=" + url.QueryEscape(list.NextCursor)
 	}
-	return shell.Render(c, fiber.StatusOK, listPage(shell.Meta(c, "Connections"), v))
+	return r.render(c, fiber.StatusOK, listPage(shell.Meta(c, "Connections"), v))
 }
 
 func (r *Routes) newPage(c *fiber.Ctx) error {
@@ -170,7 +185,7 @@ func (r *Routes) renderNew(c *fiber.Ctx, status int, form newForm, errs formErro
 	for _, p := range r.svc.Providers() {
 		v.Providers = append(v.Providers, p)
 	}
-	return shell.Render(c, status, newPage(shell.Meta(c, "Link an account"), v))
+	return r.render(c, status, newPage(shell.Meta(c, "Link an account"), v))
 }
 
 func (r *Routes) create(c *fiber.Ctx) error {
@@ -265,7 +280,7 @@ func (r *Routes) connectionPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return shell.Render(c, fiber.StatusOK, connectionPage(shell.Meta(c, v.Connection.Title), v))
+	return r.render(c, fiber.StatusOK, connectionPage(shell.Meta(c, v.Connection.Title), v))
 }
 
 // renderWith shows the connection page again with a form's errors or an import's
@@ -276,7 +291,7 @@ func (r *Routes) renderWith(c *fiber.Ctx, sub authn.Subject, id uuid.UUID, statu
 		return err
 	}
 	edit(&v)
-	return shell.Render(c, status, connectionPage(shell.Meta(c, v.Connection.Title), v))
+	return r.render(c, status, connectionPage(shell.Meta(c, v.Connection.Title), v))
 }
 
 func (r *Routes) settings(c *fiber.Ctx) error {

@@ -39,11 +39,10 @@ func New(svc Statements, log *slog.Logger) *Routes { return &Routes{svc: svc, lo
 
 // Register adds GET /api/v1/accounts/{id}/statement under the API_READ policy.
 func (r *Routes) Register(router *httpserver.Router) {
-	router.APIRead("/accounts/:id/statement", r.statement)
+	router.APIRead("/accounts/:id/statement", httpserver.Authenticated(r.statement))
 }
 
-func (r *Routes) statement(c *fiber.Ctx) error {
-	s, _ := authn.FromContext(c.UserContext())
+func (r *Routes) statement(c *fiber.Ctx, s authn.Subject) error {
 	id, err := uuid.Parse(c.Params("id"))
 	if err != nil {
 		return apperr.New(apperr.NotFound, "There is no account %s.", c.Params("id"))

@@ -31,7 +31,7 @@ func TestNegotiate(t *testing.T) {
 	for _, c := range cases {
 		got, err := Negotiate(c.format, c.accept)
 		if c.code != "" {
-			if apperr.CodeOf(err) != c.code {
+			if !apperr.Is(err, c.code) {
 				t.Errorf("Negotiate(%q, %q): error %v, want %s", c.format, c.accept, err, c.code)
 			}
 			continue

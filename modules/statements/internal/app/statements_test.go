@@ -181,7 +181,7 @@ func TestExportRefuses(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := tc.run(); apperr.CodeOf(err) != tc.code {
+			if err := tc.run(); !apperr.Is(err, tc.code) {
 				t.Fatalf("error %v, want %s", err, tc.code)
 			}
 		})

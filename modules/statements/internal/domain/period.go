@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/kontor-app/kontor/platform/apperr"
@@ -193,13 +192,3 @@ func civilDay(t time.Time) time.Time {
 
 // DayOf returns the UTC midnight of t's UTC date; daily figures are keyed by it.
 func DayOf(t time.Time) time.Time { return civilDay(t) }
-
-// DescribePreset explains which dates a preset stands for on the day of now, for the
-// period picker's hints.
-func DescribePreset(p Preset, now time.Time) string {
-	period, ok := presetPeriod(p, civilDay(now))
-	if !ok {
-		return ""
-	}
-	return fmt.Sprintf("%s to %s", period.StartDate(), period.EndDate())
-}

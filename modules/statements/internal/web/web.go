@@ -54,9 +54,9 @@ const pageSize = 100
 // Register adds the dashboard at "/" and the statement pages.
 func (r *Routes) Register(router *httpserver.Router) {
 	router.PublicPage(fiber.MethodGet, "/", r.home)
-	router.Page(fiber.MethodGet, "/accounts/:id/statement", r.statementPage)
-	router.Page(fiber.MethodGet, "/accounts/:id/statement.csv", r.download(domain.CSV))
-	router.Page(fiber.MethodGet, "/accounts/:id/statement.pdf", r.download(domain.PDF))
+	router.Page(fiber.MethodGet, "/accounts/:id/statement", httpserver.Authenticated(r.statementPage))
+	router.Page(fiber.MethodGet, "/accounts/:id/statement.csv", httpserver.Authenticated(r.download(domain.CSV)))
+	router.Page(fiber.MethodGet, "/accounts/:id/statement.pdf", httpserver.Authenticated(r.download(domain.PDF)))
 }
 
 // home shows a visitor the landing page and a signed-in person their dashboard.
@@ -106,8 +106,7 @@ func accountID(c *fiber.Ctx) (uuid.UUID, error) {
 	return id, nil
 }
 
-func (r *Routes) statementPage(c *fiber.Ctx) error {
-	s, _ := authn.FromContext(c.UserContext())
+func (r *Routes) statementPage(c *fiber.Ctx, s authn.Subject) error {
 	id, err := accountID(c)
 	if err != nil {
 		return err
@@ -153,9 +152,8 @@ func pagePeriodInput(c *fiber.Ctx) domain.PeriodInput {
 }
 
 // download streams the statement in f through the same use case as the API.
-func (r *Routes) download(f domain.Format) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		s, _ := authn.FromContext(c.UserContext())
+func (r *Routes) download(f domain.Format) httpserver.SubjectHandler {
+	return func(c *fiber.Ctx, s authn.Subject) error {
 		id, err := accountID(c)
 		if err != nil {
 			return err
