@@ -90,7 +90,8 @@ type pageCheck struct {
 }
 
 // layoutScript measures the page: its scroll width against the viewport, and every
-// visible amount (.money) whose box is not wholly inside the viewport.
+// visible amount (.money) whose box is not wholly inside the viewport and inside
+// the table frame it scrolls in.
 const layoutScript = `(() => {
   const w = window.innerWidth;
   const out = [];
@@ -98,8 +99,12 @@ const layoutScript = `(() => {
   for (const el of document.querySelectorAll('.money')) {
     const r = el.getBoundingClientRect();
     if (r.width === 0 && r.height === 0) continue;
+    if (el.closest('details:not([open])')) continue; // folded away, not on screen
     n++;
-    if (r.left < -0.5 || r.right > w + 0.5) out.push(el.textContent.trim() + ' [' + Math.round(r.left) + '..' + Math.round(r.right) + ']');
+    // An amount clipped by a scrolling table frame is off screen too.
+    const frame = el.closest('figure.table-scroll');
+    const right = frame ? Math.min(w, frame.getBoundingClientRect().right) : w;
+    if (r.left < -0.5 || r.right > right + 0.5) out.push(el.textContent.trim() + ' [' + Math.round(r.left) + '..' + Math.round(r.right) + ']');
   }
   return {scrollWidth: document.documentElement.scrollWidth, innerWidth: w, outside: out, amounts: n};
 })()`
