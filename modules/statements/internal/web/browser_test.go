@@ -152,6 +152,29 @@ func TestDashboardAndStatementDownloadsInTheBrowser(t *testing.T) {
 		t.Fatalf("PDF download starts %q", pdfBody[:min(16, len(pdfBody))])
 	}
 
+	// Dates typed into From and To win over the preset the form still sends; what
+	// the form showed comes back in shown_start and shown_end.
+	b.Navigate(fmt.Sprintf("/accounts/%s/statement", accountID))
+	b.WaitVisible("form.period-picker")
+	shownStart, shownEnd := b.Value(`input[name="start_date"]`), b.Value(`input[name="end_date"]`)
+	b.Navigate(fmt.Sprintf("/accounts/%s/statement?period=this_month&start_date=%d-01-01&end_date=%d-01-31&shown_start=%s&shown_end=%s", accountID, year, year, shownStart, shownEnd))
+	if lead := b.Text("p.lead"); !strings.Contains(lead, fmt.Sprintf("%d-01-01 to %d-01-31", year, year)) {
+		t.Fatalf("typed dates were ignored: %q", lead)
+	}
+	// Untouched dates leave the preset alone.
+	b.Navigate(fmt.Sprintf("/accounts/%s/statement?period=last_month&start_date=%s&end_date=%s&shown_start=%s&shown_end=%s", accountID, shownStart, shownEnd, shownStart, shownEnd))
+	if lead := b.Text("p.lead"); strings.Contains(lead, shownStart+" to") {
+		t.Fatalf("the preset was ignored: %q", lead)
+	}
+	// A bad period keeps the account's name in the heading and speaks the form's words.
+	b.Navigate(fmt.Sprintf("/accounts/%s/statement?period=custom&start_date=%d-02-01&end_date=%d-01-01", accountID, year, year))
+	if h := b.Text("h1"); h != "Statement of Everyday" {
+		t.Fatalf("heading on a bad period: %q", h)
+	}
+	if html := b.HTML(); !strings.Contains(html, "From must not be after To") || strings.Contains(html, "start_date must") {
+		t.Fatalf("the error is not in the form's words:\n%s", html)
+	}
+
 	// The landing page still greets a visitor at "/".
 	anon := inst.Client()
 	if res := anon.Get(t, "/"); res.Status != http.StatusOK || !bytes.Contains(res.Body, []byte("hero-title")) {

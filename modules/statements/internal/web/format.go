@@ -91,3 +91,8 @@ func short(a money.Amount, c money.Currency) string {
 }
 
 func lower(s string) string { return strings.ToLower(s) }
+
+// long reports whether a formatted amount is too wide to stay on one line of a
+// phone's table (crypto figures with many decimals); such amounts may wrap between
+// digits, shorter ones never do.
+func long(formatted string) bool { return len(formatted) > 14 }
