@@ -10,7 +10,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/uptrace/bun/driver/pgdriver"
 	"modernc.org/sqlite"
 )
 
@@ -20,7 +19,7 @@ import (
 // busy past its timeout or failing to read or write its file. Such a failure is the
 // server's but passes by itself, so the API answers it with 503 and Retry-After.
 //
-// It recognises bun's pgdriver and pgx alike, by unwrapping to their error types
+// It recognises pgx (the PostgreSQL driver since River arrived) by unwrapping to its error type
 // (SQLSTATE classes 08 and 53, 57P01 to 57P03, 25006), network and system errors,
 // database/sql's bad-connection errors and modernc SQLite result codes, and falls
 // back to the messages these drivers print when an error arrives flattened into text.
@@ -70,13 +69,9 @@ func IsUnavailable(err error) bool {
 	return false
 }
 
-// sqlState returns the SQLSTATE of a PostgreSQL error from pgdriver or pgx.
+// sqlState returns the SQLSTATE of a PostgreSQL error (pgx's *pgconn.PgError,
+// matched by its method so this file needs no driver import).
 func sqlState(err error) (string, bool) {
-	var pgErr pgdriver.Error
-	if errors.As(err, &pgErr) {
-		return pgErr.Field('C'), true
-	}
-	// pgx's *pgconn.PgError, without importing it.
 	var withState interface{ SQLState() string }
 	if errors.As(err, &withState) {
 		return withState.SQLState(), true
