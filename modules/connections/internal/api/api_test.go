@@ -9,7 +9,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"go.uber.org/fx/fxtest"
 
+	"github.com/kontor-app/kontor/modules/accounts"
 	"github.com/kontor-app/kontor/modules/connections/internal/api"
 	"github.com/kontor-app/kontor/modules/connections/internal/app"
 	"github.com/kontor-app/kontor/modules/connections/internal/domain"
@@ -55,7 +55,7 @@ type fakeService struct {
 	list     app.ListInput
 	patch    app.PatchInput
 	imported []byte
-	query    url.Values
+	query    accounts.AccountQuery
 	err      error
 	view     app.ConnectionView
 }
@@ -106,13 +106,9 @@ func (f *fakeService) Import(_ context.Context, _ authn.Subject, in app.ImportIn
 	return app.ImportSummary{AccountsCreated: 1, TransactionsAdded: 2, Duplicates: 3}, f.err
 }
 
-type raw []byte
-
-func (r raw) MarshalJSON() ([]byte, error) { return r, nil }
-
-func (f *fakeService) ConnectionAccounts(_ context.Context, _ authn.Subject, _ uuid.UUID, q url.Values) (json.Marshaler, error) {
+func (f *fakeService) ConnectionAccounts(_ context.Context, _ authn.Subject, _ uuid.UUID, q accounts.AccountQuery) (accounts.AccountPage, error) {
 	f.query = q
-	return raw(`{"accounts":[],"total_count":0}`), f.err
+	return accounts.AccountPage{Accounts: []accounts.Account{}, TotalCount: 0}, f.err
 }
 
 func newServer(t *testing.T, svc *fakeService) *fiber.App {
@@ -324,12 +320,16 @@ func TestImport(t *testing.T) {
 }
 
 func TestAccounts(t *testing.T) {
+	// A query GET /accounts refuses is decoded here and refused before the use case.
+	bad := &fakeService{view: sampleView()}
+	do(t, newServer(t, bad), http.MethodGet, "/api/v1/connections/"+bad.view.ID.String()+"/accounts?limit=abc", "", nil).want(t, 422, "validation_failed")
+
 	svc := &fakeService{view: sampleView()}
 	a := newServer(t, svc)
 	for _, p := range []string{"/api/v1/connections/", "/api/v1/providers/"} {
-		r := do(t, a, http.MethodGet, p+svc.view.ID.String()+"/accounts?limit=5&sort=-name", "", nil).want(t, 200, "")
-		if r.raw != `{"accounts":[],"total_count":0}` || svc.query.Get("limit") != "5" || svc.query.Get("sort") != "-name" {
-			t.Fatalf("%s: %s %v", p, r.raw, svc.query)
+		r := do(t, a, http.MethodGet, p+svc.view.ID.String()+"/accounts?limit=5&sort=-name&include_archived=true", "", nil).want(t, 200, "")
+		if r.body["accounts"] == nil || r.body["total_count"] != float64(0) || svc.query.Limit != 5 || svc.query.Sort != "-name" || !svc.query.IncludeArchived {
+			t.Fatalf("%s: %s %+v", p, r.raw, svc.query)
 		}
 		if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 			t.Fatalf("content type %q", ct)
