@@ -398,6 +398,7 @@ func (r *Routes) importFile(c *fiber.Ctx) error {
 		"sync_id": syncID, "accounts_created": sum.AccountsCreated, "accounts_updated": sum.AccountsUpdated,
 		"transactions_added": sum.TransactionsAdded, "transactions_modified": sum.TransactionsModified,
 		"transactions_removed": sum.TransactionsRemoved, "duplicates": sum.Duplicates,
+		"zero_amount_skipped": sum.ZeroAmountSkipped,
 	})
 }
 
