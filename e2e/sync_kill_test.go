@@ -3,13 +3,11 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,32 +19,17 @@ import (
 	"github.com/kontor-app/kontor/platform/money"
 )
 
-var (
-	kontorBinaryOnce sync.Once
-	kontorBinaryPath string
-	kontorBinaryErr  error
-)
-
-// kontorBinary builds cmd/kontor once per test binary and returns its path.
+// kontorBinary builds cmd/kontor into the test's temporary directory (removed
+// with it; the build cache makes a second build quick) and returns its path.
 func kontorBinary(t *testing.T) string {
 	t.Helper()
-	kontorBinaryOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "kontor-bin-")
-		if err != nil {
-			kontorBinaryErr = err
-			return
-		}
-		kontorBinaryPath = filepath.Join(dir, "kontor")
-		cmd := exec.Command("go", "build", "-o", kontorBinaryPath, "./cmd/kontor")
-		cmd.Dir = repoRoot(t)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			kontorBinaryErr = fmt.Errorf("go build ./cmd/kontor: %v\n%s", err, out)
-		}
-	})
-	if kontorBinaryErr != nil {
-		t.Fatal(kontorBinaryErr)
+	path := filepath.Join(t.TempDir(), "kontor")
+	cmd := exec.Command("go", "build", "-o", path, "./cmd/kontor")
+	cmd.Dir = repoRoot(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/kontor: %v\n%s", err, out)
 	}
-	return kontorBinaryPath
+	return path
 }
 
 // kontorProcess is the kontor binary running as a child process.
@@ -58,9 +41,9 @@ type kontorProcess struct {
 
 // startKontor runs the kontor binary with env (over a minimal environment) and
 // waits until /readyz answers 200.
-func startKontor(t *testing.T, env map[string]string) *kontorProcess {
+func startKontor(t *testing.T, binary string, env map[string]string) *kontorProcess {
 	t.Helper()
-	cmd := exec.Command(kontorBinary(t), "serve")
+	cmd := exec.Command(binary, "serve")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
@@ -139,7 +122,8 @@ func syncKilledAndResumed(t *testing.T, extra map[string]string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first := startKontor(t, env)
+	binary := kontorBinary(t)
+	first := startKontor(t, binary, env)
 	inst := &harness.Instance{BaseURL: env["KONTOR_BASE_URL"], Config: cfg}
 	anon := newAPI(inst, loadContract(t, inst), false)
 	email := newEmail("sync-kill")
@@ -194,7 +178,7 @@ func syncKilledAndResumed(t *testing.T, extra map[string]string) {
 
 	// The same database, a new process: the dead run's lease lapses (LeaseTTL),
 	// then a sync goes through and resumes.
-	startKontor(t, env)
+	startKontor(t, binary, env)
 	a.HTTP = &http.Client{Timeout: 10 * time.Minute}
 	var resumed transactionSyncResult
 	busy := 0
