@@ -33,6 +33,7 @@ func TestModuleGraph(t *testing.T) {
 		fx.Provide(func() *slog.Logger { return slog.Default() }),
 		fx.Provide(func() connections.Sync { return nil }),
 		fx.Provide(func() accounts.ProviderSync { return nil }),
+		fx.Provide(func() accounts.Ledger { return nil }),
 		fx.Provide(func() *events.Bus { return nil }),
 		fx.Provide(func() *jobs.Client { return nil }),
 		kontorsync.Module,
