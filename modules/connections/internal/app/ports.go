@@ -201,4 +201,6 @@ type RunRecorder interface {
 type NoRunRecorder struct{}
 
 // RecordImport records nothing and returns no id.
-func (NoRunRecorder) RecordImport(context.Context, ImportRun) (uuid.UUID, error) { return uuid.Nil, nil }
+func (NoRunRecorder) RecordImport(context.Context, ImportRun) (uuid.UUID, error) {
+	return uuid.Nil, nil
+}

@@ -78,7 +78,7 @@ func NewService(d Deps) *Service {
 	if d.Runs == nil {
 		d.Runs = NoRunRecorder{}
 	}
-	return &Service{runs: d.Runs, 
+	return &Service{runs: d.Runs,
 		repo: d.Repo, sealer: d.Sealer, authz: d.Authorizer, accounts: d.Accounts, providers: d.Providers,
 		pub: d.Publisher, clock: d.Clock, redirectURI: d.RedirectURI, NewID: newV7, Random: rand.Reader,
 	}
