@@ -35,6 +35,7 @@ var Module = fx.Module("sync",
 	fx.Provide(
 		newContract,
 		func(c contract) Syncer { return c },
+		func(c contract) Health { return c },
 		newImportRecorder,
 		fx.Annotate(newAPIRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
 		fx.Annotate(newWebRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),

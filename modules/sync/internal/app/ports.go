@@ -219,6 +219,8 @@ type Repository interface {
 	// its first observed run).
 	Drift(ctx context.Context, accountID uuid.UUID) (domain.Drift, error)
 	SaveDrift(ctx context.Context, d domain.Drift) error
+	// UserConnections returns the connections the user's runs were of.
+	UserConnections(ctx context.Context, userID uuid.UUID) ([]uuid.UUID, error)
 	// Drifting returns the user's accounts whose drift persists.
 	Drifting(ctx context.Context, userID uuid.UUID) ([]domain.Drift, error)
 }

@@ -155,3 +155,20 @@ func (s *Store) Drifting(ctx context.Context, userID uuid.UUID) ([]domain.Drift,
 	}
 	return out, nil
 }
+
+// UserConnections returns the connections the user's runs were of.
+func (s *Store) UserConnections(ctx context.Context, userID uuid.UUID) ([]uuid.UUID, error) {
+	var ids []string
+	if err := s.conn(ctx).NewRaw("SELECT DISTINCT connection_id FROM sync_runs WHERE user_id = ? ORDER BY connection_id", userID.String()).Scan(ctx, &ids); err != nil {
+		return nil, apperr.Wrap(err, "list synced connections")
+	}
+	out := make([]uuid.UUID, 0, len(ids))
+	for _, id := range ids {
+		u, err := uuid.Parse(id)
+		if err != nil {
+			return nil, apperr.Wrap(err, "read synced connection id")
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
