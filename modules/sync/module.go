@@ -3,6 +3,7 @@ package sync
 import (
 	"log/slog"
 
+	"github.com/gofiber/fiber/v2"
 	"go.uber.org/fx"
 
 	"github.com/kontor-app/kontor/modules/accounts"
@@ -70,7 +71,13 @@ func newContract(svc *app.Service) contract { return contract{svc: svc} }
 
 func newAPIRoutes(svc *app.Service) *api.Routes { return api.New(svc) }
 
-func newWebRoutes(svc *app.Service) *web.Routes { return web.New(svc) }
+func newWebRoutes(svc *app.Service, stream *events.Stream) *web.Routes {
+	var h fiber.Handler
+	if stream != nil {
+		h = stream.Handle
+	}
+	return web.New(svc, h)
+}
 
 // newImportRecorder records statement imports for the connections module. It
 // is built from the store and the event log alone, not from the use cases

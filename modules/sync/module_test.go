@@ -35,6 +35,7 @@ func TestModuleGraph(t *testing.T) {
 		fx.Provide(func() accounts.ProviderSync { return nil }),
 		fx.Provide(func() accounts.Ledger { return nil }),
 		fx.Provide(func() *events.Bus { return nil }),
+		fx.Provide(func() *events.Stream { return nil }),
 		fx.Provide(func() *jobs.Client { return nil }),
 		kontorsync.Module,
 		fx.Invoke(func(consumed) {}),
