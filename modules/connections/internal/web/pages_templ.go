@@ -1128,7 +1128,7 @@ func connectionPage(m shell.PageMeta, v detailView) templ.Component {
 					}
 					return nil
 				})
-				templ_7745c5c3_Err = shell.DataTableColumns("Accounts", []shell.Column{{Label: "Account"}, {Label: "Type"}, {Label: "Status"}, {Label: "Balance", Numeric: true}}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var52), templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = shell.DataTableColumns("Accounts of this connection", []shell.Column{{Label: "Account"}, {Label: "Type"}, {Label: "Status"}, {Label: "Balance", Numeric: true}}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var52), templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1355,7 +1355,7 @@ func connectionPage(m shell.PageMeta, v detailView) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = shell.DataTableColumns("Status history", []shell.Column{{Label: "When"}, {Label: "Change"}, {Label: "Why"}, {Label: "What fixes it"}}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var63), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = shell.DataTableColumns("Changes of status", []shell.Column{{Label: "When"}, {Label: "Change"}, {Label: "Why"}, {Label: "What fixes it"}}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var63), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
