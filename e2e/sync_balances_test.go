@@ -85,6 +85,10 @@ func TestSyncBalancesMutationAndImportRuns(t *testing.T) {
 			a.Raw(t, http.MethodGet, "/api/v1/syncs/balances", nil).ExpectProblem(t, http.StatusUnprocessableEntity, "validation_failed")
 			a.Raw(t, http.MethodGet, "/api/v1/syncs/balances?account_id="+accts.Accounts[0].ID+"&start_date=2026-02-30", nil).ExpectProblem(t, http.StatusUnprocessableEntity, "validation_failed")
 			a.get(t, "/api/v1/syncs/balances?account_id=5f0c8a52-7f7e-4a56-9d1e-0c3b8d2f8a11").ExpectProblem(t, http.StatusNotFound, "not_found")
+			otherEmail := newEmail("sync-balances-other")
+			register(t, anon, "Cy", otherEmail)
+			other := anon.with(login(t, anon, otherEmail).AccessToken)
+			other.get(t, "/api/v1/syncs/balances?account_id="+accts.Accounts[0].ID).ExpectProblem(t, http.StatusForbidden, "forbidden")
 
 			// Mutation during pagination: restart from the starting cursor.
 			a.Client.Post(t, "/sandbox/api/personas/standard/advance", map[string]any{"days": 3}).Expect(t, http.StatusOK)
