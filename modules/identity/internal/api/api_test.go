@@ -368,13 +368,13 @@ func TestBearerAuthentication(t *testing.T) {
 	as(inst, fresh).Get(t, "/api/v1/me").Expect(t, http.StatusOK)
 
 	for name, token := range map[string]string{
-		"expired JWT":         signAccess(t, inst.Config.SecretKey, u.ID, now.Add(-time.Hour), now.Add(-45*time.Minute)),
-		"JWT of another key":  signAccess(t, "another secret entirely, 32 chars+", u.ID, now, now.Add(time.Minute)),
+		"expired JWT":        signAccess(t, inst.Config.SecretKey, u.ID, now.Add(-time.Hour), now.Add(-45*time.Minute)),
+		"JWT of another key": signAccess(t, "another secret entirely, 32 chars+", u.ID, now, now.Add(time.Minute)),
 		"JWT without a role (issued before tokens carried it)": signClaims(t, inst.Config.SecretKey, jwt.MapClaims{
 			"iss": "kontor", "sub": u.ID, "iat": now.Unix(), "exp": now.Add(time.Minute).Unix(), "typ": "access",
 		}),
-		"garbage":             "not-a-token",
-		"unknown API key":     "kontor_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+		"garbage":         "not-a-token",
+		"unknown API key": "kontor_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
 	} {
 		t.Run(name, func(t *testing.T) {
 			problem(t, as(inst, token).Get(t, "/api/v1/me"), 401, "invalid_token")
