@@ -300,4 +300,3 @@ func (c *copyWriter) end() {
 	}
 	c.first = false
 }
-
