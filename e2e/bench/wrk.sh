@@ -14,7 +14,7 @@
 set -euo pipefail
 bin=$1 db=$2 secs=${3:-20} rounds=${4:-2}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
+work=$(mktemp -d); echo "work folder: $work" >&2
 port=${KONTOR_BENCH_PORT:-18080} floor_port=${KONTOR_BENCH_FLOOR_PORT:-18081}
 export KONTOR_ENV=production KONTOR_DATA_DIR=$work KONTOR_DATABASE_URL=$db KONTOR_ADDR=127.0.0.1:$port \
   KONTOR_BASE_URL=http://127.0.0.1:$port KONTOR_SECRET_KEY=bench-secret-key-0123456789abcdef0123456789 \
@@ -23,7 +23,7 @@ export KONTOR_ENV=production KONTOR_DATA_DIR=$work KONTOR_DATABASE_URL=$db KONTO
 go build -o "$work/benchdb" "$root/e2e/bench/cmd/benchdb"
 "$bin" >"$work/kontor.log" 2>&1 & kpid=$!
 fpid=
-trap 'kill $kpid $fpid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+trap 'kill $kpid $fpid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 until curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; do sleep 0.05; done
 email="bench-$(date +%s%N)@example.test"
 curl -sf -o /dev/null -H 'Content-Type: application/json' \
