@@ -72,8 +72,8 @@ func queriesPerRequest(b *testing.B, engine harness.Engine) {
 		})
 		b.Logf("%s: %.1f queries per request", r.name, float64(len(queries))/n)
 		for _, q := range queries[:len(queries)/n] {
-			if len(q) > 160 {
-				q = q[:160] + "…"
+			if len(q) > 400 {
+				q = q[:400] + "…"
 			}
 			b.Logf("    %s", q)
 		}

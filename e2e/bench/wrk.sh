@@ -33,7 +33,7 @@ hot=$("$work/benchdb" seed -database-url "$db" -email "$email" -transactions "${
 token=$(curl -sf -H 'Content-Type: application/json' \
   -d "{\"email\":\"$email\",\"password\":\"correct horse battery staple\"}" \
   "http://127.0.0.1:$port/api/v1/auth/login" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
-"$work/benchdb" floor -database-url "$db" -secret-key "$KONTOR_SECRET_KEY" -addr "127.0.0.1:$floor_port" & fpid=$!
+"$work/benchdb" floor -database-url "$db" -secret-key "$KONTOR_SECRET_KEY" -addr "127.0.0.1:$floor_port" ${FLOOR_CPUPROFILE:+-cpuprofile "$FLOOR_CPUPROFILE"} & fpid=$!
 until curl -s -o /dev/null "http://127.0.0.1:$floor_port/"; do sleep 0.05; done
 path="/api/v1/accounts/$hot/transactions?limit=50"
 curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$port$path" >"$work/kontor.json"

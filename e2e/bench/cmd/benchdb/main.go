@@ -17,6 +17,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
+	"runtime/pprof"
+	"syscall"
 
 	"github.com/google/uuid"
 
@@ -43,6 +46,7 @@ func run(args []string) error {
 	accounts := fs.Int("accounts", 50, "seed: accounts")
 	secret := fs.String("secret-key", "", "floor: the server's KONTOR_SECRET_KEY")
 	addr := fs.String("addr", "127.0.0.1:18081", "floor: listen address")
+	profile := fs.String("cpuprofile", "", "floor: write a CPU profile of the whole run to this file (ends on SIGTERM or SIGINT)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -81,6 +85,23 @@ func run(args []string) error {
 	case "floor":
 		if *secret == "" {
 			return fmt.Errorf("-secret-key is required")
+		}
+		if *profile != "" {
+			out, err := os.Create(*profile)
+			if err != nil {
+				return err
+			}
+			if err := pprof.StartCPUProfile(out); err != nil {
+				return err
+			}
+			stop := make(chan os.Signal, 1)
+			signal.Notify(stop, syscall.SIGTERM, os.Interrupt)
+			go func() {
+				<-stop
+				pprof.StopCPUProfile()
+				out.Close()
+				os.Exit(0)
+			}()
 		}
 		return bench.NewFloor(db, *secret).Listen(*addr)
 	}
