@@ -18,7 +18,7 @@ work=$(mktemp -d); echo "work folder: $work" >&2
 port=${KONTOR_BENCH_PORT:-18080} floor_port=${KONTOR_BENCH_FLOOR_PORT:-18081}
 export KONTOR_ENV=production KONTOR_DATA_DIR=$work KONTOR_DATABASE_URL=$db KONTOR_ADDR=127.0.0.1:$port \
   KONTOR_BASE_URL=http://127.0.0.1:$port KONTOR_SECRET_KEY=bench-secret-key-0123456789abcdef0123456789 \
-  KONTOR_LOG_LEVEL=info KONTOR_SANDBOX=false \
+  KONTOR_LOG_LEVEL=${KONTOR_BENCH_LOG_LEVEL:-info} KONTOR_SANDBOX=false \
   KONTOR_RATE_READ_BURST=100000000 KONTOR_RATE_READ_PER_MINUTE=100000000
 go build -o "$work/benchdb" "$root/e2e/bench/cmd/benchdb"
 "$bin" >"$work/kontor.log" 2>&1 & kpid=$!
