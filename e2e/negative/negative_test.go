@@ -35,9 +35,6 @@ var knownFailures = map[string]string{
 	// (Deep nesting is held by platform/httpserver's TestCheckJSONRefusesDeepNesting:
 	// a body nested past 32 levels is refused before any walk, so the quadratic walk a
 	// 100 kB body of '[' once caused cannot happen; the suite still sends one.)
-	// platform/httpserver: fiber answers a method outside its list before any
-	// middleware runs: a text/plain body, no problem document, no X-Request-Id.
-	"PROPFIND /me [undocumented-method]": "unknown HTTP method answered by fiber as text/plain without X-Request-Id",
 }
 
 // TestNegativeSQLite and TestNegativePostgres run the suite on each engine.
