@@ -293,6 +293,13 @@ func (s *suite) run(op operation, tc tcase) {
 		}
 		if status >= 400 {
 			checkProblem(fail, status, header, body)
+			// The document types each problem with the codes its operation answers.
+			var p struct {
+				Code string `json:"code"`
+			}
+			if codes, typed := s.spec.problemCodes(op, status); typed && json.Unmarshal(body, &p) == nil && !codes[p.Code] {
+				fail("code %q is not among the codes documented for %d: %v", p.Code, status, keys(codes))
+			}
 		}
 	}
 	if tc.method != http.MethodGet {
