@@ -13,7 +13,8 @@ import (
 // what the server really does (API.md "Conventions"):
 //
 //   - every response declares X-Request-Id, and the rate-limit headers; successful
-//     answers to POST, PATCH and DELETE declare Idempotent-Replayed;
+//     answers to POST, PATCH and DELETE declare Idempotent-Replayed, and those writes
+//     list 409 (their Idempotency-Key still running, or its answer unreadable);
 //   - every operation has a "default" problem response and lists the statuses the
 //     shared middleware answers: 401 unless public, 400 (a bad Idempotency-Key) on
 //     writes, 413 and 415 where there is a body, 429 everywhere;
@@ -125,6 +126,8 @@ func finishOperation(doc map[string]any, method string, op map[string]any) {
 	}
 	if write {
 		ensure("400", "BadRequest")
+		// A retry while the first request with its Idempotency-Key still runs.
+		ensure("409", "Conflict")
 	}
 	if rb := asMap(op["requestBody"]); rb != nil {
 		ensure("413", "PayloadTooLarge")

@@ -146,7 +146,7 @@ func TestProblemsAreTypedPerOperation(t *testing.T) {
 		sort.Strings(out)
 		return out
 	}
-	if got := strings.Join(codes("409"), ","); got != "account_not_empty,conflict,idempotency_request_in_progress" {
+	if got := strings.Join(codes("409"), ","); got != "account_not_empty,conflict,idempotency_request_in_progress,idempotency_response_unavailable" {
 		t.Errorf("409 codes %s", got)
 	}
 	if got := strings.Join(codes("404"), ","); got != "not_found" {

@@ -40,6 +40,10 @@ var defaultCodes = []apperr.Code{
 	apperr.HeaderFieldsTooLarge, apperr.Internal, apperr.ServiceUnavailable,
 }
 
+// idempotencyResponseUnavailable is platform/idempotency's code for a retry whose
+// stored answer was sealed with a secret key the server no longer holds.
+const idempotencyResponseUnavailable apperr.Code = "idempotency_response_unavailable"
+
 // opShape is what decides the shared middleware's codes for an operation.
 type opShape struct {
 	write, public, body, cursor bool
@@ -70,7 +74,7 @@ func sharedCodes(status int, s opShape) []apperr.Code {
 		out = append(out, apperr.NotAcceptable)
 	case 409:
 		if s.write {
-			out = append(out, apperr.IdempotencyInProgress)
+			out = append(out, apperr.IdempotencyInProgress, idempotencyResponseUnavailable)
 		}
 	case 412:
 		out = append(out, apperr.PreconditionFailed)
