@@ -208,12 +208,29 @@ func TestPagesFitPhonesAndPassAxe(t *testing.T) {
 		t.Fatalf("login: status %d", status)
 	}
 
+	// A base currency and two rates, so the dashboard shows net worth converted
+	// and the rates page has rows.
+	b.Navigate("/settings/currency")
+	b.Fill(`input[name="base_currency"]`, "EUR")
+	if status := b.Submit(`form[action="/settings/currency"] button[type="submit"]`); status != http.StatusOK {
+		t.Fatalf("base currency: status %d", status)
+	}
+	for _, r := range [][2]string{{"GBP", "1.17"}, {"ETH", "3012.50"}} {
+		b.Fill(`input[name="currency"]`, r[0])
+		b.Fill(`input[name="rate"]`, r[1])
+		evaluate[any](t, b, `document.querySelector('input[name="date"]').value = "`+time.Now().UTC().Format("2006-01-02")+`"`)
+		if status := b.Submit(`form[action="/rates"] button[type="submit"]`); status != http.StatusOK {
+			t.Fatalf("rate %s: status %d", r[0], status)
+		}
+	}
+
 	// Pages that are not in the navigation but that a person reaches, with the
 	// states worth seeing (the ETH chart, a statement, a bad period).
 	pages := []string{
 		"/", "/?currency=ETH", "/accounts", "/accounts/" + eurID, "/accounts/" + ethID,
 		"/accounts/" + eurID + "/statement", "/accounts/" + ethID + "/statement?period=this_year",
 		"/accounts/" + eurID + "/statement?period=custom&start_date=2026-02-01&end_date=2026-01-01",
+		"/rates", "/settings/currency",
 	}
 	seen := map[string]bool{}
 	for _, p := range pages {

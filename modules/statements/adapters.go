@@ -8,6 +8,7 @@ import (
 
 	"github.com/kontor-app/kontor/modules/accounts"
 	"github.com/kontor-app/kontor/modules/identity"
+	"github.com/kontor-app/kontor/modules/rates"
 	"github.com/kontor-app/kontor/modules/statements/internal/app"
 	"github.com/kontor-app/kontor/modules/statements/internal/domain"
 	"github.com/kontor-app/kontor/platform/apperr"
@@ -119,4 +120,24 @@ func (d directoryAdapter) HolderName(ctx context.Context, id uuid.UUID) (string,
 		return u.Name, nil
 	}
 	return u.Email, nil
+}
+
+// ratesAdapter gives the dashboard the rates module's Converter.
+type ratesAdapter struct {
+	rates rates.Converter
+}
+
+var _ app.Rates = ratesAdapter{}
+
+// Convert converts balances through the rates contract.
+func (r ratesAdapter) Convert(ctx context.Context, userID uuid.UUID, balances map[money.Currency]money.Amount) (app.Converted, error) {
+	c, err := r.rates.Convert(ctx, userID, balances)
+	if err != nil {
+		return app.Converted{}, err
+	}
+	out := app.Converted{Base: c.Base, Total: c.Total, Missing: c.Missing, Oldest: c.Oldest, Newest: c.Newest}
+	for _, u := range c.Rates {
+		out.Rates = append(out.Rates, app.UsedRate{Currency: u.Currency, Rate: u.Rate, Date: u.Date})
+	}
+	return out, nil
 }

@@ -46,8 +46,44 @@ func (NoSyncHealth) BrokenConnections(context.Context, uuid.UUID) ([]domain.Atte
 	return nil, nil
 }
 
+// Rates converts a person's balances into their base currency, from the rates
+// they entered; the rates module serves it.
+type Rates interface {
+	Convert(ctx context.Context, userID uuid.UUID, balances map[money.Currency]money.Amount) (Converted, error)
+}
+
+// Converted is net worth converted into the base currency: Total covers the
+// base currency and every currency with a rate (exact sum of balance × rate,
+// rounded once half to even to the base's minor units); Missing names the
+// currencies without one. Base is "" when no base currency is chosen.
+type Converted struct {
+	Base    money.Currency
+	Total   money.Amount
+	Rates   []UsedRate
+	Missing []money.Currency
+	// Oldest and Newest are the days of the rates used; zero when none was.
+	Oldest, Newest time.Time
+}
+
+// UsedRate is a rate a conversion used: 1 Currency = Rate base on Date.
+type UsedRate struct {
+	Currency money.Currency
+	Rate     money.Amount
+	Date     time.Time
+}
+
+// NoRates is the Rates of an installation without the rates module.
+type NoRates struct{}
+
+// Convert converts nothing.
+func (NoRates) Convert(context.Context, uuid.UUID, map[money.Currency]money.Amount) (Converted, error) {
+	return Converted{}, nil
+}
+
 // Dashboard is everything the home page of a signed-in person shows.
 type Dashboard struct {
+	// Converted is net worth in the base currency, where rates are known.
+	Converted   Converted
 	NetWorth    []domain.CurrencyWorth
 	Allocation  []domain.Allocation
 	Attention   []domain.Attention
@@ -70,11 +106,18 @@ type DashboardService struct {
 	sync    SyncHealth
 	authz   Authorizer
 	clock   Clock
+	rates   Rates
 }
 
 // NewDashboardService returns the dashboard use case over its ports.
 func NewDashboardService(insight Insight, sync SyncHealth, authorizer Authorizer, clock Clock) *DashboardService {
-	return &DashboardService{insight: insight, sync: sync, authz: authorizer, clock: clock}
+	return &DashboardService{insight: insight, sync: sync, authz: authorizer, clock: clock, rates: NoRates{}}
+}
+
+// WithRates makes the dashboard convert net worth with r.
+func (d *DashboardService) WithRates(r Rates) *DashboardService {
+	d.rates = r
+	return d
 }
 
 // Dashboard gathers s's own dashboard: net worth per currency with its change over
@@ -109,8 +152,18 @@ func (d *DashboardService) Dashboard(ctx context.Context, s authn.Subject) (Dash
 	}
 	// The chart's points fall every DashboardStep days, ending today.
 	start := today.AddDate(0, 0, -(DashboardHistoryDays/DashboardStep)*DashboardStep)
+	worth := domain.NetWorth(accounts, changes, first, start, today, DashboardStep)
+	balances := make(map[money.Currency]money.Amount, len(worth))
+	for _, w := range worth {
+		balances[w.Currency] = w.Current
+	}
+	converted, err := d.rates.Convert(ctx, s.UserID, balances)
+	if err != nil {
+		return Dashboard{}, apperr.Wrap(err, "dashboard conversion")
+	}
 	return Dashboard{
-		NetWorth:    domain.NetWorth(accounts, changes, first, start, today, DashboardStep),
+		Converted:   converted,
+		NetWorth:    worth,
 		Allocation:  domain.Allocate(accounts),
 		Attention:   append(broken, domain.NeedsAttention(accounts, now)...),
 		Recent:      recent,

@@ -96,3 +96,12 @@ func lower(s string) string { return strings.ToLower(s) }
 // phone's table (crypto figures with many decimals); such amounts may wrap between
 // digits, shorter ones never do.
 func long(formatted string) bool { return len(formatted) > 14 }
+
+// currencyList names currencies in a sentence: "BTC, USD".
+func currencyList(cs []money.Currency) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = string(c)
+	}
+	return strings.Join(parts, ", ")
+}
