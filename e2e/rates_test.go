@@ -132,3 +132,45 @@ func TestExchangeRatesConvertNetWorth(t *testing.T) {
 		t.Errorf("after the USD rate: %s", text)
 	}
 }
+
+// TestAmountsFinerThanTheMinorUnitAreRefused records 1.005 EUR and 10000.5 JPY
+// and is told, field by field, how many decimals the currency has; BHD takes
+// three, ETH eighteen, and the account page writes JPY without decimals.
+func TestAmountsFinerThanTheMinorUnitAreRefused(t *testing.T) {
+	inst := harness.Start(t, harness.Options{Engine: harness.Auto})
+	c := inst.Client()
+	email := fmt.Sprintf("minor-%d@example.test", time.Now().UnixNano())
+	c.Post(t, "/api/v1/auth/register", map[string]string{"email": email, "password": pagesPassword, "name": "Minor"}).Expect(t, http.StatusCreated)
+	var pair struct {
+		AccessToken string `json:"access_token"`
+	}
+	c.Post(t, "/api/v1/auth/login", map[string]string{"email": email, "password": pagesPassword}).Expect(t, http.StatusOK).JSON(t, &pair)
+	c.Token = pair.AccessToken
+	var eur, jpy struct {
+		ID string `json:"id"`
+	}
+	c.Post(t, "/api/v1/accounts", map[string]any{"name": "Euro", "account_type": "checking", "currency": "EUR"}).Expect(t, http.StatusCreated).JSON(t, &eur)
+	p := c.Post(t, "/api/v1/accounts/"+eur.ID+"/transactions", map[string]any{"type": "deposit", "amount": "1.005"}).ExpectProblem(t, http.StatusUnprocessableEntity, "validation_failed")
+	if len(p.Errors) != 1 || p.Errors[0].Field != "amount" || p.Errors[0].Message != "must have at most 2 decimals in EUR" {
+		t.Errorf("1.005 EUR: %+v", p.Errors)
+	}
+	c.Post(t, "/api/v1/accounts/"+eur.ID+"/transactions", map[string]any{"type": "deposit", "amount": "1.50"}).Expect(t, http.StatusCreated)
+	p = c.Post(t, "/api/v1/accounts", map[string]any{"name": "Yen", "account_type": "checking", "currency": "JPY", "opening_balance": "10000.5"}).ExpectProblem(t, http.StatusUnprocessableEntity, "validation_failed")
+	if len(p.Errors) != 1 || p.Errors[0].Field != "opening_balance" || !strings.Contains(p.Errors[0].Message, "whole number in JPY") {
+		t.Errorf("10000.5 JPY: %+v", p.Errors)
+	}
+	c.Post(t, "/api/v1/accounts", map[string]any{"name": "Yen", "account_type": "checking", "currency": "JPY", "opening_balance": "10000"}).Expect(t, http.StatusCreated).JSON(t, &jpy)
+	c.Post(t, "/api/v1/accounts", map[string]any{"name": "Dinar", "account_type": "checking", "currency": "BHD", "opening_balance": "1.005"}).Expect(t, http.StatusCreated)
+	c.Post(t, "/api/v1/accounts", map[string]any{"name": "Ether", "account_type": "crypto", "currency": "ETH", "opening_balance": "0.000000000000000001"}).Expect(t, http.StatusCreated)
+
+	b := harness.NewBrowser(t)
+	b.BaseURL = inst.BaseURL
+	b.Navigate("/login")
+	b.Fill(`form[action="/login"] input[name="email"]`, email)
+	b.Fill(`form[action="/login"] input[name="password"]`, pagesPassword)
+	b.Submit(`form[action="/login"] button[type="submit"]`)
+	b.Navigate("/accounts/" + jpy.ID)
+	if got := b.Text(".account-balance__amount"); !strings.Contains(got, "10,000") || strings.Contains(got, "10,000.00") {
+		t.Errorf("JPY balance on the page: %q", got)
+	}
+}

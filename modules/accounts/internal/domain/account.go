@@ -245,6 +245,13 @@ func (a *Account) post(e Transaction, now time.Time, checkFunds bool) error {
 	if e.Amount.IsZero() {
 		return apperr.Validation(apperr.FieldError{Field: "amount", Message: "must not be zero"})
 	}
+	// A person's own entry is no finer than the currency's minor unit (1.005 EUR
+	// is refused); a provider's books are taken as they come.
+	if checkFunds {
+		if err := a.Currency.Allows(e.Amount); err != nil {
+			return apperr.Validation(apperr.FieldError{Field: "amount", Message: err.Error()})
+		}
+	}
 	next := a.Balance.Add(e.Effect())
 	if checkFunds && e.Amount.IsNegative() && e.Type != Adjustment && a.Type.IsBank() {
 		if next.Cmp(a.OverdraftLimit.Neg()) < 0 {

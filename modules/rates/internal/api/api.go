@@ -85,17 +85,20 @@ func (r *Routes) preferences(c *fiber.Ctx, sub authn.Subject) error {
 }
 
 func (r *Routes) setPreferences(c *fiber.Ctx, sub authn.Subject) error {
-	var body struct {
-		BaseCurrency *string `json:"base_currency"`
+	var body *struct {
+		BaseCurrency json.RawMessage `json:"base_currency"`
 	}
 	if err := httpserver.DecodeJSON(c, &body); err != nil {
 		return err
 	}
+	required := apperr.Validation(apperr.FieldError{Field: "base_currency", Message: "is required: a currency code, or null to clear it"})
+	if body == nil || len(body.BaseCurrency) == 0 {
+		return required
+	}
 	in := ""
-	if body.BaseCurrency != nil {
-		in = *body.BaseCurrency
-		if in == "" {
-			return apperr.Validation(apperr.FieldError{Field: "base_currency", Message: "must be a currency code, or null to clear it"})
+	if string(body.BaseCurrency) != "null" {
+		if err := json.Unmarshal(body.BaseCurrency, &in); err != nil || in == "" {
+			return required
 		}
 	}
 	cur, err := r.svc.SetBaseCurrency(c.UserContext(), sub, in)
