@@ -169,6 +169,16 @@ func TestAmountsFinerThanTheMinorUnitAreRefused(t *testing.T) {
 	b.Fill(`form[action="/login"] input[name="email"]`, email)
 	b.Fill(`form[action="/login"] input[name="password"]`, pagesPassword)
 	b.Submit(`form[action="/login"] button[type="submit"]`)
+	// The flash after adding an account with a debt says the debt's sign.
+	b.Navigate("/accounts/new")
+	b.Fill(`input[name="name"]`, "Card")
+	evaluate[any](t, b, `document.querySelector('select[name="account_type"]').value = "credit_card"`)
+	b.Fill(`input[name="currency"]`, "EUR")
+	b.Fill(`input[name="opening_balance"]`, "-318.45")
+	b.Submit(`form[action="/accounts"] button[type="submit"]`)
+	if got := b.Text(".flashes"); !strings.Contains(got, "opening balance of −318.45 EUR") {
+		t.Errorf("flash after a negative opening balance: %q", got)
+	}
 	b.Navigate("/accounts/" + jpy.ID)
 	if got := b.Text(".account-balance__amount"); !strings.Contains(got, "10,000") || strings.Contains(got, "10,000.00") {
 		t.Errorf("JPY balance on the page: %q", got)

@@ -145,12 +145,12 @@ func (p LineChartProps) geometry() lineGeometry {
 	}
 	area.WriteString(g.Line + " L" + coord(x) + " " + coord(base) + " L" + coord(chartLeft) + " " + coord(base) + " Z")
 	g.Area = area.String()
-	g.MaxLabel = money.Format(maxA, p.Currency)
-	g.MinLabel = money.Format(minA, p.Currency)
-	g.FirstDate = p.Points[0].Date.Format("2 Jan 2006")
-	g.LastDate = p.Points[n-1].Date.Format("2 Jan 2006")
+	g.MaxLabel = Money(maxA, p.Currency)
+	g.MinLabel = Money(minA, p.Currency)
+	g.FirstDate = p.Points[0].Date.UTC().Format(DateLayout)
+	g.LastDate = p.Points[n-1].Date.UTC().Format(DateLayout)
 	g.LastX, g.LastY = coord(x), coord(y)
-	g.LastValueLabel = money.Format(p.Points[n-1].Value, p.Currency)
+	g.LastValueLabel = Money(p.Points[n-1].Value, p.Currency)
 	return g
 }
 
@@ -208,7 +208,7 @@ func (p BarChartProps) bars() []barGeometry {
 		}
 		y := float64(i)*barRow + 4
 		out[i] = barGeometry{
-			Label: b.Label, ValueLabel: money.Format(b.Value, p.Currency), Negative: b.Value.IsNegative(),
+			Label: b.Label, ValueLabel: Money(b.Value, p.Currency), Negative: b.Value.IsNegative(),
 			X: coord(left), Y: coord(y), W: coord(w), TextY: coord(y + barHeight/2 + 4),
 		}
 	}
@@ -223,12 +223,12 @@ func chartDescID(id string) string  { return id + "-desc" }
 func (p BalanceHistoryProps) line() LineChartProps {
 	desc := "No balance history yet."
 	if n := len(p.Points); n > 0 {
-		desc = "The end-of-day balance of " + p.AccountName + " from " + p.Points[0].Date.Format("2 January 2006") +
-			" (" + money.Format(p.Points[0].Value, p.Currency) + " " + string(p.Currency) + ") to " +
-			p.Points[n-1].Date.Format("2 January 2006") + " (" + money.Format(p.Points[n-1].Value, p.Currency) + " " + string(p.Currency) + ")."
+		desc = "The end-of-day balance of " + p.AccountName + " from " + Date(p.Points[0].Date) +
+			" (" + Money(p.Points[0].Value, p.Currency) + " " + string(p.Currency) + ") to " +
+			Date(p.Points[n-1].Date) + " (" + Money(p.Points[n-1].Value, p.Currency) + " " + string(p.Currency) + ")."
 	}
 	return LineChartProps{ID: "balance-history", Title: "Balance history of " + p.AccountName, Description: desc, Currency: p.Currency, Points: p.Points}
 }
 
 // chartAmount formats a figure for a chart's table.
-func chartAmount(a money.Amount, c money.Currency) string { return money.Format(a, c) }
+func chartAmount(a money.Amount, c money.Currency) string { return Money(a, c) }

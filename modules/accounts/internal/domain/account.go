@@ -193,7 +193,7 @@ func (a *Account) Close(now time.Time) error {
 	}
 	if !a.Balance.IsZero() {
 		return apperr.New(AccountNotEmpty,
-			"The account still holds %s %s; bring its balance to zero before closing it.", a.Balance, a.Currency).
+			"The account still holds %s %s; bring its balance to zero before closing it.", money.Format(a.Balance, a.Currency), a.Currency).
 			WithDetails(map[string]any{"account_id": a.ID.String(), "current_balance": a.Balance.String()})
 	}
 	a.Status = StatusClosed
@@ -258,7 +258,7 @@ func (a *Account) post(e Transaction, now time.Time, checkFunds bool) error {
 			available := a.Balance.Add(a.OverdraftLimit)
 			return apperr.New(InsufficientFunds,
 				"The account has %s %s available (balance plus overdraft limit); %s %s is more than that.",
-				available, a.Currency, e.Amount.Abs(), a.Currency).
+				money.Format(available, a.Currency), a.Currency, money.Format(e.Amount.Abs(), a.Currency), a.Currency).
 				WithDetails(map[string]any{
 					"account_id":      a.ID.String(),
 					"current_balance": a.Balance.String(),
