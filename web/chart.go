@@ -25,6 +25,9 @@ type LineChartProps struct {
 	Description string
 	Currency    money.Currency
 	Points      []ChartPoint
+	// Color is the series colour, such as an account's own; "" or anything but
+	// a hex colour draws the brand colour.
+	Color string
 }
 
 // BarDatum is one bar of a BarChart.
@@ -48,6 +51,8 @@ type BalanceHistoryProps struct {
 	AccountName string
 	Currency    money.Currency
 	Points      []ChartPoint
+	// Color is the account's colour, drawn as the series colour when set.
+	Color string
 }
 
 // The line chart's drawing area in SVG user units; the SVG scales to its box.
@@ -227,8 +232,39 @@ func (p BalanceHistoryProps) line() LineChartProps {
 			" (" + Money(p.Points[0].Value, p.Currency) + " " + string(p.Currency) + ") to " +
 			Date(p.Points[n-1].Date) + " (" + Money(p.Points[n-1].Value, p.Currency) + " " + string(p.Currency) + ")."
 	}
-	return LineChartProps{ID: "balance-history", Title: "Balance history of " + p.AccountName, Description: desc, Currency: p.Currency, Points: p.Points}
+	return LineChartProps{ID: "balance-history", Title: "Balance history of " + p.AccountName, Description: desc, Currency: p.Currency, Points: p.Points, Color: p.Color}
 }
 
 // chartAmount formats a figure for a chart's table.
 func chartAmount(a money.Amount, c money.Currency) string { return Money(a, c) }
+
+// brandColor is the series colour of a chart without one of its own.
+const brandColor = "#0b5f6b"
+
+// SafeColor returns c when it is a hex colour (#rgb, #rgba, #rrggbb or
+// #rrggbbaa) and "" otherwise, so a person's colour can go into an SVG fill
+// and nothing else can.
+func SafeColor(c string) string {
+	if len(c) != 4 && len(c) != 5 && len(c) != 7 && len(c) != 9 || c[0] != '#' {
+		return ""
+	}
+	for i := 1; i < len(c); i++ {
+		ch := c[i]
+		if !('0' <= ch && ch <= '9' || 'a' <= ch && ch <= 'f' || 'A' <= ch && ch <= 'F') {
+			return ""
+		}
+	}
+	return c
+}
+
+// seriesColor is the colour a line chart draws its series in.
+func (p LineChartProps) seriesColor() string {
+	if c := SafeColor(p.Color); c != "" {
+		return c
+	}
+	return brandColor
+}
+
+// ownColor reports whether the series has its own colour, which the stylesheet
+// then leaves alone.
+func (p LineChartProps) ownColor() bool { return SafeColor(p.Color) != "" }

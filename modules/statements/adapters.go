@@ -67,6 +67,7 @@ func (i insightAdapter) Accounts(ctx context.Context, s authn.Subject) ([]domain
 		out[n] = domain.AccountSnapshot{
 			ID: a.ID, Name: a.Name, Type: a.Type, Currency: a.Currency, Balance: a.Balance, LedgerSum: a.LedgerSum,
 			Status: a.Status, Archived: a.IsArchived, Linked: a.ConnectionID.Valid, LastSyncedAt: a.LastSyncedAt,
+			Favourite: a.IsFavourite, Hidden: !a.ShowInDashboard, Color: a.Color,
 		}
 	}
 	return out, nil

@@ -83,11 +83,15 @@ func (NoRates) Convert(context.Context, uuid.UUID, map[money.Currency]money.Amou
 // Dashboard is everything the home page of a signed-in person shows.
 type Dashboard struct {
 	// Converted is net worth in the base currency, where rates are known.
-	Converted   Converted
-	NetWorth    []domain.CurrencyWorth
-	Allocation  []domain.Allocation
-	Attention   []domain.Attention
-	Recent      []domain.RecentTransaction
+	Converted  Converted
+	NetWorth   []domain.CurrencyWorth
+	Allocation []domain.Allocation
+	Attention  []domain.Attention
+	Recent     []domain.RecentTransaction
+	// Hidden names the accounts with "show on the dashboard" off: they are
+	// left out of the allocation and the recent transactions, and still
+	// counted in net worth.
+	Hidden      []string
 	HasAccounts bool
 	AsOf        time.Time
 }
@@ -142,7 +146,21 @@ func (d *DashboardService) Dashboard(ctx context.Context, s authn.Subject) (Dash
 	if err != nil {
 		return Dashboard{}, apperr.Wrap(err, "dashboard daily changes")
 	}
-	recent, err := d.insight.RecentTransactions(ctx, s, recentTransactions)
+	// Hidden accounts' entries are dropped below, so read enough to fill the list.
+	hidden := map[uuid.UUID]bool{}
+	var visible []domain.AccountSnapshot
+	var hiddenNames []string
+	for _, a := range accounts {
+		if a.Hidden {
+			hidden[a.ID] = true
+			if !a.Archived && a.Status != "closed" {
+				hiddenNames = append(hiddenNames, a.Name)
+			}
+			continue
+		}
+		visible = append(visible, a)
+	}
+	recent, err := d.insight.RecentTransactions(ctx, s, recentTransactions*(1+min(len(hidden), 4)))
 	if err != nil {
 		return Dashboard{}, apperr.Wrap(err, "dashboard recent transactions")
 	}
@@ -152,6 +170,12 @@ func (d *DashboardService) Dashboard(ctx context.Context, s authn.Subject) (Dash
 	}
 	// The chart's points fall every DashboardStep days, ending today.
 	start := today.AddDate(0, 0, -(DashboardHistoryDays/DashboardStep)*DashboardStep)
+	shown := recent[:0:0]
+	for _, t := range recent {
+		if !hidden[t.AccountID] && len(shown) < recentTransactions {
+			shown = append(shown, t)
+		}
+	}
 	worth := domain.NetWorth(accounts, changes, first, start, today, DashboardStep)
 	balances := make(map[money.Currency]money.Amount, len(worth))
 	for _, w := range worth {
@@ -164,9 +188,10 @@ func (d *DashboardService) Dashboard(ctx context.Context, s authn.Subject) (Dash
 	return Dashboard{
 		Converted:   converted,
 		NetWorth:    worth,
-		Allocation:  domain.Allocate(accounts),
+		Allocation:  domain.Allocate(visible),
 		Attention:   append(broken, domain.NeedsAttention(accounts, now)...),
-		Recent:      recent,
+		Recent:      shown,
+		Hidden:      hiddenNames,
 		HasAccounts: len(accounts) > 0,
 		AsOf:        now,
 	}, nil

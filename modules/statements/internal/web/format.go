@@ -99,3 +99,14 @@ func currencyList(cs []money.Currency) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// hiddenLabel counts the accounts hidden from the dashboard: "1 account hidden".
+func hiddenLabel(n int) string {
+	if n == 1 {
+		return "1 account hidden"
+	}
+	return strconv.Itoa(n) + " accounts hidden"
+}
+
+// joinNames lists names in a sentence.
+func joinNames(names []string) string { return strings.Join(names, ", ") }
