@@ -90,6 +90,8 @@ type pageCheck struct {
 	ClientWidth     float64  `json:"clientWidth"`
 	Outside         []string `json:"outside"`
 	Amounts         int      `json:"amounts"`
+	// Overlaps lists bar-chart values whose text runs into their bar.
+	Overlaps []string `json:"overlaps"`
 }
 
 // overflows reports why the page is wider than the device it was laid out for,
@@ -131,8 +133,16 @@ const layoutScript = `((device) => {
     const right = frame ? Math.min(w, frame.getBoundingClientRect().right) : w;
     if (r.left < -0.5 || r.right > right + 0.5) out.push(el.textContent.trim() + ' [' + Math.round(r.left) + '..' + Math.round(r.right) + ']');
   }
+  const overlaps = [];
+  for (const svg of document.querySelectorAll('.chart--bars svg')) {
+    const bars = svg.querySelectorAll('rect.chart__bar'), values = svg.querySelectorAll('text.chart__value');
+    bars.forEach((bar, i) => {
+      const b = bar.getBoundingClientRect(), v = values[i] && values[i].getBoundingClientRect();
+      if (v && b.right > v.left + 0.5) overlaps.push((values[i].lastChild || values[i]).textContent + ' [bar ends ' + Math.round(b.right) + ', value starts ' + Math.round(v.left) + ']');
+    });
+  }
   return {scrollWidth: document.documentElement.scrollWidth, bodyScrollWidth: document.body.scrollWidth,
-    innerWidth: window.innerWidth, clientWidth: document.documentElement.clientWidth, outside: out, amounts: n};
+    innerWidth: window.innerWidth, clientWidth: document.documentElement.clientWidth, outside: out, amounts: n, overlaps: overlaps};
 })`
 
 // measureLayout runs layoutScript for a device of the given width.
@@ -290,6 +300,9 @@ func TestPagesFitPhonesAndPassAxe(t *testing.T) {
 				check := measureLayout(t, b, vp.width)
 				if why := check.overflows(float64(vp.width)); why != "" {
 					t.Errorf("%s: scrolls sideways: %s", key, why)
+				}
+				for _, o := range check.Overlaps {
+					t.Errorf("%s: a chart value runs into its bar: %s", key, o)
 				}
 				for _, o := range check.Outside {
 					fail(p, "amount@"+vp.name, fmt.Sprintf("%s: amount outside the viewport: %s", key, o))

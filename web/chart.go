@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kontor-app/kontor/platform/money"
 )
@@ -163,9 +164,11 @@ func (p LineChartProps) geometry() lineGeometry {
 type barGeometry struct {
 	Label      string
 	ValueLabel string
-	Negative   bool
-	X, Y, W    string
-	TextY      string
+	// Exact is the full figure with its currency, for the value's tooltip.
+	Exact    string
+	Negative bool
+	X, Y, W  string
+	TextY    string
 }
 
 // Bar chart layout in SVG user units.
@@ -193,7 +196,17 @@ func (p BarChartProps) bars() []barGeometry {
 			hi = v
 		}
 	}
-	from, to := barLabel, barWidth-barValue
+	// The value column is as wide as its longest figure (13-unit type is about
+	// 7.8 units a character), so a long figure never runs into its bar.
+	valueWidth := barValue
+	labels := make([]string, len(p.Bars))
+	for i, b := range p.Bars {
+		labels[i] = shortFigure(Money(b.Value, p.Currency))
+		if w := float64(utf8.RuneCountInString(labels[i]))*7.8 + 12; w > valueWidth {
+			valueWidth = w
+		}
+	}
+	from, to := barLabel, barWidth-valueWidth
 	zeroX := scale(new(big.Rat), lo, hi, from, to)
 	if lo.Sign() == 0 && hi.Sign() == 0 {
 		zeroX = from
@@ -213,7 +226,7 @@ func (p BarChartProps) bars() []barGeometry {
 		}
 		y := float64(i)*barRow + 4
 		out[i] = barGeometry{
-			Label: b.Label, ValueLabel: Money(b.Value, p.Currency), Negative: b.Value.IsNegative(),
+			Label: b.Label, ValueLabel: labels[i], Exact: Money(b.Value, p.Currency) + " " + string(p.Currency), Negative: b.Value.IsNegative(),
 			X: coord(left), Y: coord(y), W: coord(w), TextY: coord(y + barHeight/2 + 4),
 		}
 	}
@@ -268,3 +281,13 @@ func (p LineChartProps) seriesColor() string {
 // ownColor reports whether the series has its own colour, which the stylesheet
 // then leaves alone.
 func (p LineChartProps) ownColor() bool { return SafeColor(p.Color) != "" }
+
+// shortFigure cuts a formatted figure to at most eight decimals, with an
+// ellipsis when it had more, so a wei-exact balance fits beside its bar; the
+// exact figure is in the tooltip and the chart's table.
+func shortFigure(s string) string {
+	if dot := strings.IndexByte(s, '.'); dot >= 0 && len(s)-dot-1 > 8 {
+		return s[:dot+9] + "…"
+	}
+	return s
+}

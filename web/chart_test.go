@@ -3,7 +3,9 @@ package web
 import (
 	"bytes"
 	"context"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 	"testing"
 	"time"
 
@@ -93,6 +95,28 @@ func TestBalanceHistoryChart(t *testing.T) {
 	for _, want := range []string{"Balance history of Savings", "1 Mar 2026 (10.00 EUR)", `id="balance-history"`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("balance history lacks %q", want)
+		}
+	}
+}
+
+// TestBarValueNeverRunsIntoItsBar lays out an 18-decimal figure: its label is
+// cut to eight decimals (the exact figure goes to the tooltip), and the bars end
+// before the widest label begins.
+func TestBarValueNeverRunsIntoItsBar(t *testing.T) {
+	p := BarChartProps{ID: "eth", Title: "ETH", Currency: "ETH", Bars: []BarDatum{
+		{Label: "Investments", Value: money.MustParse("123456.370370367037037028")},
+		{Label: "Cash and bank", Value: money.MustParse("1")},
+	}}
+	bars := p.bars()
+	if bars[0].ValueLabel != "123,456.37037036…" || bars[0].Exact != "123,456.370370367037037028 ETH" {
+		t.Errorf("label %q, exact %q", bars[0].ValueLabel, bars[0].Exact)
+	}
+	for _, b := range bars {
+		x, _ := strconv.ParseFloat(b.X, 64)
+		w, _ := strconv.ParseFloat(b.W, 64)
+		labelStart := 636 - float64(utf8.RuneCountInString(b.ValueLabel))*7.8
+		if x+w > labelStart {
+			t.Errorf("bar %s ends at %.1f, its value starts near %.1f", b.Label, x+w, labelStart)
 		}
 	}
 }
