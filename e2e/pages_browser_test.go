@@ -240,7 +240,7 @@ func TestPagesFitPhonesAndPassAxe(t *testing.T) {
 		"/", "/?currency=ETH", "/accounts", "/accounts/" + eurID, "/accounts/" + ethID,
 		"/accounts/" + eurID + "/statement", "/accounts/" + ethID + "/statement?period=this_year",
 		"/accounts/" + eurID + "/statement?period=custom&start_date=2026-02-01&end_date=2026-01-01",
-		"/rates", "/settings/currency",
+		"/rates", "/settings/currency", "/docs",
 	}
 	seen := map[string]bool{}
 	for _, p := range pages {
