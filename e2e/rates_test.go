@@ -16,7 +16,7 @@ import (
 // rates' date, exactly, and naming the currencies without a rate.
 func TestExchangeRatesConvertNetWorth(t *testing.T) {
 	inst := harness.Start(t, harness.Options{Engine: harness.Auto})
-	email, _, _ := pagesSeed(t, inst)
+	email, eurID, _ := pagesSeed(t, inst)
 	c := inst.Client()
 	var pair struct {
 		AccessToken string `json:"access_token"`
@@ -105,6 +105,16 @@ func TestExchangeRatesConvertNetWorth(t *testing.T) {
 		if !strings.Contains(strings.Join(strings.Fields(text), " "), want) {
 			t.Errorf("dashboard conversion lacks %q:\n%s", want, text)
 		}
+	}
+
+	// The transfer form, opened from a EUR account, offers only the other EUR account.
+	b.Navigate("/transfers/new?from=" + eurID)
+	to := evaluate[[]string](t, b, `Array.from(document.querySelectorAll('select[name="destination_account_id"] option')).filter(o => o.value).map(o => o.textContent)`)
+	if len(to) != 1 || !strings.Contains(to[0], "Tagesgeld") || !strings.HasSuffix(to[0], "EUR") {
+		t.Errorf("transfer destinations from a EUR account: %q", to)
+	}
+	if got := evaluate[string](t, b, `document.querySelector('input[name="amount"]').inputMode`); got != "decimal" {
+		t.Errorf("the amount input's inputmode is %q", got)
 	}
 
 	// The rates page enters a rate, refusing a bad one on the form.
