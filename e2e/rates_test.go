@@ -170,6 +170,11 @@ func TestAmountsFinerThanTheMinorUnitAreRefused(t *testing.T) {
 		t.Errorf("10000.5 JPY: %+v", p.Errors)
 	}
 	c.Post(t, "/api/v1/accounts", map[string]any{"name": "Yen", "account_type": "checking", "currency": "JPY", "opening_balance": "10000"}).Expect(t, http.StatusCreated).JSON(t, &jpy)
+	// Files write JPY without decimals.
+	csv := string(c.Get(t, "/api/v1/accounts/"+jpy.ID+"/statement?format=csv").Expect(t, http.StatusOK).Body)
+	if !strings.Contains(csv, ",10000,JPY,10000,") {
+		t.Errorf("the JPY statement CSV does not write 10000 plainly:\n%s", csv)
+	}
 	c.Post(t, "/api/v1/accounts", map[string]any{"name": "Dinar", "account_type": "checking", "currency": "BHD", "opening_balance": "1.005"}).Expect(t, http.StatusCreated)
 	c.Post(t, "/api/v1/accounts", map[string]any{"name": "Ether", "account_type": "crypto", "currency": "ETH", "opening_balance": "0.000000000000000001"}).Expect(t, http.StatusCreated)
 

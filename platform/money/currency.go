@@ -146,3 +146,20 @@ func (c Currency) Allows(a Amount) error {
 	}
 	return fmt.Errorf("must have at most %d decimals in %s", units, c)
 }
+
+// Plain writes a for a file or a machine in currency c: no grouping, ASCII "-",
+// exact, and at least c.MinorUnits() fractional digits, so JPY 10000 is
+// "10000", BHD 1.5 is "1.500" and EUR 1.5 is "1.50"; a finer amount keeps its
+// digits.
+func Plain(a Amount, c Currency) string {
+	s := a.String()
+	intPart, frac, _ := strings.Cut(s, ".")
+	frac = strings.TrimRight(frac, "0")
+	if units := int(c.MinorUnits()); len(frac) < units {
+		frac += strings.Repeat("0", units-len(frac))
+	}
+	if frac == "" {
+		return intPart
+	}
+	return intPart + "." + frac
+}

@@ -130,3 +130,15 @@ func TestCurrencyAllowsItsMinorUnitOnly(t *testing.T) {
 		}
 	}
 }
+
+func TestPlainUsesTheCurrencysMinorUnits(t *testing.T) {
+	cases := []struct{ a, c, want string }{
+		{"10000", "JPY", "10000"}, {"-10000", "JPY", "-10000"}, {"1.5", "BHD", "1.500"}, {"1.5", "EUR", "1.50"},
+		{"0.000000000000000001", "ETH", "0.000000000000000001"}, {"1", "ETH", "1.000000000000000000"}, {"0.005", "USD", "0.005"},
+	}
+	for _, c := range cases {
+		if got := money.Plain(money.MustParse(c.a), money.Currency(c.c)); got != c.want {
+			t.Errorf("Plain(%s %s) = %q, want %q", c.a, c.c, got, c.want)
+		}
+	}
+}
