@@ -5,9 +5,9 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/a-h/templ"
 
