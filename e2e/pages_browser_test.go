@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -83,17 +84,43 @@ func pagesSeed(t *testing.T, inst *harness.Instance) (email, eurID, ethID string
 
 // pageCheck is what the browser reports about one page at one width and scheme.
 type pageCheck struct {
-	ScrollWidth float64  `json:"scrollWidth"`
-	InnerWidth  float64  `json:"innerWidth"`
-	Outside     []string `json:"outside"`
-	Amounts     int      `json:"amounts"`
+	ScrollWidth     float64  `json:"scrollWidth"`
+	BodyScrollWidth float64  `json:"bodyScrollWidth"`
+	InnerWidth      float64  `json:"innerWidth"`
+	ClientWidth     float64  `json:"clientWidth"`
+	Outside         []string `json:"outside"`
+	Amounts         int      `json:"amounts"`
+	// Overlaps lists bar-chart values whose text runs into their bar.
+	Overlaps []string `json:"overlaps"`
 }
 
-// layoutScript measures the page: its scroll width against the viewport, and every
-// visible amount (.money) whose box is not wholly inside the viewport and inside
-// the table frame it scrolls in.
-const layoutScript = `(() => {
-  const w = window.innerWidth;
+// overflows reports why the page is wider than the device it was laid out for,
+// or "" when it is not. The device width is the one the test emulated: on a
+// mobile viewport Chromium widens the layout viewport to fit content that
+// overflows, so window.innerWidth grows with the page (an 18-decimal balance at
+// 390 px gave scrollWidth 533 = innerWidth 533) and cannot be the yardstick.
+func (c pageCheck) overflows(device float64) string {
+	limit := device
+	if c.ClientWidth > 0 && c.ClientWidth < limit {
+		limit = c.ClientWidth // a classic scrollbar takes its width from the page
+	}
+	switch {
+	case c.ScrollWidth > limit+0.5:
+		return fmt.Sprintf("document scrollWidth %.0f > device width %.0f (innerWidth %.0f)", c.ScrollWidth, limit, c.InnerWidth)
+	case c.BodyScrollWidth > limit+0.5:
+		return fmt.Sprintf("body scrollWidth %.0f > device width %.0f", c.BodyScrollWidth, limit)
+	case c.InnerWidth > device+0.5:
+		return fmt.Sprintf("the browser widened the layout viewport to %.0f px for a %.0f px device", c.InnerWidth, device)
+	}
+	return ""
+}
+
+// layoutScript measures the page against the device width given as its
+// argument: the document's and the body's scroll widths, the layout viewport,
+// and every visible amount (.money) whose box is not wholly inside the device
+// width and inside the table frame it scrolls in.
+const layoutScript = `((device) => {
+  const w = Math.min(device, document.documentElement.clientWidth || device);
   const out = [];
   let n = 0;
   for (const el of document.querySelectorAll('.money')) {
@@ -106,8 +133,23 @@ const layoutScript = `(() => {
     const right = frame ? Math.min(w, frame.getBoundingClientRect().right) : w;
     if (r.left < -0.5 || r.right > right + 0.5) out.push(el.textContent.trim() + ' [' + Math.round(r.left) + '..' + Math.round(r.right) + ']');
   }
-  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: w, outside: out, amounts: n};
-})()`
+  const overlaps = [];
+  for (const svg of document.querySelectorAll('.chart--bars svg')) {
+    const bars = svg.querySelectorAll('rect.chart__bar'), values = svg.querySelectorAll('text.chart__value');
+    bars.forEach((bar, i) => {
+      const b = bar.getBoundingClientRect(), v = values[i] && values[i].getBoundingClientRect();
+      if (v && b.right > v.left + 0.5) overlaps.push((values[i].lastChild || values[i]).textContent + ' [bar ends ' + Math.round(b.right) + ', value starts ' + Math.round(v.left) + ']');
+    });
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, bodyScrollWidth: document.body.scrollWidth,
+    innerWidth: window.innerWidth, clientWidth: document.documentElement.clientWidth, outside: out, amounts: n, overlaps: overlaps};
+})`
+
+// measureLayout runs layoutScript for a device of the given width.
+func measureLayout(t *testing.T, b *harness.Browser, device int64) pageCheck {
+	t.Helper()
+	return evaluate[pageCheck](t, b, fmt.Sprintf("%s(%d)", layoutScript, device))
+}
 
 // axeViolation is one rule axe-core found broken, with the first few nodes.
 type axeViolation struct {
@@ -177,12 +219,29 @@ func TestPagesFitPhonesAndPassAxe(t *testing.T) {
 		t.Fatalf("login: status %d", status)
 	}
 
+	// A base currency and two rates, so the dashboard shows net worth converted
+	// and the rates page has rows.
+	b.Navigate("/settings/currency")
+	b.Fill(`input[name="base_currency"]`, "EUR")
+	if status := b.Submit(`form[action="/settings/currency"] button[type="submit"]`); status != http.StatusOK {
+		t.Fatalf("base currency: status %d", status)
+	}
+	for _, r := range [][2]string{{"GBP", "1.17"}, {"ETH", "3012.50"}} {
+		b.Fill(`input[name="currency"]`, r[0])
+		b.Fill(`input[name="rate"]`, r[1])
+		evaluate[any](t, b, `document.querySelector('input[name="date"]').value = "`+time.Now().UTC().Format("2006-01-02")+`"`)
+		if status := b.Submit(`form[action="/rates"] button[type="submit"]`); status != http.StatusOK {
+			t.Fatalf("rate %s: status %d", r[0], status)
+		}
+	}
+
 	// Pages that are not in the navigation but that a person reaches, with the
 	// states worth seeing (the ETH chart, a statement, a bad period).
 	pages := []string{
 		"/", "/?currency=ETH", "/accounts", "/accounts/" + eurID, "/accounts/" + ethID,
 		"/accounts/" + eurID + "/statement", "/accounts/" + ethID + "/statement?period=this_year",
 		"/accounts/" + eurID + "/statement?period=custom&start_date=2026-02-01&end_date=2026-01-01",
+		"/rates", "/settings/currency", "/docs",
 	}
 	pages = append(pages, syncPages...)
 	seen := map[string]bool{}
@@ -240,9 +299,12 @@ func TestPagesFitPhonesAndPassAxe(t *testing.T) {
 					t.Errorf("%s: status %d", key, status)
 					continue
 				}
-				check := evaluate[pageCheck](t, b, layoutScript)
-				if check.ScrollWidth > check.InnerWidth {
-					t.Errorf("%s: scrolls sideways: scrollWidth %.0f > innerWidth %.0f", key, check.ScrollWidth, check.InnerWidth)
+				check := measureLayout(t, b, vp.width)
+				if why := check.overflows(float64(vp.width)); why != "" {
+					t.Errorf("%s: scrolls sideways: %s", key, why)
+				}
+				for _, o := range check.Overlaps {
+					t.Errorf("%s: a chart value runs into its bar: %s", key, o)
 				}
 				for _, o := range check.Outside {
 					fail(p, "amount@"+vp.name, fmt.Sprintf("%s: amount outside the viewport: %s", key, o))
@@ -261,6 +323,12 @@ func TestPagesFitPhonesAndPassAxe(t *testing.T) {
 						parts = append(parts, fmt.Sprintf("%s (%s; %d nodes, first %s)", v.ID, v.Help, len(v.Nodes), first))
 					}
 					report[key] = strings.Join(parts, "; ")
+				}
+				// The API reference is a very long page: a full-page screenshot of it
+				// outlasts the step timeout on a busy machine, and its layout and
+				// axe checks above already ran.
+				if p == "/docs" {
+					continue
 				}
 				name := "pages" + strings.NewReplacer("/", "_", "?", "_", "&", "_", "=", "-").Replace(p) + "-" + vp.name + "-" + scheme
 				if err := os.WriteFile(filepath.Join(dir, name+".png"), b.Screenshot(name), 0o644); err != nil {
@@ -343,4 +411,45 @@ func runAxe(t *testing.T, b *harness.Browser, source string) []axeViolation {
 		t.Fatalf("axe-core result: %v", err)
 	}
 	return out
+}
+
+// TestLayoutCheckCatchesAPageWiderThanAPhone holds the pages test's own yardstick
+// to account: a page whose content is wider than a 390 px phone (an unbreakable
+// 18-decimal figure, as the account page once had) must be reported, although
+// Chromium's mobile emulation widens window.innerWidth to match it; the same page
+// with the figure allowed to break must pass.
+func TestLayoutCheckCatchesAPageWiderThanAPhone(t *testing.T) {
+	page := func(css string) string {
+		return `<!DOCTYPE html><html lang="en"><head><meta name="viewport" content="width=device-width, initial-scale=1">` +
+			`<style>body{margin:0;font:32px sans-serif} .money{white-space:nowrap} ` + css + `</style></head>` +
+			`<body><main><dl><dt>Balance</dt><dd><span class="money">3.370370367037037028 ETH</span></dd></dl></main></body></html>`
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if r.URL.Path == "/fixed" {
+			fmt.Fprint(w, page(`dd .money{white-space:normal;overflow-wrap:anywhere}`))
+			return
+		}
+		fmt.Fprint(w, page(""))
+	}))
+	defer srv.Close()
+	b := harness.NewBrowser(t)
+	b.BaseURL = srv.URL
+	emulate(t, b, 390, 844, true, "light")
+
+	b.Navigate("/wide")
+	wide := measureLayout(t, b, 390)
+	if why := wide.overflows(390); why == "" {
+		t.Errorf("a 390 px page with an unbreakable wide amount passed the check: %+v", wide)
+	} else {
+		t.Logf("caught: %s", why)
+	}
+	if len(wide.Outside) == 0 {
+		t.Errorf("the wide amount was not reported outside the viewport: %+v", wide)
+	}
+
+	b.Navigate("/fixed")
+	if fixed := measureLayout(t, b, 390); fixed.overflows(390) != "" || len(fixed.Outside) != 0 {
+		t.Errorf("the page whose amount breaks failed the check: %+v (%s)", fixed, fixed.overflows(390))
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kontor-app/kontor/platform/money"
 )
@@ -25,6 +26,9 @@ type LineChartProps struct {
 	Description string
 	Currency    money.Currency
 	Points      []ChartPoint
+	// Color is the series colour, such as an account's own; "" or anything but
+	// a hex colour draws the brand colour.
+	Color string
 }
 
 // BarDatum is one bar of a BarChart.
@@ -48,6 +52,8 @@ type BalanceHistoryProps struct {
 	AccountName string
 	Currency    money.Currency
 	Points      []ChartPoint
+	// Color is the account's colour, drawn as the series colour when set.
+	Color string
 }
 
 // The line chart's drawing area in SVG user units; the SVG scales to its box.
@@ -145,12 +151,12 @@ func (p LineChartProps) geometry() lineGeometry {
 	}
 	area.WriteString(g.Line + " L" + coord(x) + " " + coord(base) + " L" + coord(chartLeft) + " " + coord(base) + " Z")
 	g.Area = area.String()
-	g.MaxLabel = money.Format(maxA, p.Currency)
-	g.MinLabel = money.Format(minA, p.Currency)
-	g.FirstDate = p.Points[0].Date.Format("2 Jan 2006")
-	g.LastDate = p.Points[n-1].Date.Format("2 Jan 2006")
+	g.MaxLabel = Money(maxA, p.Currency)
+	g.MinLabel = Money(minA, p.Currency)
+	g.FirstDate = p.Points[0].Date.UTC().Format(DateLayout)
+	g.LastDate = p.Points[n-1].Date.UTC().Format(DateLayout)
 	g.LastX, g.LastY = coord(x), coord(y)
-	g.LastValueLabel = money.Format(p.Points[n-1].Value, p.Currency)
+	g.LastValueLabel = Money(p.Points[n-1].Value, p.Currency)
 	return g
 }
 
@@ -158,9 +164,11 @@ func (p LineChartProps) geometry() lineGeometry {
 type barGeometry struct {
 	Label      string
 	ValueLabel string
-	Negative   bool
-	X, Y, W    string
-	TextY      string
+	// Exact is the full figure with its currency, for the value's tooltip.
+	Exact    string
+	Negative bool
+	X, Y, W  string
+	TextY    string
 }
 
 // Bar chart layout in SVG user units.
@@ -188,7 +196,17 @@ func (p BarChartProps) bars() []barGeometry {
 			hi = v
 		}
 	}
-	from, to := barLabel, barWidth-barValue
+	// The value column is as wide as its longest figure (13-unit type is about
+	// 7.8 units a character), so a long figure never runs into its bar.
+	valueWidth := barValue
+	labels := make([]string, len(p.Bars))
+	for i, b := range p.Bars {
+		labels[i] = shortFigure(Money(b.Value, p.Currency))
+		if w := float64(utf8.RuneCountInString(labels[i]))*7.8 + 12; w > valueWidth {
+			valueWidth = w
+		}
+	}
+	from, to := barLabel, barWidth-valueWidth
 	zeroX := scale(new(big.Rat), lo, hi, from, to)
 	if lo.Sign() == 0 && hi.Sign() == 0 {
 		zeroX = from
@@ -208,7 +226,7 @@ func (p BarChartProps) bars() []barGeometry {
 		}
 		y := float64(i)*barRow + 4
 		out[i] = barGeometry{
-			Label: b.Label, ValueLabel: money.Format(b.Value, p.Currency), Negative: b.Value.IsNegative(),
+			Label: b.Label, ValueLabel: labels[i], Exact: Money(b.Value, p.Currency) + " " + string(p.Currency), Negative: b.Value.IsNegative(),
 			X: coord(left), Y: coord(y), W: coord(w), TextY: coord(y + barHeight/2 + 4),
 		}
 	}
@@ -223,12 +241,53 @@ func chartDescID(id string) string  { return id + "-desc" }
 func (p BalanceHistoryProps) line() LineChartProps {
 	desc := "No balance history yet."
 	if n := len(p.Points); n > 0 {
-		desc = "The end-of-day balance of " + p.AccountName + " from " + p.Points[0].Date.Format("2 January 2006") +
-			" (" + money.Format(p.Points[0].Value, p.Currency) + " " + string(p.Currency) + ") to " +
-			p.Points[n-1].Date.Format("2 January 2006") + " (" + money.Format(p.Points[n-1].Value, p.Currency) + " " + string(p.Currency) + ")."
+		desc = "The end-of-day balance of " + p.AccountName + " from " + Date(p.Points[0].Date) +
+			" (" + Money(p.Points[0].Value, p.Currency) + " " + string(p.Currency) + ") to " +
+			Date(p.Points[n-1].Date) + " (" + Money(p.Points[n-1].Value, p.Currency) + " " + string(p.Currency) + ")."
 	}
-	return LineChartProps{ID: "balance-history", Title: "Balance history of " + p.AccountName, Description: desc, Currency: p.Currency, Points: p.Points}
+	return LineChartProps{ID: "balance-history", Title: "Balance history of " + p.AccountName, Description: desc, Currency: p.Currency, Points: p.Points, Color: p.Color}
 }
 
 // chartAmount formats a figure for a chart's table.
-func chartAmount(a money.Amount, c money.Currency) string { return money.Format(a, c) }
+func chartAmount(a money.Amount, c money.Currency) string { return Money(a, c) }
+
+// brandColor is the series colour of a chart without one of its own.
+const brandColor = "#0b5f6b"
+
+// SafeColor returns c when it is a hex colour (#rgb, #rgba, #rrggbb or
+// #rrggbbaa) and "" otherwise, so a person's colour can go into an SVG fill
+// and nothing else can.
+func SafeColor(c string) string {
+	if len(c) != 4 && len(c) != 5 && len(c) != 7 && len(c) != 9 || c[0] != '#' {
+		return ""
+	}
+	for i := 1; i < len(c); i++ {
+		ch := c[i]
+		if !('0' <= ch && ch <= '9' || 'a' <= ch && ch <= 'f' || 'A' <= ch && ch <= 'F') {
+			return ""
+		}
+	}
+	return c
+}
+
+// seriesColor is the colour a line chart draws its series in.
+func (p LineChartProps) seriesColor() string {
+	if c := SafeColor(p.Color); c != "" {
+		return c
+	}
+	return brandColor
+}
+
+// ownColor reports whether the series has its own colour, which the stylesheet
+// then leaves alone.
+func (p LineChartProps) ownColor() bool { return SafeColor(p.Color) != "" }
+
+// shortFigure cuts a formatted figure to at most eight decimals, with an
+// ellipsis when it had more, so a wei-exact balance fits beside its bar; the
+// exact figure is in the tooltip and the chart's table.
+func shortFigure(s string) string {
+	if dot := strings.IndexByte(s, '.'); dot >= 0 && len(s)-dot-1 > 8 {
+		return s[:dot+9] + "…"
+	}
+	return s
+}

@@ -23,6 +23,8 @@ type FieldProps struct {
 	Max          string
 	Step         string
 	Placeholder  string
+	// InputMode hints the on-screen keyboard, such as "decimal" for amounts.
+	InputMode string
 }
 
 // Option is one choice of a Select.

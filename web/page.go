@@ -103,7 +103,8 @@ func Meta(c *fiber.Ctx, title string) PageMeta {
 
 // fullTitle is the document title: the page's title, then the product name.
 func (m PageMeta) fullTitle() string {
-	if strings.TrimSpace(m.Title) == "" {
+	// The landing page is titled "Kontor" itself: not "Kontor · Kontor".
+	if t := strings.TrimSpace(m.Title); t == "" || t == "Kontor" {
 		return "Kontor"
 	}
 	return m.Title + " · Kontor"

@@ -171,6 +171,13 @@ type AccountSnapshot struct {
 	IsArchived   bool
 	ConnectionID uuid.NullUUID
 	LastSyncedAt *time.Time
+	// IsFavourite, ShowInDashboard and Color are the display settings the person
+	// chose: a favourite comes first, an account not shown on the dashboard is
+	// left out of its lists and charts (but still counted in net worth), and the
+	// colour ("#0b5f6b", or "") marks it.
+	IsFavourite     bool
+	ShowInDashboard bool
+	Color           string
 }
 
 // DayChange is the net change of all of a user's accounts in one currency on one
@@ -440,6 +447,7 @@ func (c *Contract) Snapshots(ctx context.Context, sub authn.Subject) ([]AccountS
 		out[i] = AccountSnapshot{
 			ID: a.ID, Name: a.Name, Type: string(a.Type), Currency: a.Currency, Balance: a.Balance, LedgerSum: a.LedgerSum,
 			Status: string(a.Status), IsArchived: a.IsArchived, ConnectionID: a.ConnectionID, LastSyncedAt: a.LastSyncedAt,
+			IsFavourite: a.IsFavourite, ShowInDashboard: a.ShowInDashboard, Color: a.Color,
 		}
 	}
 	return out, nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kontor-app/kontor/modules/accounts"
 	"github.com/kontor-app/kontor/modules/identity"
+	"github.com/kontor-app/kontor/modules/rates"
 	"github.com/kontor-app/kontor/modules/statements/internal/app"
 	"github.com/kontor-app/kontor/modules/statements/internal/domain"
 	kontorsync "github.com/kontor-app/kontor/modules/sync"
@@ -67,6 +68,7 @@ func (i insightAdapter) Accounts(ctx context.Context, s authn.Subject) ([]domain
 		out[n] = domain.AccountSnapshot{
 			ID: a.ID, Name: a.Name, Type: a.Type, Currency: a.Currency, Balance: a.Balance, LedgerSum: a.LedgerSum,
 			Status: a.Status, Archived: a.IsArchived, Linked: a.ConnectionID.Valid, LastSyncedAt: a.LastSyncedAt,
+			Favourite: a.IsFavourite, Hidden: !a.ShowInDashboard, Color: a.Color,
 		}
 	}
 	return out, nil
@@ -141,6 +143,26 @@ func (h syncHealthAdapter) BrokenConnections(ctx context.Context, userID uuid.UU
 	for i, a := range list {
 		out[i] = domain.Attention{AccountID: a.AccountID, AccountName: a.AccountName, Kind: domain.AttentionKind(a.Kind), Detail: a.Detail,
 			Link: a.Link, LinkText: a.LinkText}
+	}
+	return out, nil
+}
+
+// ratesAdapter gives the dashboard the rates module's Converter.
+type ratesAdapter struct {
+	rates rates.Converter
+}
+
+var _ app.Rates = ratesAdapter{}
+
+// Convert converts balances through the rates contract.
+func (r ratesAdapter) Convert(ctx context.Context, userID uuid.UUID, balances map[money.Currency]money.Amount) (app.Converted, error) {
+	c, err := r.rates.Convert(ctx, userID, balances)
+	if err != nil {
+		return app.Converted{}, err
+	}
+	out := app.Converted{Base: c.Base, Total: c.Total, Missing: c.Missing, Oldest: c.Oldest, Newest: c.Newest}
+	for _, u := range c.Rates {
+		out.Rates = append(out.Rates, app.UsedRate{Currency: u.Currency, Rate: u.Rate, Date: u.Date})
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kontor-app/kontor/modules/accounts"
 	"github.com/kontor-app/kontor/modules/identity"
+	"github.com/kontor-app/kontor/modules/rates"
 	"github.com/kontor-app/kontor/modules/statements/internal/api"
 	"github.com/kontor-app/kontor/modules/statements/internal/app"
 	"github.com/kontor-app/kontor/modules/statements/internal/web"
@@ -64,8 +65,8 @@ func newService(l app.Ledger, d app.Directory, a app.Authorizer) *app.Service {
 	return app.NewService(l, d, a, app.SystemClock{})
 }
 
-func newDashboardService(i app.Insight, s app.SyncHealth, a app.Authorizer) *app.DashboardService {
-	return app.NewDashboardService(i, s, a, app.SystemClock{})
+func newDashboardService(i app.Insight, s app.SyncHealth, a app.Authorizer, r rates.Converter) *app.DashboardService {
+	return app.NewDashboardService(i, s, a, app.SystemClock{}).WithRates(ratesAdapter{rates: r})
 }
 
 func newAPIRoutes(svc *app.Service, log *slog.Logger) *api.Routes { return api.New(svc, log) }

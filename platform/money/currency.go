@@ -2,6 +2,7 @@ package money
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -102,4 +103,63 @@ func Format(a Amount, c Currency) string {
 		b.WriteString(frac)
 	}
 	return b.String()
+}
+
+// isoCodes are the active ISO 4217 alpha-3 codes (2024 list), funds and precious
+// metals excluded. An amount in one of them may not be finer than its minor unit.
+var isoCodes = func() map[Currency]bool {
+	const list = "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD " +
+		"CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF " +
+		"GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP " +
+		"LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB " +
+		"PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL " +
+		"THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG"
+	m := map[Currency]bool{}
+	for _, c := range strings.Fields(list) {
+		m[Currency(c)] = true
+	}
+	return m
+}()
+
+// IsISO reports whether c is an active ISO 4217 currency (not a crypto ticker).
+func (c Currency) IsISO() bool { return isoCodes[c] }
+
+// ErrFinerThanMinorUnit reports an amount with more decimals than its currency has.
+var ErrFinerThanMinorUnit = errors.New("has more decimals than the currency's minor unit")
+
+// Allows reports whether an amount in c may carry a's precision: an ISO 4217
+// currency and the crypto assets Kontor knows (BTC to the satoshi, ETH to the
+// wei) take no more fractional digits than their minor unit; other tickers take
+// up to MaxFractionDigits. The error message says how many digits c allows,
+// such as "must have at most 2 decimals in EUR".
+func (c Currency) Allows(a Amount) error {
+	_, known := minorUnits[c]
+	if !known && !c.IsISO() {
+		return nil
+	}
+	units := c.MinorUnits()
+	if a.d.Exponent() >= -units || a.d.Equal(a.d.Truncate(units)) {
+		return nil
+	}
+	if units == 0 {
+		return fmt.Errorf("must be a whole number in %s, which has no minor unit", c)
+	}
+	return fmt.Errorf("must have at most %d decimals in %s", units, c)
+}
+
+// Plain writes a for a file or a machine in currency c: no grouping, ASCII "-",
+// exact, and at least c.MinorUnits() fractional digits, so JPY 10000 is
+// "10000", BHD 1.5 is "1.500" and EUR 1.5 is "1.50"; a finer amount keeps its
+// digits.
+func Plain(a Amount, c Currency) string {
+	s := a.String()
+	intPart, frac, _ := strings.Cut(s, ".")
+	frac = strings.TrimRight(frac, "0")
+	if units := int(c.MinorUnits()); len(frac) < units {
+		frac += strings.Repeat("0", units-len(frac))
+	}
+	if frac == "" {
+		return intPart
+	}
+	return intPart + "." + frac
 }

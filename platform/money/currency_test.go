@@ -113,3 +113,32 @@ func TestFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestCurrencyAllowsItsMinorUnitOnly(t *testing.T) {
+	ok := map[string]string{"EUR": "1.00", "JPY": "10000", "BHD": "1.005", "ETH": "0.000000000000000001", "BTC": "0.00000001", "USDT": "0.123456", "XYZ": "1.123"}
+	for c, a := range ok {
+		if err := money.Currency(c).Allows(money.MustParse(a)); err != nil {
+			t.Errorf("%s %s refused: %v", a, c, err)
+		}
+	}
+	bad := map[string]string{"EUR": "must have at most 2 decimals in EUR", "JPY": "must be a whole number in JPY, which has no minor unit", "BHD": "must have at most 3 decimals in BHD", "BTC": "must have at most 8 decimals in BTC"}
+	amounts := map[string]string{"EUR": "1.005", "JPY": "10000.5", "BHD": "1.0005", "BTC": "0.000000001"}
+	for c, want := range bad {
+		err := money.Currency(c).Allows(money.MustParse(amounts[c]))
+		if err == nil || err.Error() != want {
+			t.Errorf("%s %s: err = %v, want %q", amounts[c], c, err, want)
+		}
+	}
+}
+
+func TestPlainUsesTheCurrencysMinorUnits(t *testing.T) {
+	cases := []struct{ a, c, want string }{
+		{"10000", "JPY", "10000"}, {"-10000", "JPY", "-10000"}, {"1.5", "BHD", "1.500"}, {"1.5", "EUR", "1.50"},
+		{"0.000000000000000001", "ETH", "0.000000000000000001"}, {"1", "ETH", "1.000000000000000000"}, {"0.005", "USD", "0.005"},
+	}
+	for _, c := range cases {
+		if got := money.Plain(money.MustParse(c.a), money.Currency(c.c)); got != c.want {
+			t.Errorf("Plain(%s %s) = %q, want %q", c.a, c.c, got, c.want)
+		}
+	}
+}

@@ -298,3 +298,29 @@ func (a Amount) String() string {
 func (a Amount) StringFixed(places int32) string {
 	return a.d.StringFixedBank(max(places, 0))
 }
+
+// Factor is one term of a weighted sum for SumProducts: an amount and what it is
+// multiplied by (an exchange rate, say).
+type Factor struct {
+	Amount Amount
+	By     Amount
+}
+
+// SumProducts returns the sum of every Amount×By, computed exactly (each product
+// keeps all of its up to 36 fractional digits) and then rounded once, half to even,
+// to places fractional digits. Rounding once at the end keeps the result the
+// nearest representable value to the true sum, which rounding every product would
+// not. It fails with ErrTooLarge when the rounded sum has more than MaxIntegerDigits
+// integer digits; places is clamped to 0..MaxFractionDigits.
+func SumProducts(places int32, factors ...Factor) (Amount, error) {
+	places = min(max(places, 0), MaxFractionDigits)
+	sum := decimal.Zero
+	for _, f := range factors {
+		sum = sum.Add(f.Amount.d.Mul(f.By.d))
+	}
+	rounded := sum.RoundBank(places)
+	if len(rounded.Abs().Truncate(0).String()) > MaxIntegerDigits {
+		return Zero, ErrTooLarge
+	}
+	return Amount{d: rounded}, nil
+}

@@ -458,3 +458,35 @@ func TestSortKeyOrder(t *testing.T) {
 		prev = k
 	}
 }
+
+func TestSumProductsIsExactAndRoundsOnceHalfToEven(t *testing.T) {
+	cases := []struct {
+		places  int32
+		factors []money.Factor
+		want    string
+	}{
+		// 1.123456789012345677 ETH at 3012.50 EUR = 3384.41108...; rounded to cents.
+		{2, []money.Factor{{money.MustParse("1.123456789012345677"), money.MustParse("3012.50")}}, "3384.41"},
+		// Two products of 0.005 each: rounding each would give 0.00 + 0.00 (half to
+		// even); the exact sum 0.01 survives rounding once.
+		{2, []money.Factor{{money.MustParse("0.5"), money.MustParse("0.01")}, {money.MustParse("0.5"), money.MustParse("0.01")}}, "0.01"},
+		// Half to even: 0.125 -> 0.12, 0.135 -> 0.14.
+		{2, []money.Factor{{money.MustParse("0.125"), money.MustParse("1")}}, "0.12"},
+		{2, []money.Factor{{money.MustParse("0.135"), money.MustParse("1")}}, "0.14"},
+		// Negative balances (debts) convert with their sign.
+		{0, []money.Factor{{money.MustParse("-234.56"), money.MustParse("162.4")}}, "-38093.00"},
+		{2, nil, "0.00"},
+	}
+	for _, c := range cases {
+		got, err := money.SumProducts(c.places, c.factors...)
+		if err != nil {
+			t.Fatalf("%v: %v", c.factors, err)
+		}
+		if got.String() != c.want {
+			t.Errorf("SumProducts(%d, %v) = %s, want %s", c.places, c.factors, got, c.want)
+		}
+	}
+	if _, err := money.SumProducts(2, money.Factor{money.MustParse("99999999999999999999"), money.MustParse("10")}); err != money.ErrTooLarge {
+		t.Errorf("overflow: err = %v, want ErrTooLarge", err)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/kontor-app/kontor/modules/accounts"
 	"github.com/kontor-app/kontor/modules/connections"
 	"github.com/kontor-app/kontor/modules/identity"
+	"github.com/kontor-app/kontor/modules/rates"
 	"github.com/kontor-app/kontor/modules/sandbox"
 	"github.com/kontor-app/kontor/modules/statements"
 	kontorsync "github.com/kontor-app/kontor/modules/sync"
@@ -56,6 +57,7 @@ func Options(cfg config.Config, logOut io.Writer) fx.Option {
 		identity.Module,
 		accounts.Module,
 		statements.Module,
+		rates.Module,
 		sandbox.Module,
 		connections.Module,
 		jobs.Module,

@@ -374,6 +374,13 @@ func (s *Service) newAccount(ctx context.Context, sub authn.Subject, f AccountFi
 	case balance.Set:
 		openingAmount = balance.Value
 	}
+	if err := a.Currency.Allows(openingAmount); err != nil {
+		field := "opening_balance"
+		if opening == nil {
+			field = "balance_amount"
+		}
+		return domain.Account{}, apperr.Validation(apperr.FieldError{Field: field, Message: err.Error()})
+	}
 	if !openingAmount.IsZero() {
 		e := domain.OpeningEntry(openingAmount)
 		e.ID, e.Currency, e.BookedAt, e.CreatedAt = s.NewID(), a.Currency, now, now

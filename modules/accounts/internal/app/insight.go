@@ -27,6 +27,10 @@ type AccountSnapshot struct {
 	IsArchived   bool
 	ConnectionID uuid.NullUUID
 	LastSyncedAt *time.Time
+	// IsFavourite, ShowInDashboard and Color are the account's display settings.
+	IsFavourite     bool
+	ShowInDashboard bool
+	Color           string
 }
 
 // RecentTransaction is an entry with the name of its account, for a list of a

@@ -193,7 +193,7 @@ func (a *Account) Close(now time.Time) error {
 	}
 	if !a.Balance.IsZero() {
 		return apperr.New(AccountNotEmpty,
-			"The account still holds %s %s; bring its balance to zero before closing it.", a.Balance, a.Currency).
+			"The account still holds %s %s; bring its balance to zero before closing it.", money.Format(a.Balance, a.Currency), a.Currency).
 			WithDetails(map[string]any{"account_id": a.ID.String(), "current_balance": a.Balance.String()})
 	}
 	a.Status = StatusClosed
@@ -245,13 +245,20 @@ func (a *Account) post(e Transaction, now time.Time, checkFunds bool) error {
 	if e.Amount.IsZero() {
 		return apperr.Validation(apperr.FieldError{Field: "amount", Message: "must not be zero"})
 	}
+	// A person's own entry is no finer than the currency's minor unit (1.005 EUR
+	// is refused); a provider's books are taken as they come.
+	if checkFunds {
+		if err := a.Currency.Allows(e.Amount); err != nil {
+			return apperr.Validation(apperr.FieldError{Field: "amount", Message: err.Error()})
+		}
+	}
 	next := a.Balance.Add(e.Effect())
 	if checkFunds && e.Amount.IsNegative() && e.Type != Adjustment && a.Type.IsBank() {
 		if next.Cmp(a.OverdraftLimit.Neg()) < 0 {
 			available := a.Balance.Add(a.OverdraftLimit)
 			return apperr.New(InsufficientFunds,
 				"The account has %s %s available (balance plus overdraft limit); %s %s is more than that.",
-				available, a.Currency, e.Amount.Abs(), a.Currency).
+				money.Format(available, a.Currency), a.Currency, money.Format(e.Amount.Abs(), a.Currency), a.Currency).
 				WithDetails(map[string]any{
 					"account_id":      a.ID.String(),
 					"current_balance": a.Balance.String(),

@@ -143,6 +143,9 @@ func Transfer(id, outID, inID uuid.UUID, source, destination *Account, amount mo
 			"The source account is kept in %s and the destination in %s; a transfer needs one currency.", source.Currency, destination.Currency).
 			WithDetails(map[string]any{"source_currency": string(source.Currency), "destination_currency": string(destination.Currency)})
 	}
+	if err := source.Currency.Allows(amount); err != nil {
+		return TransferRecord{}, apperr.Validation(apperr.FieldError{Field: "amount", Message: err.Error()})
+	}
 	if description == "" {
 		description = "Transfer to " + destination.Name
 	}

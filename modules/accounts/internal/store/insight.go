@@ -32,9 +32,12 @@ func (s *Store) Snapshots(ctx context.Context, userID uuid.UUID) ([]app.AccountS
 		ConnectionID uuid.NullUUID `bun:"connection_id"`
 		LastSyncedAt *time.Time    `bun:"last_synced_at"`
 		ArchivedAt   *time.Time    `bun:"archived_at"`
+		Favourite    bool          `bun:"is_favourite"`
+		Show         bool          `bun:"show_in_dashboard"`
+		Color        *string       `bun:"color"`
 	}
 	err := s.db.Conn(ctx).NewSelect().TableExpr("accounts").
-		Column("id", "name", "account_type", "currency", "balance_amount", "status", "connection_id", "last_synced_at", "archived_at").
+		Column("id", "name", "account_type", "currency", "balance_amount", "status", "connection_id", "last_synced_at", "archived_at", "is_favourite", "show_in_dashboard", "color").
 		Where("user_id = ?", userID).OrderExpr("sort_order, id").Scan(ctx, &rows)
 	if err != nil {
 		return nil, apperr.Wrap(err, "read account snapshots")
@@ -49,6 +52,7 @@ func (s *Store) Snapshots(ctx context.Context, userID uuid.UUID) ([]app.AccountS
 			ID: r.ID, Name: r.Name, Type: domain.AccountType(r.Type), Currency: money.Currency(r.Currency),
 			Balance: r.Balance, LedgerSum: sums[r.ID], Status: domain.Status(r.Status), IsArchived: r.ArchivedAt != nil,
 			ConnectionID: r.ConnectionID, LastSyncedAt: utcPtr(r.LastSyncedAt),
+			IsFavourite: r.Favourite, ShowInDashboard: r.Show, Color: deref(r.Color),
 		}
 	}
 	return out, nil
@@ -126,4 +130,11 @@ func (s *Store) latestQuery(ctx context.Context, userID uuid.UUID, n int) *bun.S
 		Join("JOIN accounts AS a ON a.id = t.account_id").
 		ColumnExpr("t.*, a.name AS account_name").
 		OrderExpr("t.booked_at DESC, t.id DESC")
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -163,7 +163,7 @@ func TestAccountLifecycle(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		e := newEnv(t, db)
-		a := e.create(t, e.alice, "Everyday", "checking", "USD", "1000.005", func(f *app.AccountFieldsText) {
+		a := e.create(t, e.alice, "Everyday", "checking", "USDC", "1000.005", func(f *app.AccountFieldsText) {
 			v := "BR-001"
 			f.Metadata = app.Set(map[string]*string{"branch_code": &v})
 			f.CustomFields = app.Set([]domain.CustomField{{Label: "IBAN", Value: "DE00"}})
@@ -293,9 +293,9 @@ func TestListSortsFiltersAndPages(t *testing.T) {
 				typ = "credit_card"
 			}
 			order := len(balances) - i
-			e.create(t, e.alice, fmt.Sprintf("Acct %c", 'a'+i%3*7+i), typ, []string{"USD", "EUR"}[i%2], b, func(f *app.AccountFieldsText) { f.SortOrder = app.Set(order) })
+			e.create(t, e.alice, fmt.Sprintf("Acct %c", 'a'+i%3*7+i), typ, []string{"USDC", "EURC"}[i%2], b, func(f *app.AccountFieldsText) { f.SortOrder = app.Set(order) })
 		}
-		e.create(t, e.bob, "Not mine", "checking", "USD", "1")
+		e.create(t, e.bob, "Not mine", "checking", "USDC", "1")
 
 		for _, sortBy := range []string{"sort_order", "-sort_order", "name", "-name", "balance", "-balance", "created_at", "-created_at"} {
 			var all []domain.Account
@@ -353,10 +353,10 @@ func TestListSortsFiltersAndPages(t *testing.T) {
 		if fmt.Sprint(got) != "[0.00 0.01 7.00]" {
 			t.Fatalf("balance range: %v", got)
 		}
-		if l.TotalBalanceByCurrency["USD"].String() != "7.01" || l.TotalBalanceByCurrency["EUR"].String() != "0.00" {
+		if l.TotalBalanceByCurrency["USDC"].String() != "7.01" || l.TotalBalanceByCurrency["EURC"].String() != "0.00" {
 			t.Fatalf("totals %v", l.TotalBalanceByCurrency)
 		}
-		l, err = e.list(ctx, e.alice, app.ListAccountsText{AccountTypes: []string{"credit_card"}, Currency: "EUR"})
+		l, err = e.list(ctx, e.alice, app.ListAccountsText{AccountTypes: []string{"credit_card"}, Currency: "EURC"})
 		if err != nil || l.TotalCount != 1 {
 			t.Fatalf("type+currency filter: %d, %v", l.TotalCount, err)
 		}
@@ -399,8 +399,8 @@ func TestTransactionsAndHistory(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		e := newEnv(t, db)
-		a := e.create(t, e.alice, "Wallet", "cash", "USD", "")
-		b := e.create(t, e.alice, "Card", "credit_card", "USD", "-50")
+		a := e.create(t, e.alice, "Wallet", "cash", "USDC", "")
+		b := e.create(t, e.alice, "Card", "credit_card", "USDC", "-50")
 		rec := func(acc domain.Account, typ, amount, at, desc string) {
 			t.Helper()
 			if _, err := e.record(ctx, e.alice, app.RecordTransactionText{AccountID: acc.ID, Type: typ, Amount: amount, BookedAt: ptr(at), Description: desc}); err != nil {
@@ -731,18 +731,18 @@ func TestSummarizeByType(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		e := newEnv(t, db)
-		e.create(t, e.alice, "Checking 1", "checking", "USD", "100.10")
-		e.create(t, e.alice, "Checking 2", "checking", "USD", "0.000000000000000001")
+		e.create(t, e.alice, "Checking 1", "checking", "USDC", "100.10")
+		e.create(t, e.alice, "Checking 2", "checking", "USDC", "0.000000000000000001")
 		e.create(t, e.alice, "Checking 3", "checking", "EUR", "5")
-		e.create(t, e.alice, "Card", "credit_card", "USD", "-250")
-		e.create(t, e.bob, "Bob's", "checking", "USD", "1000")
+		e.create(t, e.alice, "Card", "credit_card", "USDC", "-250")
+		e.create(t, e.bob, "Bob's", "checking", "USDC", "1000")
 		got, err := e.store.SummarizeByType(ctx, app.AccountFilter{UserID: e.alice.UserID})
 		if err != nil {
 			t.Fatal(err)
 		}
 		chk, card := got[domain.Checking], got[domain.CreditCard]
-		if len(got) != 2 || chk.Count != 3 || chk.Balances["USD"].String() != "100.100000000000000001" || chk.Balances["EUR"].String() != "5.00" ||
-			card.Count != 1 || card.Balances["USD"].String() != "-250.00" {
+		if len(got) != 2 || chk.Count != 3 || chk.Balances["USDC"].String() != "100.100000000000000001" || chk.Balances["EUR"].String() != "5.00" ||
+			card.Count != 1 || card.Balances["USDC"].String() != "-250.00" {
 			t.Fatalf("by type: %+v", got)
 		}
 		got, err = e.store.SummarizeByType(ctx, app.AccountFilter{UserID: e.alice.UserID, Currency: "EUR"})

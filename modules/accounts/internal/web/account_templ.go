@@ -168,7 +168,7 @@ func accountPage(m shell.PageMeta, v accountView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = shell.BalanceHistoryChart(shell.BalanceHistoryProps{AccountName: v.Account.Name, Currency: v.Account.Currency, Points: v.History}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = shell.BalanceHistoryChart(shell.BalanceHistoryProps{AccountName: v.Account.Name, Currency: v.Account.Currency, Points: v.History, Color: v.Account.Color}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -94,7 +94,7 @@ func (r *Routes) create(c *fiber.Ctx, sub authn.Subject) error {
 	}
 	msg := "Added “" + a.Name + "”."
 	if !a.Balance.IsZero() {
-		msg = "Added “" + a.Name + "” with an opening balance of " + amountText(a.Balance, a.Currency) + "."
+		msg = "Added “" + a.Name + "” with an opening balance of " + balanceWords(a) + "."
 	}
 	shell.SetFlash(c, shell.Flash{Kind: shell.FlashSuccess, Message: msg})
 	return c.Redirect(accountPath(a, ""), fiber.StatusSeeOther)

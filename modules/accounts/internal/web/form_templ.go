@@ -88,7 +88,7 @@ func newAccountPage(m shell.PageMeta, f accountForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = shell.Field(shell.FieldProps{Name: "opening_balance", Label: "Opening balance (optional)", Value: f.OpeningBalance, Error: f.Errors.field("opening_balance"), Hint: "What the account holds today; a debt such as a card balance is negative, like -250.00. It is recorded as the first transaction.", Placeholder: "0.00"}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = shell.Field(shell.FieldProps{Name: "opening_balance", InputMode: "decimal", Label: "Opening balance (optional)", Value: f.OpeningBalance, Error: f.Errors.field("opening_balance"), Hint: "What the account holds today; a debt such as a card balance is negative, like -250.00. It is recorded as the first transaction.", Placeholder: "0.00"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -104,11 +104,11 @@ func newAccountPage(m shell.PageMeta, f accountForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = shell.Field(shell.FieldProps{Name: "overdraft_limit", Label: "Overdraft limit", Value: f.OverdraftLimit, Error: f.Errors.field("overdraft_limit"), Hint: "How far a bank account may go below zero. " + amountHint}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = shell.Field(shell.FieldProps{Name: "overdraft_limit", InputMode: "decimal", Label: "Overdraft limit", Value: f.OverdraftLimit, Error: f.Errors.field("overdraft_limit"), Hint: "How far a bank account may go below zero. " + amountHint}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = shell.Field(shell.FieldProps{Name: "interest_rate", Label: "Interest rate (% a year)", Value: f.InterestRate, Error: f.Errors.field("interest_rate"), Hint: "Such as 2.5 for 2.5 % a year."}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = shell.Field(shell.FieldProps{Name: "interest_rate", InputMode: "decimal", Label: "Interest rate (% a year)", Value: f.InterestRate, Error: f.Errors.field("interest_rate"), Hint: "Such as 2.5 for 2.5 % a year."}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -262,7 +262,7 @@ func editAccountPage(m shell.PageMeta, a domain.Account, f accountForm) templ.Co
 					return templ_7745c5c3_Err
 				}
 				if !a.IsClosed() {
-					templ_7745c5c3_Err = shell.Field(shell.FieldProps{Name: "balance_amount", Label: "Balance", Value: f.Balance, Error: f.Errors.field("balance_amount"), Required: true, Hint: "Change it to correct the balance: Kontor records an adjustment for the difference, so the balance always matches the transactions. " + amountHint}).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = shell.Field(shell.FieldProps{Name: "balance_amount", InputMode: "decimal", Label: "Balance", Value: f.Balance, Error: f.Errors.field("balance_amount"), Required: true, Hint: "Change it to correct the balance: Kontor records an adjustment for the difference, so the balance always matches the transactions. " + amountHint}).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -296,11 +296,11 @@ func editAccountPage(m shell.PageMeta, a domain.Account, f accountForm) templ.Co
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = shell.Field(shell.FieldProps{Name: "overdraft_limit", Label: "Overdraft limit (optional)", Value: f.OverdraftLimit, Error: f.Errors.field("overdraft_limit"), Hint: "How far a bank account may go below zero. " + amountHint}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = shell.Field(shell.FieldProps{Name: "overdraft_limit", InputMode: "decimal", Label: "Overdraft limit (optional)", Value: f.OverdraftLimit, Error: f.Errors.field("overdraft_limit"), Hint: "How far a bank account may go below zero. " + amountHint}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = shell.Field(shell.FieldProps{Name: "interest_rate", Label: "Interest rate, % a year (optional)", Value: f.InterestRate, Error: f.Errors.field("interest_rate")}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = shell.Field(shell.FieldProps{Name: "interest_rate", InputMode: "decimal", Label: "Interest rate, % a year (optional)", Value: f.InterestRate, Error: f.Errors.field("interest_rate")}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -197,11 +197,11 @@ func totalsOf(m map[money.Currency]money.Amount) []currencyTotal {
 	return out
 }
 
-// dateText shows a day as "31 Jan 2026".
-func dateText(t time.Time) string { return t.UTC().Format("2 Jan 2006") }
+// dateText shows a day as every page does, "31 Jan 2026".
+func dateText(t time.Time) string { return shell.Date(t) }
 
 // timeText shows a moment to the minute, in UTC like everything Kontor stores.
-func timeText(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }
+func timeText(t time.Time) string { return shell.DateTime(t) }
 
 // isoDate is the value format of <input type="date">.
 func isoDate(t time.Time) string { return t.UTC().Format(time.DateOnly) }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 
@@ -103,6 +104,8 @@ func groupsOf(page app.AccountsPage) []accountGroup {
 		if len(buckets[i]) == 0 {
 			continue
 		}
+		// Favourites come first under their heading, in the list's own order.
+		sort.SliceStable(buckets[i], func(x, y int) bool { return buckets[i][x].IsFavourite && !buckets[i][y].IsFavourite })
 		sum := app.TypeSummary{Balances: map[money.Currency]money.Amount{}}
 		for _, t := range g.Types {
 			part := page.ByType[t]

@@ -239,3 +239,25 @@ func accountOptions(accounts []domain.Account) []shell.Option {
 	}
 	return out
 }
+
+// destinationOptions are the accounts a transfer may go to: with a source
+// chosen, only the others kept in its currency (a transfer needs one currency);
+// without one, every account.
+func destinationOptions(v transferView) []shell.Option {
+	var src *domain.Account
+	for i := range v.Accounts {
+		if v.Accounts[i].ID.String() == v.Form.Source {
+			src = &v.Accounts[i]
+		}
+	}
+	if src == nil {
+		return accountOptions(v.Accounts)
+	}
+	var same []domain.Account
+	for _, a := range v.Accounts {
+		if a.Currency == src.Currency && a.ID != src.ID {
+			same = append(same, a)
+		}
+	}
+	return accountOptions(same)
+}

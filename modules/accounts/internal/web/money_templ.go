@@ -155,7 +155,7 @@ func transactionPage(m shell.PageMeta, a domain.Account, f transactionForm) temp
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = shell.Field(shell.FieldProps{Name: "amount", Label: "Amount (" + string(a.Currency) + ")", Value: f.Amount, Error: f.Errors.field("amount"), Required: true, Autocomplete: "off",
+				templ_7745c5c3_Err = shell.Field(shell.FieldProps{Name: "amount", InputMode: "decimal", Label: "Amount (" + string(a.Currency) + ")", Value: f.Amount, Error: f.Errors.field("amount"), Required: true, Autocomplete: "off",
 					Hint: "A positive number such as 25.00: the type says whether money goes in or out. An adjustment or other entry takes a sign instead, such as -25.00 to take money out. " + amountHint}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -264,11 +264,11 @@ func transferPage(m shell.PageMeta, v transferView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = shell.Select(shell.SelectProps{Name: "destination_account_id", Label: "To", Options: accountOptions(v.Accounts), Selected: v.Form.Destination, Prompt: "Choose an account", Error: v.Form.Errors.field("destination_account_id"), Required: true, Hint: "It must be kept in the same currency as the account the money comes from."}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = shell.Select(shell.SelectProps{Name: "destination_account_id", Label: "To", Options: destinationOptions(v), Selected: v.Form.Destination, Prompt: "Choose an account", Error: v.Form.Errors.field("destination_account_id"), Required: true, Hint: "It must be kept in the same currency as the account the money comes from."}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = shell.Field(shell.FieldProps{Name: "amount", Label: "Amount", Value: v.Form.Amount, Error: v.Form.Errors.field("amount"), Required: true, Autocomplete: "off", Hint: amountHint}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = shell.Field(shell.FieldProps{Name: "amount", InputMode: "decimal", Label: "Amount", Value: v.Form.Amount, Error: v.Form.Errors.field("amount"), Required: true, Autocomplete: "off", Hint: amountHint}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -84,7 +84,7 @@ func (u *user) account(t *testing.T) (id, number string) {
 		ID            string `json:"id"`
 		AccountNumber string `json:"account_number"`
 	}
-	u.c.Post(t, "/api/v1/accounts", map[string]any{"name": "Everyday", "account_type": "checking", "currency": "USD"}).Expect(t, http.StatusCreated).JSON(t, &acc)
+	u.c.Post(t, "/api/v1/accounts", map[string]any{"name": "Everyday", "account_type": "checking", "currency": "USDC"}).Expect(t, http.StatusCreated).JSON(t, &acc)
 	for _, tx := range []map[string]string{
 		{"type": "deposit", "amount": "5000.00", "description": "Opening deposit", "booked_at": "2025-12-01T08:00:00Z"},
 		{"type": "deposit", "amount": "1000.00", "description": "Salary deposit", "booked_at": "2026-01-05T12:00:00Z"},

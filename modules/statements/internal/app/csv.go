@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/kontor-app/kontor/modules/statements/internal/domain"
+	"github.com/kontor-app/kontor/platform/money"
 )
 
 // csvHeader names the CSV columns. Amounts are exact decimal strings with a "."
@@ -41,9 +42,9 @@ func (r *csvRenderer) Line(l domain.Line) error {
 	r.record[2] = l.TransactionID.String()
 	r.record[3] = spreadsheetSafe(l.Description)
 	r.record[4] = l.Type
-	r.record[5] = l.Amount.String()
+	r.record[5] = money.Plain(l.Amount, money.Currency(r.currency))
 	r.record[6] = r.currency
-	r.record[7] = l.BalanceAfter.String()
+	r.record[7] = money.Plain(l.BalanceAfter, money.Currency(r.currency))
 	r.record[8] = spreadsheetSafe(l.Counterparty)
 	r.record[9] = r.number
 	if err := r.w.Write(r.record); err != nil {

@@ -47,12 +47,52 @@ func (NoSyncHealth) BrokenConnections(context.Context, uuid.UUID) ([]domain.Atte
 	return nil, nil
 }
 
+// Rates converts a person's balances into their base currency, from the rates
+// they entered; the rates module serves it.
+type Rates interface {
+	Convert(ctx context.Context, userID uuid.UUID, balances map[money.Currency]money.Amount) (Converted, error)
+}
+
+// Converted is net worth converted into the base currency: Total covers the
+// base currency and every currency with a rate (exact sum of balance × rate,
+// rounded once half to even to the base's minor units); Missing names the
+// currencies without one. Base is "" when no base currency is chosen.
+type Converted struct {
+	Base    money.Currency
+	Total   money.Amount
+	Rates   []UsedRate
+	Missing []money.Currency
+	// Oldest and Newest are the days of the rates used; zero when none was.
+	Oldest, Newest time.Time
+}
+
+// UsedRate is a rate a conversion used: 1 Currency = Rate base on Date.
+type UsedRate struct {
+	Currency money.Currency
+	Rate     money.Amount
+	Date     time.Time
+}
+
+// NoRates is the Rates of an installation without the rates module.
+type NoRates struct{}
+
+// Convert converts nothing.
+func (NoRates) Convert(context.Context, uuid.UUID, map[money.Currency]money.Amount) (Converted, error) {
+	return Converted{}, nil
+}
+
 // Dashboard is everything the home page of a signed-in person shows.
 type Dashboard struct {
-	NetWorth    []domain.CurrencyWorth
-	Allocation  []domain.Allocation
-	Attention   []domain.Attention
-	Recent      []domain.RecentTransaction
+	// Converted is net worth in the base currency, where rates are known.
+	Converted  Converted
+	NetWorth   []domain.CurrencyWorth
+	Allocation []domain.Allocation
+	Attention  []domain.Attention
+	Recent     []domain.RecentTransaction
+	// Hidden names the accounts with "show on the dashboard" off: they are
+	// left out of the allocation and the recent transactions, and still
+	// counted in net worth.
+	Hidden      []string
 	HasAccounts bool
 	AsOf        time.Time
 }
@@ -71,11 +111,18 @@ type DashboardService struct {
 	sync    SyncHealth
 	authz   Authorizer
 	clock   Clock
+	rates   Rates
 }
 
 // NewDashboardService returns the dashboard use case over its ports.
 func NewDashboardService(insight Insight, sync SyncHealth, authorizer Authorizer, clock Clock) *DashboardService {
-	return &DashboardService{insight: insight, sync: sync, authz: authorizer, clock: clock}
+	return &DashboardService{insight: insight, sync: sync, authz: authorizer, clock: clock, rates: NoRates{}}
+}
+
+// WithRates makes the dashboard convert net worth with r.
+func (d *DashboardService) WithRates(r Rates) *DashboardService {
+	d.rates = r
+	return d
 }
 
 // Dashboard gathers s's own dashboard: net worth per currency with its change over
@@ -100,7 +147,21 @@ func (d *DashboardService) Dashboard(ctx context.Context, s authn.Subject) (Dash
 	if err != nil {
 		return Dashboard{}, apperr.Wrap(err, "dashboard daily changes")
 	}
-	recent, err := d.insight.RecentTransactions(ctx, s, recentTransactions)
+	// Hidden accounts' entries are dropped below, so read enough to fill the list.
+	hidden := map[uuid.UUID]bool{}
+	var visible []domain.AccountSnapshot
+	var hiddenNames []string
+	for _, a := range accounts {
+		if a.Hidden {
+			hidden[a.ID] = true
+			if !a.Archived && a.Status != "closed" {
+				hiddenNames = append(hiddenNames, a.Name)
+			}
+			continue
+		}
+		visible = append(visible, a)
+	}
+	recent, err := d.insight.RecentTransactions(ctx, s, recentTransactions*(1+min(len(hidden), 4)))
 	if err != nil {
 		return Dashboard{}, apperr.Wrap(err, "dashboard recent transactions")
 	}
@@ -110,11 +171,28 @@ func (d *DashboardService) Dashboard(ctx context.Context, s authn.Subject) (Dash
 	}
 	// The chart's points fall every DashboardStep days, ending today.
 	start := today.AddDate(0, 0, -(DashboardHistoryDays/DashboardStep)*DashboardStep)
+	shown := recent[:0:0]
+	for _, t := range recent {
+		if !hidden[t.AccountID] && len(shown) < recentTransactions {
+			shown = append(shown, t)
+		}
+	}
+	worth := domain.NetWorth(accounts, changes, first, start, today, DashboardStep)
+	balances := make(map[money.Currency]money.Amount, len(worth))
+	for _, w := range worth {
+		balances[w.Currency] = w.Current
+	}
+	converted, err := d.rates.Convert(ctx, s.UserID, balances)
+	if err != nil {
+		return Dashboard{}, apperr.Wrap(err, "dashboard conversion")
+	}
 	return Dashboard{
-		NetWorth:    domain.NetWorth(accounts, changes, first, start, today, DashboardStep),
-		Allocation:  domain.Allocate(accounts),
+		Converted:   converted,
+		NetWorth:    worth,
+		Allocation:  domain.Allocate(visible),
 		Attention:   append(broken, withoutReported(domain.NeedsAttention(accounts, now), broken)...),
-		Recent:      recent,
+		Recent:      shown,
+		Hidden:      hiddenNames,
 		HasAccounts: len(accounts) > 0,
 		AsOf:        now,
 	}, nil

@@ -110,19 +110,19 @@ func (r *pdfRenderer) Begin(h domain.Header) error {
 func (r *pdfRenderer) Line(l domain.Line) error {
 	cur := r.header.Account.Currency
 	r.lines = append(r.lines, &tableLine{cells: [6]string{
-		l.BookedAt.UTC().Format(domain.DateLayout),
+		l.BookedAt.UTC().Format(domain.HumanDateLayout),
 		printable(truncateRunes(l.Description, descriptionRunes)),
 		printable(truncateRunes(l.Counterparty, counterpartyRunes)),
 		typeLabel(l.Type),
-		money.Format(l.Amount, cur),
-		money.Format(l.BalanceAfter, cur),
+		humanAmount(l.Amount, cur),
+		humanAmount(l.BalanceAfter, cur),
 	}})
 	return nil
 }
 
 func (r *pdfRenderer) End(t domain.Totals) error {
 	h := r.header
-	generated := "Generated " + h.GeneratedAt.UTC().Format("2006-01-02 15:04:05") + " UTC by Kontor"
+	generated := "Generated " + h.GeneratedAt.UTC().Format(domain.HumanDateLayout+", 15:04") + " UTC by Kontor"
 	b := config.NewBuilder().
 		WithPageSize(pagesize.A4).
 		WithLeftMargin(15).WithRightMargin(15).WithTopMargin(15).WithBottomMargin(12).
@@ -179,7 +179,7 @@ func (r *pdfRenderer) headerRows(t domain.Totals) []core.Row {
 			text.NewCol(2, k2, label), text.NewCol(4, printable(v2), value),
 		)
 	}
-	figures := [4]string{money.Format(t.Opening, cur), money.Format(t.Deposits, cur), money.Format(t.Withdrawals, cur), money.Format(t.Closing, cur)}
+	figures := [4]string{humanAmount(t.Opening, cur), humanAmount(t.Deposits, cur), humanAmount(t.Withdrawals, cur), humanAmount(t.Closing, cur)}
 	// One size for all four figures keeps them on one baseline.
 	longest := ""
 	for _, f := range figures {
@@ -199,7 +199,7 @@ func (r *pdfRenderer) headerRows(t domain.Totals) []core.Row {
 			text.NewCol(8, "Account statement", props.Text{Family: pdfFont, Size: 17, Style: fontstyle.Bold}),
 			text.NewCol(4, "Kontor", props.Text{Family: pdfFont, Size: 13, Style: fontstyle.Bold, Color: brand, Align: align.Right}),
 		),
-		kv("Account holder", holder, "Period", h.Period.StartDate()+" to "+h.Period.EndDate()),
+		kv("Account holder", holder, "Period", h.Period.Start.Format(domain.HumanDateLayout)+" to "+h.Period.End.Format(domain.HumanDateLayout)),
 		kv("Account", a.Name, "Currency", string(cur)),
 		kv("Account number", a.MaskedNumber(), "Transactions", strconv.Itoa(t.Count)),
 		kv("Account type", typeLabel(a.Type), "", ""),
@@ -370,4 +370,14 @@ func reverseRTLRun(run []rune) {
 // isRTL reports whether r is a letter of a right-to-left script.
 func isRTL(r rune) bool {
 	return unicode.In(r, unicode.Hebrew, unicode.Arabic, unicode.Syriac, unicode.Thaana, unicode.Nko) && !unicode.IsDigit(r)
+}
+
+// humanAmount writes an amount on the PDF as pages do: grouped, the currency's
+// minor units, and U+2212 for a negative figure (the CSV keeps ASCII "-").
+func humanAmount(a money.Amount, c money.Currency) string {
+	s := money.Format(a, c)
+	if strings.HasPrefix(s, "-") {
+		return "\u2212" + s[1:]
+	}
+	return s
 }

@@ -24,6 +24,12 @@ type AccountSnapshot struct {
 	// Linked is true for an account mirrored from a provider connection.
 	Linked       bool
 	LastSyncedAt *time.Time
+	// Favourite, Hidden and Color are the display settings: Hidden is "show on
+	// the dashboard" turned off, which leaves the account out of the allocation
+	// and the recent transactions but not out of net worth.
+	Favourite bool
+	Hidden    bool
+	Color     string
 }
 
 // DayChange is the net change of all of a user's accounts in one currency on one day.

@@ -9,6 +9,10 @@ import (
 // DateLayout is how dates are written on the wire and in file names: YYYY-MM-DD.
 const DateLayout = "2006-01-02"
 
+// HumanDateLayout is how the PDF writes a day, the same as every page
+// (web.DateLayout): "28 Nov 2026". Files for machines (CSV, JSON) keep DateLayout.
+const HumanDateLayout = "2 Jan 2006"
+
 // MaxPeriodYears bounds a statement period. A longer one is almost certainly a typo
 // (a year of 0202 or 9999), and it would ask the database for everything it has.
 const MaxPeriodYears = 100

@@ -12,16 +12,10 @@ import (
 
 // amount formats a for the screen exactly, grouped and with at least the currency's
 // minor units, so the figures of a statement add up on screen as they do in the PDF.
-func amount(a money.Amount, c money.Currency) string { return money.Format(a, c) }
+func amount(a money.Amount, c money.Currency) string { return kweb.Money(a, c) }
 
-// signed formats a change with an explicit sign, "+1,200.00" or "-35.10".
-func signed(a money.Amount, c money.Currency) string {
-	s := money.Format(a, c)
-	if a.IsPositive() {
-		return "+" + s
-	}
-	return s
-}
+// signed formats a change with an explicit sign, "+1,200.00" or "−35.10".
+func signed(a money.Amount, c money.Currency) string { return kweb.Signed(a, c) }
 
 func typeLabel(t string) string {
 	if t == "" {
@@ -31,7 +25,7 @@ func typeLabel(t string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-func date(t time.Time) string { return t.UTC().Format("2006-01-02") }
+func date(t time.Time) string { return kweb.Date(t) }
 
 func changeLabel(days int) string {
 	if days == 365 {
@@ -48,8 +42,8 @@ func worthChart(w domain.CurrencyWorth) kweb.LineChartProps {
 	}
 	desc := "No history yet."
 	if n := len(points); n > 0 {
-		desc = "Net worth in " + string(w.Currency) + " at the end of every week from " + points[0].Date.Format("2 January 2006") +
-			" (" + amount(points[0].Value, w.Currency) + ") to " + points[n-1].Date.Format("2 January 2006") + " (" + amount(points[n-1].Value, w.Currency) + ")."
+		desc = "Net worth in " + string(w.Currency) + " at the end of every week from " + kweb.Date(points[0].Date) +
+			" (" + amount(points[0].Value, w.Currency) + ") to " + kweb.Date(points[n-1].Date) + " (" + amount(points[n-1].Value, w.Currency) + ")."
 	}
 	return kweb.LineChartProps{ID: "net-worth-" + strings.ToLower(string(w.Currency)), Title: "Net worth in " + string(w.Currency) + " over the last year",
 		Description: desc, Currency: w.Currency, Points: points}
@@ -85,7 +79,7 @@ func attentionLabel(k domain.AttentionKind) string {
 // otherwise cut to eight with an ellipsis. Where it is used, the exact figure is
 // in the element's title and in the chart's table.
 func short(a money.Amount, c money.Currency) string {
-	s := money.Format(a, c)
+	s := kweb.Money(a, c)
 	if dot := strings.IndexByte(s, '.'); dot >= 0 && len(s)-dot-1 > 8 {
 		return s[:dot+9] + "…"
 	}
@@ -98,3 +92,23 @@ func lower(s string) string { return strings.ToLower(s) }
 // phone's table (crypto figures with many decimals); such amounts may wrap between
 // digits, shorter ones never do.
 func long(formatted string) bool { return len(formatted) > 14 }
+
+// currencyList names currencies in a sentence: "BTC, USD".
+func currencyList(cs []money.Currency) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = string(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// hiddenLabel counts the accounts hidden from the dashboard: "1 account hidden".
+func hiddenLabel(n int) string {
+	if n == 1 {
+		return "1 account hidden"
+	}
+	return strconv.Itoa(n) + " accounts hidden"
+}
+
+// joinNames lists names in a sentence.
+func joinNames(names []string) string { return strings.Join(names, ", ") }

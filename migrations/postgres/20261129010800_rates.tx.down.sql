@@ -1,0 +1,3 @@
+DROP TABLE exchange_rates;
+--bun:split
+DROP TABLE currency_preferences;
