@@ -36,6 +36,7 @@ var (
 	ErrNameInvalid      = errors.New("must not contain control characters")
 	ErrPasswordTooShort = errors.New("must be at least 12 characters")
 	ErrPasswordTooLong  = errors.New("must be at most 256 characters")
+	ErrPasswordBlank    = errors.New("must not be only spaces")
 )
 
 // User is a person with a Kontor login. PasswordHash is the PHC string of the
@@ -108,6 +109,10 @@ func ParseName(s string) (string, error) {
 // trimmed: every character a person typed counts. The upper bound keeps hashing
 // cheap enough that long inputs cannot be used to exhaust the server.
 func CheckPassword(p string) error {
+	if p != "" && strings.TrimSpace(p) == "" {
+		// Twelve spaces pass a length rule but are no secret.
+		return ErrPasswordBlank
+	}
 	switch n := utf8.RuneCountInString(p); {
 	case n < MinPasswordLength:
 		return ErrPasswordTooShort

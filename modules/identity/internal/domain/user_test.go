@@ -81,7 +81,9 @@ func TestCheckPassword(t *testing.T) {
 		{strings.Repeat("x", 256), nil},
 		{strings.Repeat("x", 257), domain.ErrPasswordTooLong},
 		{"", domain.ErrPasswordTooShort},
-		{"            ", nil}, // spaces count; passwords are never trimmed
+		{"            ", domain.ErrPasswordBlank},   // only spaces is no secret
+		{"  a         ", nil},                       // spaces count; passwords are never trimmed
+		{"\t\n          ", domain.ErrPasswordBlank}, // any white space
 	}
 	for _, tt := range tests {
 		if err := domain.CheckPassword(tt.in); !errors.Is(err, tt.err) {
