@@ -3,8 +3,8 @@ package app
 import (
 	"archive/zip"
 	"context"
-	"io"
 	"errors"
+	"io"
 	"strings"
 
 	"github.com/google/uuid"
