@@ -15,6 +15,7 @@ import (
 	"github.com/kontor-app/kontor/platform/authn"
 	"github.com/kontor-app/kontor/platform/authz"
 	"github.com/kontor-app/kontor/platform/config"
+	"github.com/kontor-app/kontor/platform/database"
 	"github.com/kontor-app/kontor/platform/httpserver"
 	"github.com/kontor-app/kontor/platform/periodic"
 	"github.com/kontor-app/kontor/platform/userdata"
@@ -74,6 +75,7 @@ type serviceIn struct {
 	Tokens    app.TokenIssuer
 	Authz     app.Authorizer
 	Clock     app.Clock
+	DB        *database.DB
 	Exporters []userdata.Exporter `group:"user_exporters"`
 	Erasers   []userdata.Eraser   `group:"user_erasers"`
 }
@@ -83,7 +85,8 @@ type serviceIn struct {
 func newService(in serviceIn) *app.Service {
 	svc := app.NewService(in.Repo, in.Hasher, in.Tokens, in.Authz, in.Clock)
 	exporters := append([]app.Exporter{api.NewExporter(svc)}, in.Exporters...)
-	return svc.WithExporters(exporters...).WithErasers(in.Erasers...)
+	erasers := append([]app.Eraser{userdata.NewPlatformEraser(in.DB)}, in.Erasers...)
+	return svc.WithExporters(exporters...).WithErasers(erasers...)
 }
 
 func newAPIRoutes(svc *app.Service, log *slog.Logger) *api.Routes { return api.New(svc, log) }

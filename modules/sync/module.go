@@ -16,6 +16,7 @@ import (
 	"github.com/kontor-app/kontor/platform/events"
 	"github.com/kontor-app/kontor/platform/httpserver"
 	"github.com/kontor-app/kontor/platform/jobs"
+	"github.com/kontor-app/kontor/platform/userdata"
 )
 
 // Module provides the sync use cases to the application: the JSON routes, the
@@ -39,6 +40,7 @@ var Module = fx.Module("sync",
 		fx.Annotate(newWebRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
 		fx.Annotate(api.Spec, fx.ResultTags(`group:"openapi"`)),
 		fx.Annotate(registration, fx.ResultTags(`group:"jobs"`)),
+		fx.Annotate(newUserEraser, fx.ResultTags(userdata.ErasersGroup)),
 	),
 	fx.Invoke(func(q *queue, c *jobs.Client) { q.client = c }),
 )
@@ -62,3 +64,6 @@ func newContract(svc *app.Service) contract { return contract{svc: svc} }
 func newAPIRoutes(svc *app.Service) *api.Routes { return api.New(svc) }
 
 func newWebRoutes(svc *app.Service) *web.Routes { return web.New(svc) }
+
+// newUserEraser is the module's part of an account's deletion.
+func newUserEraser(db *database.DB) userdata.Eraser { return store.New(db) }

@@ -8,6 +8,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kontor-app/kontor/modules/identity/internal/domain"
+	"github.com/kontor-app/kontor/platform/database"
 )
 
 type passwordResetRow struct {
@@ -63,7 +64,20 @@ func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID, erase func(ctx con
 		if err := erase(ctx); err != nil {
 			return err
 		}
-		_, err := tx.NewDelete().Model((*userRow)(nil)).Where("id = ?", id).Exec(ctx)
+		var u userRow
+		err := tx.NewSelect().Model(&u).Where("id = ?", id).Scan(ctx)
+		if err != nil {
+			return nilIfNoRows(err)
+		}
+		// The login throttles name the address; they go too.
+		perIP := "login:addr-ip:" + u.Email + "|"
+		_, err = tx.NewDelete().TableExpr("login_throttles").
+			Where("key = ? OR substr(key, 1, ?) = ?", "login:addr:"+u.Email, len(perIP), perIP).
+			Exec(ctx)
+		if err != nil {
+			return err
+		}
+		_, err = tx.NewDelete().Model((*userRow)(nil)).Where("id = ?", id).Exec(ctx)
 		return err
 	})
 }
@@ -105,4 +119,11 @@ func (s *Store) UsePasswordReset(ctx context.Context, id, userID uuid.UUID, hash
 		return setPassword(ctx, tx, userID, hash, at, uuid.Nil)
 	})
 	return won, err
+}
+
+func nilIfNoRows(err error) error {
+	if database.IsNoRows(err) {
+		return nil
+	}
+	return err
 }
