@@ -93,6 +93,6 @@ func newAPIRoutes(svc *app.Service, log *slog.Logger) *api.Routes { return api.N
 
 // newWebRoutes marks the session cookie Secure when the instance is served over
 // HTTPS, where a browser would otherwise send it over plain HTTP too.
-func newWebRoutes(svc *app.Service, cfg config.Config) *web.Routes {
-	return web.New(svc, strings.HasPrefix(cfg.BaseURL, "https://"))
+func newWebRoutes(svc *app.Service, cfg config.Config, log *slog.Logger) *web.Routes {
+	return web.New(svc, strings.HasPrefix(cfg.BaseURL, "https://"), log)
 }
