@@ -236,7 +236,7 @@ func deletePage(m shell.PageMeta, f deleteForm) templ.Component {
 					}()
 				}
 				ctx = templ.InitializeContext(ctx)
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<p>A ZIP archive of your profile, your accounts and every transaction, in JSON and CSV.</p><p><a href=\"/settings/export\" role=\"button\" class=\"secondary\" download>Export all my data</a></p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<p>A ZIP archive of your profile, your accounts and every transaction, in JSON and CSV.</p><p><a href=\"/settings/export.zip\" role=\"button\" class=\"secondary\" download>Export all my data</a></p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

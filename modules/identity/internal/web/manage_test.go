@@ -48,7 +48,7 @@ func TestProfileAndPasswordForms(t *testing.T) {
 	redirectsTo(t, other.PostForm(t, "/login", url.Values{"_csrf": {tok}, "email": {ada}, "password": {password}}), "/")
 
 	res := c.Get(t, "/settings").Expect(t, http.StatusOK).ExpectPage(t)
-	wantText(t, res, `href="/settings/profile"`, `href="/settings/password"`, `href="/settings/export"`, "Export all my data", `href="/settings/delete"`)
+	wantText(t, res, `href="/settings/profile"`, `href="/settings/password"`, `href="/settings/export.zip"`, "Export all my data", `href="/settings/delete"`)
 
 	res = c.Get(t, "/settings/profile").Expect(t, http.StatusOK).ExpectPage(t)
 	wantText(t, res, `value="Ada Lovelace"`, `value="`+ada+`"`)
@@ -91,7 +91,7 @@ func TestExportAndDeleteForms(t *testing.T) {
 	ada := newEmail("ada")
 	signUp(t, c, "Ada Lovelace", ada)
 
-	res := c.Get(t, "/settings/export").Expect(t, http.StatusOK)
+	res := c.Get(t, "/settings/export.zip").Expect(t, http.StatusOK)
 	if res.Header.Get("Content-Type") != "application/zip" || !strings.HasPrefix(res.Header.Get("Content-Disposition"), "attachment") {
 		t.Fatalf("export headers %v", res.Header)
 	}
@@ -108,7 +108,7 @@ func TestExportAndDeleteForms(t *testing.T) {
 	}
 
 	res = c.Get(t, "/settings/delete").Expect(t, http.StatusOK).ExpectPage(t)
-	wantText(t, res, `href="/settings/export"`, "Export all my data", ada)
+	wantText(t, res, `href="/settings/export.zip"`, "Export all my data", ada)
 	res = submit(t, c, "/settings/delete", "/settings/delete", url.Values{"confirmation": {"yes"}})
 	res.Expect(t, http.StatusUnprocessableEntity).ExpectPage(t)
 	wantText(t, res, "Confirmation: must be your e-mail address or the word DELETE.", `value="yes"`)

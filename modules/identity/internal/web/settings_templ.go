@@ -179,7 +179,7 @@ func settingsPage(m shell.PageMeta, v settingsView) templ.Component {
 					}()
 				}
 				ctx = templ.InitializeContext(ctx)
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<p>Download everything Kontor keeps about you — your profile, your accounts and every transaction — as a ZIP archive of JSON and CSV files, the same data the API serves.</p><p><a href=\"/settings/export\" role=\"button\" class=\"secondary\" download>Export all my data</a></p><p><a href=\"/settings/delete\">Delete my account…</a></p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<p>Download everything Kontor keeps about you — your profile, your accounts and every transaction — as a ZIP archive of JSON and CSV files, the same data the API serves.</p><p><a href=\"/settings/export.zip\" role=\"button\" class=\"secondary\" download>Export all my data</a></p><p><a href=\"/settings/delete\">Delete my account…</a></p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -73,7 +73,7 @@ func (r *Routes) Register(rt *httpserver.Router) {
 	rt.Page(fiber.MethodPost, "/settings/profile", r.updateProfile)
 	rt.Page(fiber.MethodGet, "/settings/password", r.passwordPage)
 	rt.Page(fiber.MethodPost, "/settings/password", r.changePassword)
-	rt.Page(fiber.MethodGet, "/settings/export", r.export)
+	rt.Page(fiber.MethodGet, "/settings/export.zip", r.export)
 	rt.Page(fiber.MethodGet, "/settings/delete", r.deletePage)
 	rt.Page(fiber.MethodPost, "/settings/delete", r.deleteAccount)
 	rt.PublicPage(fiber.MethodGet, app.ResetPath, r.resetPasswordPage)
