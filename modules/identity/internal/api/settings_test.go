@@ -50,6 +50,8 @@ func TestChangeNameAndEmail(t *testing.T) {
 		}
 		problem(t, me.Do(t, http.MethodPatch, "/api/v1/me", map[string]any{"email": strings.ToUpper(bob), "current_password": password}), http.StatusConflict, "email_taken")
 		problem(t, me.Do(t, http.MethodPatch, "/api/v1/me", map[string]any{"nickname": "x"}), http.StatusBadRequest, "unknown_field")
+		problem(t, me.Do(t, http.MethodPatch, "/api/v1/me", map[string]any{}), http.StatusUnprocessableEntity, "validation_failed")
+		problem(t, me.Raw(t, http.MethodPatch, "/api/v1/me", []byte("null"), "Content-Type: application/json"), http.StatusUnprocessableEntity, "validation_failed")
 		p = problem(t, me.Do(t, http.MethodPatch, "/api/v1/me", map[string]any{"name": ""}), http.StatusUnprocessableEntity, "validation_failed")
 		if fields(p)["name"] == "" {
 			t.Errorf("empty name: %+v", p)

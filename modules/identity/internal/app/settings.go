@@ -49,6 +49,9 @@ func (s *Service) UpdateProfile(ctx context.Context, sub authn.Subject, in Updat
 	if err != nil {
 		return domain.User{}, err
 	}
+	if in.Name == nil && in.Email == nil {
+		return domain.User{}, apperr.Validation(apperr.FieldError{Field: "name", Message: "or email is required: the request changes nothing"})
+	}
 	var f apperr.Fields
 	name, email := u.Name, u.Email
 	if in.Name != nil {

@@ -23,6 +23,10 @@ func TestUpdateProfile(t *testing.T) {
 	e.register(t, "bob@example.com")
 	sub := authn.Subject{UserID: u.ID, Method: authn.MethodJWT}
 
+	_, err := e.svc.UpdateProfile(ctx, sub, app.UpdateProfileInput{CurrentPassword: password})
+	if fieldsOf(wantCode(t, err, apperr.ValidationFailed))["name"] == "" {
+		t.Fatalf("empty change: %v", err)
+	}
 	got, err := e.svc.UpdateProfile(ctx, sub, app.UpdateProfileInput{Name: ptr("  Ada King ")})
 	if err != nil || got.Name != "Ada King" || got.Email != "ada@example.com" {
 		t.Fatalf("rename = %+v, %v", got, err)
