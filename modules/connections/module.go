@@ -49,6 +49,7 @@ var Module = fx.Module("connections",
 		fx.Annotate(newWebRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
 		fx.Annotate(api.Spec, fx.ResultTags(`group:"openapi"`)),
 		fx.Annotate(newUserEraser, fx.ResultTags(userdata.ErasersGroup)),
+		fx.Annotate(newUserExporter, fx.ResultTags(userdata.ExportersGroup)),
 	),
 )
 
@@ -101,3 +102,7 @@ func newWebRoutes(svc *app.Service) *web.Routes { return web.New(svc) }
 
 // newUserEraser is the module's part of an account's deletion.
 func newUserEraser(db *database.DB) userdata.Eraser { return store.New(db) }
+
+// newUserExporter is the module's part of a data export: the connections as GET
+// /connections serves them, without credentials.
+func newUserExporter(svc *app.Service) userdata.Exporter { return api.NewExporter(svc) }

@@ -245,6 +245,10 @@ func TestExportMatchesTheAPI(t *testing.T) {
 		sameJSON(t, "profile.json", files["profile.json"], me.Get(t, "/api/v1/me").Expect(t, http.StatusOK).Body)
 		sameJSON(t, "api_keys.json", files["api_keys.json"], me.Get(t, "/api/v1/api-keys").Expect(t, http.StatusOK).Body)
 		sameJSON(t, "accounts.json", files["accounts.json"], me.Get(t, "/api/v1/accounts?include_archived=true&limit=200").Expect(t, http.StatusOK).Body)
+		sameJSON(t, "connections.json", files["connections.json"], me.Get(t, "/api/v1/connections?limit=200").Expect(t, http.StatusOK).Body)
+		if !bytes.Contains(files["connections.json"], []byte(`"Bank export"`)) {
+			t.Errorf("connections.json lacks the connection: %s", files["connections.json"])
+		}
 
 		var list struct {
 			Accounts []struct {
@@ -265,7 +269,7 @@ func TestExportMatchesTheAPI(t *testing.T) {
 		if len(list.Accounts) < 4 || !archived || !linked {
 			t.Fatalf("accounts in the archive: %+v", list.Accounts)
 		}
-		want := map[string]bool{"profile.json": true, "api_keys.json": true, "accounts.json": true}
+		want := map[string]bool{"profile.json": true, "api_keys.json": true, "accounts.json": true, "connections.json": true}
 		entries := 0
 		for _, a := range list.Accounts {
 			dir := "accounts/" + a.ID + "/"

@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -103,7 +104,8 @@ func TestExportAndDeleteForms(t *testing.T) {
 	for _, f := range zr.File {
 		names = append(names, f.Name)
 	}
-	if strings.Join(names, " ") != "profile.json api_keys.json accounts.json" {
+	sort.Strings(names)
+	if strings.Join(names, " ") != "accounts.json api_keys.json connections.json profile.json" {
 		t.Errorf("files %v", names)
 	}
 
