@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/uptrace/bun"
+
 	"github.com/kontor-app/kontor/e2e/harness"
 	"github.com/kontor-app/kontor/platform/database"
 )
@@ -325,23 +327,67 @@ func TestExportMatchesTheAPI(t *testing.T) {
 	})
 }
 
-// userRows counts, in every table with a user_id column, the rows of userID, and
-// the casbin rules naming it.
-func userRows(t *testing.T, db *database.DB, userID string) map[string]int {
+// columnTables lists the tables that have a column named col.
+func columnTables(t *testing.T, db *database.DB, col string) []string {
 	t.Helper()
 	ctx := context.Background()
 	var tables []string
 	var err error
 	if db.Dialect == database.Postgres {
 		err = db.NewSelect().TableExpr("information_schema.columns").Column("table_name").
-			Where("column_name = 'user_id'").Where("table_schema = current_schema()").Scan(ctx, &tables)
+			Where("column_name = ?", col).Where("table_schema = current_schema()").Scan(ctx, &tables)
 	} else {
 		err = db.NewSelect().TableExpr("sqlite_master AS m, pragma_table_info(m.name) AS p").ColumnExpr("m.name").
-			Where("m.type = 'table'").Where("p.name = 'user_id'").Scan(ctx, &tables)
+			Where("m.type = 'table'").Where("p.name = ?", col).Scan(ctx, &tables)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
+	return tables
+}
+
+// ownedRows counts, in every table with an account_id or connection_id column,
+// the rows naming one of ids, by table.
+func ownedRows(t *testing.T, db *database.DB, col string, ids []string) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	if len(ids) == 0 {
+		return out
+	}
+	for _, table := range columnTables(t, db, col) {
+		var n int
+		err := db.NewSelect().TableExpr(table).ColumnExpr("count(*)").Where("CAST("+col+" AS TEXT) IN (?)", bun.In(ids)).Scan(context.Background(), &n)
+		if err != nil {
+			t.Fatalf("%s: %v", table, err)
+		}
+		out[table] = n
+	}
+	return out
+}
+
+func idsOf(t *testing.T, c *harness.Client, path, key string) []string {
+	t.Helper()
+	var body map[string]json.RawMessage
+	c.Get(t, path).Expect(t, http.StatusOK).JSON(t, &body)
+	var list []struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(body[key], &list); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var ids []string
+	for _, v := range list {
+		ids = append(ids, v.ID)
+	}
+	return ids
+}
+
+// userRows counts, in every table with a user_id column, the rows of userID, and
+// the casbin rules naming it.
+func userRows(t *testing.T, db *database.DB, userID string) map[string]int {
+	t.Helper()
+	ctx := context.Background()
+	tables := columnTables(t, db, "user_id")
 	if len(tables) < 8 {
 		t.Fatalf("only %d tables with user_id: %v", len(tables), tables)
 	}
@@ -385,6 +431,17 @@ func TestDeleteMeLeavesNothingAndTouchesNoOneElse(t *testing.T) {
 		seed(t, other)
 		bobBefore := userRows(t, inst.DB, b.ID)
 		before := userRows(t, inst.DB, u.ID)
+		accountIDs := idsOf(t, me, "/api/v1/accounts?include_archived=true&limit=200", "accounts")
+		connectionIDs := idsOf(t, me, "/api/v1/connections", "connections")
+		bobAccounts := ownedRows(t, inst.DB, "account_id", idsOf(t, other, "/api/v1/accounts?include_archived=true&limit=200", "accounts"))
+		bobConnections := ownedRows(t, inst.DB, "connection_id", idsOf(t, other, "/api/v1/connections", "connections"))
+		if len(accountIDs) < 4 || len(connectionIDs) != 1 || bobAccounts["transactions"] == 0 {
+			t.Fatalf("seed: accounts %v, connections %v, bob's %v", accountIDs, connectionIDs, bobAccounts)
+		}
+		if owned := ownedRows(t, inst.DB, "connection_id", connectionIDs); owned["accounts"] == 0 || owned["connection_status_history"] == 0 {
+			t.Fatalf("seed: the connection owns %v", owned)
+		}
+		t.Logf("rows by connection before: %v", ownedRows(t, inst.DB, "connection_id", connectionIDs))
 		for _, table := range []string{"users", "accounts", "transactions", "transfers", "connections", "refresh_tokens", "api_keys", "casbin_rules", "idempotency_keys"} {
 			if before[table] == 0 {
 				t.Errorf("the seed left nothing in %s", table)
@@ -408,6 +465,19 @@ func TestDeleteMeLeavesNothingAndTouchesNoOneElse(t *testing.T) {
 			if n != 0 {
 				t.Errorf("%s keeps %d rows of the deleted user", table, n)
 			}
+		}
+		for col, ids := range map[string][]string{"account_id": accountIDs, "connection_id": connectionIDs} {
+			for table, n := range ownedRows(t, inst.DB, col, ids) {
+				if n != 0 {
+					t.Errorf("%s keeps %d rows by %s of the deleted user", table, n, col)
+				}
+			}
+		}
+		if after := ownedRows(t, inst.DB, "account_id", idsOf(t, other, "/api/v1/accounts?include_archived=true&limit=200", "accounts")); !reflect.DeepEqual(after, bobAccounts) {
+			t.Errorf("the other user's account rows changed: %v, were %v", after, bobAccounts)
+		}
+		if after := ownedRows(t, inst.DB, "connection_id", idsOf(t, other, "/api/v1/connections", "connections")); !reflect.DeepEqual(after, bobConnections) {
+			t.Errorf("the other user's connection rows changed: %v, were %v", after, bobConnections)
 		}
 		if after := userRows(t, inst.DB, b.ID); !reflect.DeepEqual(after, bobBefore) {
 			t.Errorf("the other user's rows changed:\nbefore %v\nafter  %v", bobBefore, after)
