@@ -94,7 +94,8 @@ func (e *Exporter) eachTransaction(ctx context.Context, sub authn.Subject, id uu
 }
 
 // TransactionCSVHeader is the first row of an export's transactions.csv: the
-// transaction object's fields.
+// transaction object's fields. Free text (description, counterparty and the
+// external ids) is made spreadsheet-safe.
 var TransactionCSVHeader = []string{"id", "account_id", "booked_at", "type", "status", "amount", "currency", "description", "counterparty", "external_id", "provider_transaction_id", "transfer_id", "created_at"}
 
 func (e *Exporter) exportTransactions(ctx context.Context, sub authn.Subject, a domain.Account, create userdata.CreateFunc) error {
@@ -137,8 +138,9 @@ func (e *Exporter) exportTransactions(ctx context.Context, sub authn.Subject, a 
 	err = e.eachTransaction(ctx, sub, a.ID, func(t domain.Transaction) error {
 		j := transactionOf(t)
 		return cw.Write([]string{
-			j.ID, j.AccountID, j.BookedAt, j.Type, j.Status, j.Amount.String(), j.Currency, j.Description,
-			deref(j.Counterparty), deref(j.ExternalID), deref(j.ProviderTransactionID), deref(j.TransferID), j.CreatedAt,
+			j.ID, j.AccountID, j.BookedAt, j.Type, j.Status, j.Amount.String(), j.Currency, spreadsheetSafe(j.Description),
+			spreadsheetSafe(deref(j.Counterparty)), spreadsheetSafe(deref(j.ExternalID)), spreadsheetSafe(deref(j.ProviderTransactionID)),
+			deref(j.TransferID), j.CreatedAt,
 		})
 	})
 	if err != nil {
@@ -153,4 +155,20 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// spreadsheetSafe keeps text from banks and other people from running as a formula
+// when the CSV is opened in a spreadsheet, as the statement CSV does: text starting
+// with =, +, -, @, a tab or a carriage return gets a leading apostrophe, which
+// spreadsheets hide and read as "this is text". Amounts are numbers and keep their
+// sign.
+func spreadsheetSafe(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
 }

@@ -299,12 +299,31 @@ func TestExportMatchesTheAPI(t *testing.T) {
 					if v, ok := tx[col]; ok && v != nil {
 						want = v.(string)
 					}
+					switch col {
+					case "description", "counterparty", "external_id", "provider_transaction_id":
+						// Free text that a spreadsheet would run as a formula is marked as text.
+						if strings.ContainsAny(want[:min(1, len(want))], "=+-@\t\r") {
+							want = "'" + want
+						}
+					}
 					if rows[i+1][j] != want {
 						t.Errorf("%s row %d %s = %q, API says %q", dir, i+1, col, rows[i+1][j], want)
 					}
 				}
 			}
 			entries += len(txs.Transactions)
+		}
+		formulas := 0
+		for name, b := range files {
+			if strings.HasSuffix(name, ".csv") && bytes.Contains(b, []byte("=cmd|")) {
+				formulas++
+				if !bytes.Contains(b, []byte("'=cmd|")) {
+					t.Errorf("%s holds a formula as is", name)
+				}
+			}
+		}
+		if formulas != 1 {
+			t.Errorf("the seeded formula is in %d CSV files", formulas)
 		}
 		if entries < 8 {
 			t.Errorf("only %d entries in the archive", entries)
