@@ -203,6 +203,7 @@ func (r *Routes) me(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	c.Set(fiber.HeaderETag, u.ETag())
 	return c.JSON(userOf(u))
 }
 
@@ -286,10 +287,12 @@ func (r *Routes) updateMe(c *fiber.Ctx) error {
 	}
 	u, err := r.svc.UpdateProfile(c.UserContext(), sub, app.UpdateProfileInput{
 		Name: body.Name, Email: body.Email, CurrentPassword: body.CurrentPassword, ClientIP: c.IP(),
+		IfMatch: c.Get(fiber.HeaderIfMatch),
 	})
 	if err != nil {
 		return err
 	}
+	c.Set(fiber.HeaderETag, u.ETag())
 	return c.JSON(userOf(u))
 }
 

@@ -37,8 +37,17 @@ func TestChangeNameAndEmail(t *testing.T) {
 		register(t, c, bob)
 		me := as(inst, login(t, c, ada).AccessToken)
 
+		etag := me.Get(t, "/api/v1/me").Expect(t, http.StatusOK).Header.Get("ETag")
+		if !strings.HasPrefix(etag, `W/"`) {
+			t.Fatalf("GET /me ETag %q", etag)
+		}
 		var got userJSON
-		me.Do(t, http.MethodPatch, "/api/v1/me", map[string]any{"name": " Ada King "}).Expect(t, http.StatusOK).JSON(t, &got)
+		res := me.Do(t, http.MethodPatch, "/api/v1/me", map[string]any{"name": " Ada King "}, "If-Match: "+etag).Expect(t, http.StatusOK)
+		res.JSON(t, &got)
+		if next := res.Header.Get("ETag"); next == etag || next == "" {
+			t.Errorf("ETag after the change %q, before %q", next, etag)
+		}
+		problem(t, me.Do(t, http.MethodPatch, "/api/v1/me", map[string]any{"name": "Stale"}, "If-Match: "+etag), http.StatusPreconditionFailed, "precondition_failed")
 		if got.Name != "Ada King" || got.Email != ada || got.ID != u.ID {
 			t.Fatalf("renamed = %+v", got)
 		}

@@ -24,6 +24,9 @@ type UpdateProfileInput struct {
 	CurrentPassword string
 	// ClientIP counts wrong passwords towards the login throttles.
 	ClientIP string
+	// IfMatch is the If-Match header: the change applies only to the version of the
+	// user it names (empty: any).
+	IfMatch string
 }
 
 // ChangePasswordInput is the current and the new password.
@@ -85,6 +88,9 @@ func (s *Service) UpdateProfile(ctx context.Context, sub authn.Subject, in Updat
 	}
 	now := s.clock.Now()
 	err = s.repo.UpdateUser(ctx, u.ID, func(x *domain.User) error {
+		if !x.MatchesETag(in.IfMatch) {
+			return apperr.New(apperr.PreconditionFailed, "Your profile has changed since you read it (it is now at %s); read it again and reapply your change.", x.ETag())
+		}
 		x.Name = name
 		x.Email = email
 		x.UpdatedAt = now
@@ -96,6 +102,9 @@ func (s *Service) UpdateProfile(ctx context.Context, sub authn.Subject, in Updat
 	case errors.Is(err, ErrNotFound):
 		return domain.User{}, apperr.New(apperr.NotFound, "No user has this id.")
 	case err != nil:
+		if _, ok := apperr.As(err); ok {
+			return domain.User{}, err
+		}
 		return domain.User{}, apperr.Wrap(err, "update user")
 	}
 	return s.Me(ctx, sub)

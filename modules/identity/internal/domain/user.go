@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -160,4 +161,29 @@ func (u *User) RecordSuccessfulLogin(now time.Time) {
 // the common case costs no write.
 func (u *User) NeedsLoginReset() bool {
 	return u.FailedLogins != 0 || u.LockedUntil != nil
+}
+
+// ETag is the user's version as a weak entity tag: the time of the last change, in
+// microseconds, the precision both engines keep.
+func (u User) ETag() string { return `W/"` + strconv.FormatInt(u.UpdatedAt.UnixMicro(), 10) + `"` }
+
+// MatchesETag reports whether an If-Match header allows a change to u: no header
+// or "*" always does; otherwise one of its tags must be u's, weak or strong.
+func (u User) MatchesETag(ifMatch string) bool {
+	want := strings.Trim(strings.TrimPrefix(u.ETag(), "W/"), `"`)
+	named := false
+	for _, part := range strings.Split(ifMatch, ",") {
+		tag := strings.TrimSpace(part)
+		switch tag {
+		case "":
+			continue
+		case "*":
+			return true
+		}
+		named = true
+		if strings.Trim(strings.TrimPrefix(tag, "W/"), `"`) == want {
+			return true
+		}
+	}
+	return !named
 }

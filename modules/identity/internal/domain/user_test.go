@@ -197,3 +197,19 @@ func TestNeedsLoginReset(t *testing.T) {
 		t.Errorf("after success: %+v", u)
 	}
 }
+
+func TestUserETag(t *testing.T) {
+	u := domain.User{UpdatedAt: time.Date(2026, 11, 29, 10, 0, 0, 123456000, time.UTC)}
+	tag := u.ETag()
+	if tag != `W/"1795946400123456"` {
+		t.Fatalf("ETag = %s", tag)
+	}
+	for header, want := range map[string]bool{
+		"": true, "*": true, tag: true, `"1795946400123456"`: true, `W/"1", ` + tag: true,
+		`W/"1795946400123457"`: false, "garbage": false,
+	} {
+		if got := u.MatchesETag(header); got != want {
+			t.Errorf("MatchesETag(%q) = %v, want %v", header, got, want)
+		}
+	}
+}
