@@ -11,7 +11,7 @@ import (
 
 // PlatformEraser deletes what the platform keeps about a user: their domain events
 // (platform/events) and stored idempotent answers (platform/idempotency, scoped
-// "user:<id>").
+// "user:<id>"), except the one of the deleting request itself.
 type PlatformEraser struct {
 	db *database.DB
 }
@@ -25,7 +25,14 @@ func (e *PlatformEraser) EraseUser(ctx context.Context, userID uuid.UUID) error 
 		if _, err := tx.NewDelete().TableExpr("event_log").Where("user_id = ?", userID.String()).Exec(ctx); err != nil {
 			return err
 		}
-		_, err := tx.NewDelete().TableExpr("idempotency_keys").Where("scope = ?", "user:"+userID.String()).Exec(ctx)
+		// A key still running is the one of the request doing the deletion (DELETE
+		// /me with an Idempotency-Key): the middleware settles it in this very
+		// transaction on PostgreSQL, so it stays, holding the deletion's answer until
+		// it expires like any other.
+		_, err := tx.NewDelete().TableExpr("idempotency_keys").
+			Where("scope = ?", "user:"+userID.String()).
+			Where("state <> ?", "running").
+			Exec(ctx)
 		return err
 	})
 }

@@ -487,9 +487,22 @@ func TestDeleteMeLeavesNothingAndTouchesNoOneElse(t *testing.T) {
 			t.Fatal("refused deletions deleted the user")
 		}
 
-		me.Do(t, http.MethodDelete, "/api/v1/me", map[string]any{"confirmation": strings.ToUpper(ada)}).Expect(t, http.StatusNoContent)
+		// With an Idempotency-Key, as a careful client sends it: on PostgreSQL the key
+		// is settled in the deletion's own transaction.
+		me.Do(t, http.MethodDelete, "/api/v1/me", map[string]any{"confirmation": strings.ToUpper(ada)}, "Idempotency-Key: delete-me").Expect(t, http.StatusNoContent)
 
 		for table, n := range userRows(t, inst.DB, u.ID) {
+			if table == "idempotency_keys" {
+				// Only the deletion's own answer, kept until it expires.
+				var keys []string
+				if err := inst.DB.NewSelect().TableExpr("idempotency_keys").Column("key").Where("scope = ?", "user:"+u.ID).Scan(context.Background(), &keys); err != nil {
+					t.Fatal(err)
+				}
+				if len(keys) != 1 || keys[0] != "delete-me" {
+					t.Errorf("idempotency keys of the deleted user: %v", keys)
+				}
+				continue
+			}
 			if n != 0 {
 				t.Errorf("%s keeps %d rows of the deleted user", table, n)
 			}
