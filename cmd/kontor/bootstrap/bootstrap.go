@@ -27,6 +27,7 @@ import (
 	"github.com/kontor-app/kontor/platform/jobs"
 	"github.com/kontor-app/kontor/platform/logging"
 	"github.com/kontor-app/kontor/platform/openapi"
+	"github.com/kontor-app/kontor/platform/outbound"
 	"github.com/kontor-app/kontor/platform/ratelimit"
 )
 
@@ -60,6 +61,7 @@ func Options(cfg config.Config, logOut io.Writer) fx.Option {
 		jobs.Module,
 		events.Module,
 		kontorsync.Module,
+		outbound.Module,
 		fx.Invoke(func(*httpserver.Server) {}),
 		fx.Invoke(func(*jobs.Client) {}),
 	)
