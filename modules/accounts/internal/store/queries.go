@@ -337,8 +337,20 @@ func (s *Store) TransactionsByProviderID(ctx context.Context, accountID uuid.UUI
 	for start := 0; start < len(ids); start += 500 {
 		end := min(start+500, len(ids))
 		var rows []transactionRow
-		err := s.db.Conn(ctx).NewSelect().Model(&rows).Where("account_id = ?", accountID).
-			Where("provider_transaction_id IN (?)", bun.In(ids[start:end])).Scan(ctx)
+		var err error
+		if s.postgres() {
+			// One index probe per id, whatever the statistics say: while a sync
+			// fills a new account faster than autovacuum analyzes the table, the
+			// planner believes the account holds a few rows and would otherwise
+			// scan all of them and filter by id, on every page (quadratic). OFFSET 0
+			// keeps the lateral subquery from being flattened into that plan.
+			err = s.db.Conn(ctx).NewRaw(`SELECT t.* FROM unnest(ARRAY[?]::text[]) AS k(id)
+CROSS JOIN LATERAL (SELECT * FROM transactions WHERE account_id = ? AND provider_transaction_id = k.id OFFSET 0) AS t`,
+				bun.In(ids[start:end]), accountID).Scan(ctx, &rows)
+		} else {
+			err = s.db.Conn(ctx).NewSelect().Model(&rows).Where("account_id = ?", accountID).
+				Where("provider_transaction_id IN (?)", bun.In(ids[start:end])).Scan(ctx)
+		}
 		if err != nil {
 			return nil, apperr.Wrap(err, "find provider transactions")
 		}

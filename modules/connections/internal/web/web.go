@@ -91,6 +91,10 @@ func pathID(c *fiber.Ctx) (uuid.UUID, error) {
 
 func connectionPath(id uuid.UUID) string { return "/connections/" + id.String() }
 
+// syncPagePath is the sync module's page of a connection: its "Sync now" forms
+// and its sync history (the connections module links to it, never imports it).
+func syncPagePath(id uuid.UUID) string { return "/syncs/connections/" + id.String() }
+
 // formErrors are a form's problems by field and as a summary.
 type formErrors struct {
 	Fields  map[string]string

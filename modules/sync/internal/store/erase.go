@@ -8,10 +8,10 @@ import (
 )
 
 // EraseUser deletes the sync module's rows of the user's connections (runs,
-// suggestions, mirrored provider transactions and accounts, state and lease),
-// inside the transaction ctx carries (or its own), for an account's deletion. The
-// user's connections are found through the module's own runs and suggestions, so
-// the eraser works whichever module's eraser runs first.
+// suggestions, balance snapshots and drift, mirrored provider transactions and
+// accounts, state and lease), inside the transaction ctx carries (or its own), for
+// an account's deletion. The user's connections are found through the module's own
+// runs and suggestions, so the eraser works whichever module's eraser runs first.
 func (s *Store) EraseUser(ctx context.Context, userID uuid.UUID) error {
 	return s.db.RunInTx(ctx, func(ctx context.Context, tx bun.IDB) error {
 		runs := tx.NewSelect().TableExpr("sync_runs").Column("connection_id").Where("user_id = ?", userID)
@@ -24,7 +24,7 @@ func (s *Store) EraseUser(ctx context.Context, userID uuid.UUID) error {
 				return err
 			}
 		}
-		for _, table := range []string{"sync_suggestions", "sync_runs"} {
+		for _, table := range []string{"sync_balance_snapshots", "sync_account_drift", "sync_suggestions", "sync_runs"} {
 			if _, err := tx.NewDelete().TableExpr(table).Where("user_id = ?", userID).Exec(ctx); err != nil {
 				return err
 			}

@@ -7,6 +7,7 @@ package web
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"net/url"
 	"strings"
@@ -28,17 +29,23 @@ type Service interface {
 	SyncAccounts(ctx context.Context, sub authn.Subject, in app.SyncInput) (domain.Run, error)
 	SyncTransactions(ctx context.Context, sub authn.Subject, in app.SyncInput) (domain.Run, error)
 	ListRuns(ctx context.Context, sub authn.Subject, in app.ListInput) (app.RunList, error)
+	GetRun(ctx context.Context, sub authn.Subject, id uuid.UUID) (domain.Run, error)
 	Suggestions(ctx context.Context, sub authn.Subject, accountID uuid.NullUUID) ([]app.SuggestionView, error)
 	ResolveSuggestion(ctx context.Context, sub authn.Subject, id uuid.UUID, confirm bool) error
 }
 
 // Routes are the sync pages.
 type Routes struct {
-	svc Service
+	svc    Service
+	stream fiber.Handler
 }
 
-// New returns the pages over svc.
-func New(svc Service) *Routes { return &Routes{svc: svc} }
+// New returns the pages over svc; stream serves the signed-in person's event
+// stream to the pages (the platform's SSE handler, behind the session).
+func New(svc Service, stream fiber.Handler) *Routes { return &Routes{svc: svc, stream: stream} }
+
+//go:embed static/live.js
+var liveJS []byte
 
 // Register adds the pages; all need a signed-in user and the platform checks
 // the CSRF token of every POST. Fixed paths come before /syncs/:id-like ones.
@@ -49,6 +56,46 @@ func (r *Routes) Register(rt *httpserver.Router) {
 	rt.Page(fiber.MethodPost, "/syncs/suggestions/:id/reject", r.reject)
 	rt.Page(fiber.MethodGet, "/syncs/connections/:id", r.connection)
 	rt.Page(fiber.MethodPost, "/syncs/connections/:id", r.syncNow)
+	rt.Page(fiber.MethodGet, "/syncs/runs/:id", r.run)
+	rt.Page(fiber.MethodGet, "/syncs/events", r.events)
+	rt.PublicPage(fiber.MethodGet, "/syncs/live.js", live)
+}
+
+// LiveScriptPath is the script that shows a "Sync now" form's progress; other
+// modules' pages with such a form load it.
+const LiveScriptPath = "/syncs/live.js"
+
+// RunPath is the page of one run.
+func RunPath(id uuid.UUID) string { return "/syncs/runs/" + id.String() }
+
+func live(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, "text/javascript; charset=utf-8")
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	return c.Send(liveJS)
+}
+
+// events streams the person's domain events to the pages (text/event-stream).
+func (r *Routes) events(c *fiber.Ctx) error {
+	if r.stream == nil {
+		return apperr.New(apperr.NotFound, "No event stream here.")
+	}
+	return r.stream(c)
+}
+
+func (r *Routes) run(c *fiber.Ctx) error {
+	sub, err := subject(c)
+	if err != nil {
+		return err
+	}
+	id, err := uuid.Parse(c.Params("id"))
+	if err != nil {
+		return apperr.New(apperr.NotFound, "No sync with this id exists.")
+	}
+	run, err := r.svc.GetRun(c.UserContext(), sub, id)
+	if err != nil {
+		return err
+	}
+	return shell.Render(c, fiber.StatusOK, runPage(shell.Meta(c, "Sync run"), viewOf(run, time.Now().UTC())))
 }
 
 func subject(c *fiber.Ctx) (authn.Subject, error) { return authn.MustSubject(c.UserContext()) }
@@ -151,7 +198,7 @@ func (r *Routes) syncNow(c *fiber.Ctx) error {
 	} else {
 		shell.SetFlash(c, shell.Flash{Kind: shell.FlashSuccess, Message: run.Message() + " " + v.Summary})
 	}
-	return c.Redirect(back, fiber.StatusSeeOther)
+	return c.Redirect(RunPath(run.ID), fiber.StatusSeeOther)
 }
 
 func (r *Routes) suggestions(c *fiber.Ctx) error {
