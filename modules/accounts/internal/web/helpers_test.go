@@ -46,6 +46,8 @@ func newPerson(t *testing.T, inst *harness.Instance, name string) *person {
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("log in: %d\n%s", res.Status, res.Body)
 	}
+	// Login rotates the CSRF token: the one from the login page is void now.
+	tok = b.CSRFToken(t, "/")
 	return &person{browser: b, api: api, csrf: tok, email: email}
 }
 

@@ -7,7 +7,6 @@ import (
 	"bufio"
 	"context"
 	"log/slog"
-	"mime"
 	"net/url"
 	"strconv"
 	"strings"
@@ -164,7 +163,7 @@ func (r *Routes) download(f domain.Format) httpserver.SubjectHandler {
 		}
 		c.Set(fiber.HeaderContentType, doc.Format.MediaType())
 		c.Set(fiber.HeaderCacheControl, "private, no-store")
-		c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": doc.FileName}))
+		c.Set(fiber.HeaderContentDisposition, domain.Disposition(doc.FileName))
 		ctx := context.WithoutCancel(c.UserContext())
 		rid := httpserver.RequestID(c)
 		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
