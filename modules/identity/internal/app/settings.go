@@ -147,8 +147,13 @@ func (s *Service) ChangePassword(ctx context.Context, sub authn.Subject, in Chan
 		return TokenPair{}, apperr.Wrap(err, "set password")
 	}
 	if sub.Method == authn.MethodSession {
+		// A browser holds no access token of its own: every one out ends.
+		s.RevokeAccessTokens(u.ID)
 		return TokenPair{}, nil
 	}
+	// An API caller keeps working with the fresh pair. Access tokens already out
+	// are left to expire (AccessTokenTTL at most), as after a logout: revoking them
+	// would refuse the fresh one too, issued in the same second.
 	return s.startFamily(ctx, u.ID)
 }
 
@@ -188,7 +193,11 @@ func (s *Service) startFamily(ctx context.Context, userID uuid.UUID) (TokenPair,
 	if err := s.repo.CreateRefreshToken(ctx, rt); err != nil {
 		return TokenPair{}, apperr.Wrap(err, "store refresh token")
 	}
-	return s.pair(userID, now, rt, secret)
+	sub, err := s.subject(ctx, userID, authn.MethodJWT, "")
+	if err != nil {
+		return TokenPair{}, err
+	}
+	return s.pair(sub, now, rt, secret)
 }
 
 // DeleteAccount deletes the caller and everything kept about them: every other
@@ -220,6 +229,7 @@ func (s *Service) DeleteAccount(ctx context.Context, sub authn.Subject, in Delet
 	if err != nil {
 		return apperr.Wrap(err, "delete user")
 	}
+	s.RevokeAccessTokens(u.ID)
 	if err := s.authz.Forget(ctx, u.ID.String()); err != nil {
 		return apperr.Wrap(err, "forget roles")
 	}

@@ -121,17 +121,25 @@ func TestChangePasswordRevokesEverythingElse(t *testing.T) {
 	wantCode(t, err, apperr.InvalidToken)
 	_, err = e.svc.Refresh(ctx, app.RefreshInput{RefreshToken: pair.RefreshToken})
 	wantCode(t, err, apperr.InvalidToken)
+	// A change from a browser ends the access tokens already out too.
+	_, err = e.svc.AuthenticateBearer(ctx, pair.AccessToken)
+	wantCode(t, err, apperr.InvalidToken)
 	_, err = e.svc.Login(ctx, login)
 	wantCode(t, err, apperr.InvalidCredentials)
 	if _, err := e.svc.Login(ctx, app.LoginInput{Email: "ada@example.com", Password: next}); err != nil {
 		t.Errorf("login with the new password: %v", err)
 	}
 
-	// An API caller is handed a fresh pair in a new family, which works.
+	// An API caller is handed a fresh pair in a new family, which works (a second
+	// after the browser's change revoked the access tokens of its second).
+	e.clock.Advance(time.Second)
 	api := authn.Subject{UserID: u.ID, Method: authn.MethodJWT}
 	fresh, err := e.svc.ChangePassword(ctx, api, app.ChangePasswordInput{CurrentPassword: next, NewPassword: password})
 	if err != nil || fresh.RefreshToken == "" {
 		t.Fatalf("API change = %+v, %v", fresh, err)
+	}
+	if _, err := e.svc.AuthenticateBearer(ctx, fresh.AccessToken); err != nil {
+		t.Errorf("fresh access token: %v", err)
 	}
 	if _, err := e.svc.Refresh(ctx, app.RefreshInput{RefreshToken: fresh.RefreshToken}); err != nil {
 		t.Errorf("fresh refresh token: %v", err)
