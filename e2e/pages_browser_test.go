@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kontor-app/kontor/e2e/harness"
+	"github.com/kontor-app/kontor/modules/identity"
 )
 
 // pagesPassword is the password of the user the pages tests sign in as.
@@ -244,6 +245,14 @@ func TestPagesFitPhonesAndPassAxe(t *testing.T) {
 		"/rates", "/settings/currency", "/docs",
 	}
 	pages = append(pages, syncPages...)
+	// The settings pages, and the one-time password-reset page (a fresh link, and
+	// an unknown one).
+	reset, err := identity.CreatePasswordReset(context.Background(), inst.DB, email, inst.BaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages = append(pages, "/settings", "/settings/profile", "/settings/password", "/settings/delete",
+		strings.TrimPrefix(reset.URL, inst.BaseURL), "/reset-password?token=used-up")
 	seen := map[string]bool{}
 	for _, p := range pages {
 		u, _ := url.Parse(p)

@@ -6,6 +6,7 @@
 //	kontor backup FILE              write a consistent snapshot of the database
 //	kontor restore FILE             restore a snapshot into an empty data folder
 //	kontor copy --from sqlite:PATH --to postgres://...   move from SQLite to PostgreSQL
+//	kontor user reset-password EMAIL   print a one-time password-reset link
 //	kontor healthcheck              exit 0 when the server on KONTOR_ADDR answers /healthz
 //	kontor version                  print the version
 //
@@ -57,6 +58,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return restore(args, os.Stdin, stdout, stderr)
 	case "copy":
 		return copyDatabase(args, stdout, stderr)
+	case "user":
+		return user(args, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -75,6 +78,8 @@ func usage(w io.Writer) {
   kontor restore FILE             restore a snapshot into an empty data folder
   kontor copy --from sqlite:PATH --to postgres://...
                                   copy every table of an SQLite database into an empty PostgreSQL one
+  kontor user reset-password EMAIL
+                                  print a one-time link (valid 1 hour) that sets a new password
   kontor healthcheck              exit 0 if the server on KONTOR_ADDR answers /healthz (for HEALTHCHECK)
   kontor version                  print the version
 Settings: KONTOR_ADDR, KONTOR_DATABASE_URL, KONTOR_REDIS_URL, KONTOR_SECRET_KEY,

@@ -27,6 +27,7 @@ import (
 	"github.com/kontor-app/kontor/platform/authz"
 	"github.com/kontor-app/kontor/platform/database"
 	"github.com/kontor-app/kontor/platform/money"
+	"github.com/kontor-app/kontor/platform/userdata"
 )
 
 // The accounts module's error codes, for callers that switch on a code. They are
@@ -351,6 +352,19 @@ type AccountPage struct {
 type Directory interface {
 	// ConnectionAccounts lists the subject's accounts on a connection.
 	ConnectionAccounts(ctx context.Context, sub authn.Subject, connectionID uuid.UUID, q AccountQuery) (AccountPage, error)
+}
+
+// UserData is the accounts module's part of a person's data export and of an
+// account's deletion (platform/userdata). ExportUser writes accounts.json (the
+// body of GET /accounts?include_archived=true, every account on one page) and,
+// per account, accounts/<id>/transactions.json (the body of GET
+// /accounts/<id>/transactions, every entry on one page) and
+// accounts/<id>/transactions.csv, reading only what the subject may read.
+// EraseUser deletes the user's accounts, entries and transfers inside the caller's
+// transaction. The module provides it into the userdata groups.
+type UserData interface {
+	userdata.Exporter
+	userdata.Eraser
 }
 
 // Contract implements Ledger, Insight, ProviderSync and Directory over the module's

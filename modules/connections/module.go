@@ -20,6 +20,7 @@ import (
 	"github.com/kontor-app/kontor/platform/httpserver"
 	"github.com/kontor-app/kontor/platform/outbound"
 	"github.com/kontor-app/kontor/platform/secretbox"
+	"github.com/kontor-app/kontor/platform/userdata"
 )
 
 // CallbackPath is the page route providers redirect to after a consent; the
@@ -48,6 +49,8 @@ var Module = fx.Module("connections",
 		fx.Annotate(newAPIRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
 		fx.Annotate(newWebRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
 		fx.Annotate(api.Spec, fx.ResultTags(`group:"openapi"`)),
+		fx.Annotate(newUserEraser, fx.ResultTags(userdata.ErasersGroup)),
+		fx.Annotate(newUserExporter, fx.ResultTags(userdata.ExportersGroup)),
 	),
 )
 
@@ -111,3 +114,10 @@ func newContract(svc *app.Service) contract { return contract{svc: svc} }
 func newAPIRoutes(svc *app.Service) *api.Routes { return api.New(svc) }
 
 func newWebRoutes(svc *app.Service) *web.Routes { return web.New(svc) }
+
+// newUserEraser is the module's part of an account's deletion.
+func newUserEraser(db *database.DB) userdata.Eraser { return store.New(db) }
+
+// newUserExporter is the module's part of a data export: the connections as GET
+// /connections serves them, without credentials.
+func newUserExporter(svc *app.Service) userdata.Exporter { return api.NewExporter(svc) }

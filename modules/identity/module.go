@@ -15,8 +15,10 @@ import (
 	"github.com/kontor-app/kontor/platform/authn"
 	"github.com/kontor-app/kontor/platform/authz"
 	"github.com/kontor-app/kontor/platform/config"
+	"github.com/kontor-app/kontor/platform/database"
 	"github.com/kontor-app/kontor/platform/httpserver"
 	"github.com/kontor-app/kontor/platform/periodic"
+	"github.com/kontor-app/kontor/platform/userdata"
 )
 
 // Module provides the identity use cases to the application: the Authenticator the
@@ -31,7 +33,7 @@ var Module = fx.Module("identity",
 		fx.Annotate(newTokenIssuer, fx.As(new(app.TokenIssuer))),
 		fx.Annotate(newClock, fx.As(new(app.Clock))),
 		newAuthorizer,
-		app.NewService,
+		newService,
 	),
 	fx.Provide(
 		fx.Annotate(asAuthenticator, fx.As(new(authn.Authenticator))),
@@ -63,10 +65,34 @@ func newAuthorizer(a *authz.Authorizer) app.Authorizer { return a }
 
 func asAuthenticator(svc *app.Service) *app.Service { return svc }
 
-func newAPIRoutes(svc *app.Service) *api.Routes { return api.New(svc) }
+// serviceIn is what the identity use cases are built from: their ports, and the
+// other modules' parts of a person's data export and of an account's deletion.
+type serviceIn struct {
+	fx.In
+
+	Repo      app.Repository
+	Hasher    app.PasswordHasher
+	Tokens    app.TokenIssuer
+	Authz     app.Authorizer
+	Clock     app.Clock
+	DB        *database.DB
+	Exporters []userdata.Exporter `group:"user_exporters"`
+	Erasers   []userdata.Eraser   `group:"user_erasers"`
+}
+
+// newService builds the use cases; identity's own files (profile, API keys) come
+// first in an export.
+func newService(in serviceIn) *app.Service {
+	svc := app.NewService(in.Repo, in.Hasher, in.Tokens, in.Authz, in.Clock)
+	exporters := append([]app.Exporter{api.NewExporter(svc)}, in.Exporters...)
+	erasers := append([]app.Eraser{userdata.NewPlatformEraser(in.DB)}, in.Erasers...)
+	return svc.WithExporters(exporters...).WithErasers(erasers...)
+}
+
+func newAPIRoutes(svc *app.Service, log *slog.Logger) *api.Routes { return api.New(svc, log) }
 
 // newWebRoutes marks the session cookie Secure when the instance is served over
 // HTTPS, where a browser would otherwise send it over plain HTTP too.
-func newWebRoutes(svc *app.Service, cfg config.Config) *web.Routes {
-	return web.New(svc, strings.HasPrefix(cfg.BaseURL, "https://"))
+func newWebRoutes(svc *app.Service, cfg config.Config, log *slog.Logger) *web.Routes {
+	return web.New(svc, strings.HasPrefix(cfg.BaseURL, "https://"), log)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/kontor-app/kontor/platform/events"
 	"github.com/kontor-app/kontor/platform/httpserver"
 	"github.com/kontor-app/kontor/platform/jobs"
+	"github.com/kontor-app/kontor/platform/userdata"
 )
 
 // Module provides the sync use cases to the application: the JSON routes, the
@@ -42,6 +43,7 @@ var Module = fx.Module("sync",
 		fx.Annotate(newWebRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
 		fx.Annotate(api.Spec, fx.ResultTags(`group:"openapi"`)),
 		fx.Annotate(registration, fx.ResultTags(`group:"jobs"`)),
+		fx.Annotate(newUserEraser, fx.ResultTags(userdata.ErasersGroup)),
 	),
 	fx.Invoke(func(q *queue, c *jobs.Client) { q.client = c }),
 )
@@ -85,3 +87,6 @@ func newWebRoutes(svc *app.Service, stream *events.Stream) *web.Routes {
 func newImportRecorder(repo app.Repository, pub app.Publisher, log *slog.Logger) connections.ImportRecorder {
 	return importRecorder{svc: app.NewService(app.Deps{Repo: repo, Publisher: pub, Log: log})}
 }
+
+// newUserEraser is the module's part of an account's deletion.
+func newUserEraser(db *database.DB) userdata.Eraser { return store.New(db) }

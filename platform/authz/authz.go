@@ -82,5 +82,13 @@ func (a *Authorizer) Roles(userID string) ([]string, error) {
 	return a.enforcer.GetRolesForUser(userID)
 }
 
+// Forget removes every role and rule of userID, for an account being deleted.
+func (a *Authorizer) Forget(_ context.Context, userID string) error {
+	if _, err := a.enforcer.DeleteUser(userID); err != nil {
+		return apperr.Wrap(err, "forget user")
+	}
+	return nil
+}
+
 // Module provides the Authorizer.
 var Module = fx.Module("authz", fx.Provide(New))

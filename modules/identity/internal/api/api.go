@@ -5,7 +5,11 @@
 package api
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"log/slog"
+	"mime"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -28,15 +32,20 @@ type Service interface {
 	CreateAPIKey(ctx context.Context, sub authn.Subject, in app.CreateAPIKeyInput) (app.CreatedAPIKey, error)
 	ListAPIKeys(ctx context.Context, sub authn.Subject) ([]domain.APIKey, error)
 	RevokeAPIKey(ctx context.Context, sub authn.Subject, id uuid.UUID) error
+	UpdateProfile(ctx context.Context, sub authn.Subject, in app.UpdateProfileInput) (domain.User, error)
+	ChangePassword(ctx context.Context, sub authn.Subject, in app.ChangePasswordInput) (app.TokenPair, error)
+	Export(ctx context.Context, sub authn.Subject, w io.Writer) error
+	DeleteAccount(ctx context.Context, sub authn.Subject, in app.DeleteAccountInput) error
 }
 
 // Routes are identity's JSON endpoints.
 type Routes struct {
 	svc Service
+	log *slog.Logger
 }
 
-// New returns the JSON endpoints over svc.
-func New(svc Service) *Routes { return &Routes{svc: svc} }
+// New returns the JSON endpoints over svc; log records exports cut short.
+func New(svc Service, log *slog.Logger) *Routes { return &Routes{svc: svc, log: log} }
 
 // Register adds the endpoints of API.md's Identity table.
 func (r *Routes) Register(rt *httpserver.Router) {
@@ -46,6 +55,10 @@ func (r *Routes) Register(rt *httpserver.Router) {
 	// Logout is public: the refresh token in the body is the credential.
 	rt.APIPublic(fiber.MethodPost, "/auth/logout", r.logout)
 	rt.APIRead("/me", r.me)
+	rt.APIWrite(fiber.MethodPatch, "/me", r.updateMe)
+	rt.APIWrite(fiber.MethodPost, "/me/password", r.changePassword)
+	rt.APIRead("/me/export", r.export)
+	rt.APIWrite(fiber.MethodDelete, "/me", r.deleteMe)
 	rt.APIWrite(fiber.MethodPost, "/api-keys", r.createAPIKey)
 	rt.APIRead("/api-keys", r.listAPIKeys)
 	rt.APIWrite(fiber.MethodDelete, "/api-keys/:id", r.revokeAPIKey)
@@ -190,6 +203,7 @@ func (r *Routes) me(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	c.Set(fiber.HeaderETag, u.ETag())
 	return c.JSON(userOf(u))
 }
 
@@ -253,6 +267,106 @@ func (r *Routes) revokeAPIKey(c *fiber.Ctx) error {
 		return apperr.New(apperr.NotFound, "No API key has this id.")
 	}
 	if err := r.svc.RevokeAPIKey(c.UserContext(), sub, id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (r *Routes) updateMe(c *fiber.Ctx) error {
+	sub, err := authn.MustSubject(c.UserContext())
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Name            *string `json:"name"`
+		Email           *string `json:"email"`
+		CurrentPassword string  `json:"current_password"`
+	}
+	if err := httpserver.DecodeJSON(c, &body); err != nil {
+		return err
+	}
+	u, err := r.svc.UpdateProfile(c.UserContext(), sub, app.UpdateProfileInput{
+		Name: body.Name, Email: body.Email, CurrentPassword: body.CurrentPassword, ClientIP: c.IP(),
+		IfMatch: c.Get(fiber.HeaderIfMatch),
+	})
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderETag, u.ETag())
+	return c.JSON(userOf(u))
+}
+
+func (r *Routes) changePassword(c *fiber.Ctx) error {
+	sub, err := authn.MustSubject(c.UserContext())
+	if err != nil {
+		return err
+	}
+	var body struct {
+		CurrentPassword string `json:"current_password"`
+		NewPassword     string `json:"new_password"`
+	}
+	if err := httpserver.DecodeJSON(c, &body); err != nil {
+		return err
+	}
+	pair, err := r.svc.ChangePassword(c.UserContext(), sub, app.ChangePasswordInput{
+		CurrentPassword: body.CurrentPassword, NewPassword: body.NewPassword, ClientIP: c.IP(),
+	})
+	if err != nil {
+		return err
+	}
+	noStore(c)
+	return c.JSON(tokenPairOf(pair))
+}
+
+// ExportFileName is the name a data export downloads as, for the day it was made.
+func ExportFileName(now time.Time) string {
+	return "kontor-export-" + now.UTC().Format("2006-01-02") + ".zip"
+}
+
+// StreamExport answers with the caller's data export as a ZIP download written
+// while it is read. The subject is checked first, so a deleted user gets a problem
+// rather than an empty archive; once writing started, an error can only cut the
+// archive short (a reader then finds it truncated), and it is logged.
+func StreamExport(c *fiber.Ctx, svc interface {
+	Me(ctx context.Context, sub authn.Subject) (domain.User, error)
+	Export(ctx context.Context, sub authn.Subject, w io.Writer) error
+}, log *slog.Logger) error {
+	sub, err := authn.MustSubject(c.UserContext())
+	if err != nil {
+		return err
+	}
+	if _, err := svc.Me(c.UserContext(), sub); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/zip")
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": ExportFileName(time.Now())}))
+	ctx := context.WithoutCancel(c.UserContext())
+	rid := httpserver.RequestID(c)
+	c.Status(fiber.StatusOK)
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		if err := svc.Export(ctx, sub, w); err != nil {
+			log.ErrorContext(ctx, "data export cut short", "request_id", rid, "user_id", sub.UserID.String(), "error", err.Error())
+		}
+		_ = w.Flush()
+	})
+	return nil
+}
+
+func (r *Routes) export(c *fiber.Ctx) error { return StreamExport(c, r.svc, r.log) }
+
+func (r *Routes) deleteMe(c *fiber.Ctx) error {
+	sub, err := authn.MustSubject(c.UserContext())
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Confirmation string `json:"confirmation"`
+	}
+	if err := httpserver.DecodeJSON(c, &body); err != nil {
+		return err
+	}
+	if err := r.svc.DeleteAccount(c.UserContext(), sub, app.DeleteAccountInput{Confirmation: body.Confirmation}); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

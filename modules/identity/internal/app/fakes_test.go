@@ -28,6 +28,7 @@ type memRepo struct {
 	loseNextRotation bool
 	keyUses          int
 	throttles        map[string]*memThrottle
+	resets           map[uuid.UUID]domain.PasswordReset
 }
 
 func newMemRepo() *memRepo {
@@ -83,6 +84,11 @@ func (r *memRepo) UpdateUser(_ context.Context, id uuid.UUID, fn func(*domain.Us
 	}
 	if err := fn(&u); err != nil {
 		return err
+	}
+	for oid, o := range r.users {
+		if oid != id && o.Email == u.Email {
+			return app.ErrEmailTaken
+		}
 	}
 	r.users[id] = u
 	return nil
@@ -352,4 +358,96 @@ func (r *memRepo) ClearLoginFailures(_ context.Context, key string) error {
 	defer r.mu.Unlock()
 	delete(r.throttles, key)
 	return nil
+}
+
+func (a *fakeAuthz) Forget(_ context.Context, userID string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.roles, userID)
+	return nil
+}
+
+func (r *memRepo) SetPassword(_ context.Context, userID uuid.UUID, hash string, at time.Time, keep uuid.UUID) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.setPassword(userID, hash, at, keep)
+	return nil
+}
+
+func (r *memRepo) setPassword(userID uuid.UUID, hash string, at time.Time, keep uuid.UUID) {
+	if u, ok := r.users[userID]; ok {
+		u.PasswordHash = hash
+		u.UpdatedAt = at
+		r.users[userID] = u
+	}
+	for id, t := range r.refresh {
+		if t.UserID == userID && t.RevokedAt == nil {
+			t.RevokedAt = &at
+			r.refresh[id] = t
+		}
+	}
+	for id, s := range r.sessions {
+		if s.UserID == userID && id != keep {
+			delete(r.sessions, id)
+		}
+	}
+}
+
+func (r *memRepo) DeleteUser(ctx context.Context, id uuid.UUID, erase func(ctx context.Context) error) error {
+	if err := erase(ctx); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.users, id)
+	for k, t := range r.refresh {
+		if t.UserID == id {
+			delete(r.refresh, k)
+		}
+	}
+	for k, v := range r.keys {
+		if v.UserID == id {
+			delete(r.keys, k)
+		}
+	}
+	for k, s := range r.sessions {
+		if s.UserID == id {
+			delete(r.sessions, k)
+		}
+	}
+	return nil
+}
+
+func (r *memRepo) CreatePasswordReset(_ context.Context, pr domain.PasswordReset) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.resets == nil {
+		r.resets = map[uuid.UUID]domain.PasswordReset{}
+	}
+	r.resets[pr.ID] = pr
+	return nil
+}
+
+func (r *memRepo) PasswordResetByHash(_ context.Context, hash string) (domain.PasswordReset, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, pr := range r.resets {
+		if pr.TokenHash == hash {
+			return pr, nil
+		}
+	}
+	return domain.PasswordReset{}, app.ErrNotFound
+}
+
+func (r *memRepo) UsePasswordReset(_ context.Context, id, userID uuid.UUID, hash string, at time.Time) (bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	pr, ok := r.resets[id]
+	if !ok || pr.CheckUsable(at) != nil {
+		return false, nil
+	}
+	pr.UsedAt = &at
+	r.resets[id] = pr
+	r.setPassword(userID, hash, at, uuid.Nil)
+	return true, nil
 }

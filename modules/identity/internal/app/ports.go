@@ -35,6 +35,25 @@ type Repository interface {
 	// ErrNotFound. An error from fn aborts the update and is returned as is.
 	UpdateUser(ctx context.Context, id uuid.UUID, fn func(*domain.User) error) error
 
+	// SetPassword stores a new password hash for the user, clears the login lock,
+	// revokes every refresh token of the user and deletes every session but keep
+	// (uuid.Nil keeps none), in one transaction.
+	SetPassword(ctx context.Context, userID uuid.UUID, hash string, at time.Time, keep uuid.UUID) error
+	// DeleteUser runs erase and then deletes the user with their credentials, in
+	// one transaction that ctx passed to erase carries. A missing user is not an
+	// error.
+	DeleteUser(ctx context.Context, id uuid.UUID, erase func(ctx context.Context) error) error
+
+	// CreatePasswordReset stores a new password reset.
+	CreatePasswordReset(ctx context.Context, r domain.PasswordReset) error
+	// PasswordResetByHash returns the reset with the token hash, or ErrNotFound.
+	PasswordResetByHash(ctx context.Context, hash string) (domain.PasswordReset, error)
+	// UsePasswordReset marks the reset used at at, but only if it is unused and
+	// unexpired, and then sets the user's password as SetPassword does keeping no
+	// session, all in one transaction. It reports false, changing nothing, when
+	// the reset was not usable.
+	UsePasswordReset(ctx context.Context, id, userID uuid.UUID, hash string, at time.Time) (bool, error)
+
 	// CreateRefreshToken stores a new refresh token.
 	CreateRefreshToken(ctx context.Context, t domain.RefreshToken) error
 	// RefreshTokenByHash returns the token with the hash, or ErrNotFound.
@@ -129,4 +148,6 @@ type Authorizer interface {
 	Grant(ctx context.Context, userID, role string) error
 	// Roles lists the roles of userID.
 	Roles(userID string) ([]string, error)
+	// Forget removes every role and rule of userID.
+	Forget(ctx context.Context, userID string) error
 }

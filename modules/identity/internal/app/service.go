@@ -33,6 +33,10 @@ type Service struct {
 	tokens TokenIssuer
 	authz  Authorizer
 	clock  Clock
+	// erasers delete other modules' data of a user being deleted.
+	erasers []Eraser
+	// exporters write the parts of a data export.
+	exporters []Exporter
 
 	dummyOnce sync.Once
 	dummyHash string

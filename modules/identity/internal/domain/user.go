@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -36,6 +37,7 @@ var (
 	ErrNameInvalid      = errors.New("must not contain control characters")
 	ErrPasswordTooShort = errors.New("must be at least 12 characters")
 	ErrPasswordTooLong  = errors.New("must be at most 256 characters")
+	ErrPasswordBlank    = errors.New("must not be only spaces")
 )
 
 // User is a person with a Kontor login. PasswordHash is the PHC string of the
@@ -108,6 +110,10 @@ func ParseName(s string) (string, error) {
 // trimmed: every character a person typed counts. The upper bound keeps hashing
 // cheap enough that long inputs cannot be used to exhaust the server.
 func CheckPassword(p string) error {
+	if p != "" && strings.TrimSpace(p) == "" {
+		// Twelve spaces pass a length rule but are no secret.
+		return ErrPasswordBlank
+	}
 	switch n := utf8.RuneCountInString(p); {
 	case n < MinPasswordLength:
 		return ErrPasswordTooShort
@@ -155,4 +161,29 @@ func (u *User) RecordSuccessfulLogin(now time.Time) {
 // the common case costs no write.
 func (u *User) NeedsLoginReset() bool {
 	return u.FailedLogins != 0 || u.LockedUntil != nil
+}
+
+// ETag is the user's version as a weak entity tag: the time of the last change, in
+// microseconds, the precision both engines keep.
+func (u User) ETag() string { return `W/"` + strconv.FormatInt(u.UpdatedAt.UnixMicro(), 10) + `"` }
+
+// MatchesETag reports whether an If-Match header allows a change to u: no header
+// or "*" always does; otherwise one of its tags must be u's, weak or strong.
+func (u User) MatchesETag(ifMatch string) bool {
+	want := strings.Trim(strings.TrimPrefix(u.ETag(), "W/"), `"`)
+	named := false
+	for _, part := range strings.Split(ifMatch, ",") {
+		tag := strings.TrimSpace(part)
+		switch tag {
+		case "":
+			continue
+		case "*":
+			return true
+		}
+		named = true
+		if strings.Trim(strings.TrimPrefix(tag, "W/"), `"`) == want {
+			return true
+		}
+	}
+	return !named
 }

@@ -81,7 +81,9 @@ func TestCheckPassword(t *testing.T) {
 		{strings.Repeat("x", 256), nil},
 		{strings.Repeat("x", 257), domain.ErrPasswordTooLong},
 		{"", domain.ErrPasswordTooShort},
-		{"            ", nil}, // spaces count; passwords are never trimmed
+		{"            ", domain.ErrPasswordBlank},   // only spaces is no secret
+		{"  a         ", nil},                       // spaces count; passwords are never trimmed
+		{"\t\n          ", domain.ErrPasswordBlank}, // any white space
 	}
 	for _, tt := range tests {
 		if err := domain.CheckPassword(tt.in); !errors.Is(err, tt.err) {
@@ -193,5 +195,21 @@ func TestNeedsLoginReset(t *testing.T) {
 	u.RecordSuccessfulLogin(t0)
 	if u.NeedsLoginReset() || u.FailedLogins != 0 {
 		t.Errorf("after success: %+v", u)
+	}
+}
+
+func TestUserETag(t *testing.T) {
+	u := domain.User{UpdatedAt: time.Date(2026, 11, 29, 10, 0, 0, 123456000, time.UTC)}
+	tag := u.ETag()
+	if tag != `W/"1795946400123456"` {
+		t.Fatalf("ETag = %s", tag)
+	}
+	for header, want := range map[string]bool{
+		"": true, "*": true, tag: true, `"1795946400123456"`: true, `W/"1", ` + tag: true,
+		`W/"1795946400123457"`: false, "garbage": false,
+	} {
+		if got := u.MatchesETag(header); got != want {
+			t.Errorf("MatchesETag(%q) = %v, want %v", header, got, want)
+		}
 	}
 }

@@ -6,6 +6,8 @@ package web
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
@@ -32,6 +34,12 @@ type Service interface {
 	CreateAPIKey(ctx context.Context, sub authn.Subject, in app.CreateAPIKeyInput) (app.CreatedAPIKey, error)
 	ListAPIKeys(ctx context.Context, sub authn.Subject) ([]domain.APIKey, error)
 	RevokeAPIKey(ctx context.Context, sub authn.Subject, id uuid.UUID) error
+	UpdateProfile(ctx context.Context, sub authn.Subject, in app.UpdateProfileInput) (domain.User, error)
+	ChangePassword(ctx context.Context, sub authn.Subject, in app.ChangePasswordInput) (app.TokenPair, error)
+	Export(ctx context.Context, sub authn.Subject, w io.Writer) error
+	DeleteAccount(ctx context.Context, sub authn.Subject, in app.DeleteAccountInput) error
+	CheckPasswordReset(ctx context.Context, token string) error
+	ResetPassword(ctx context.Context, in app.ResetPasswordInput) (domain.User, error)
 }
 
 // Routes are identity's pages.
@@ -39,11 +47,15 @@ type Routes struct {
 	svc Service
 	// secureCookies marks the session cookie Secure, for instances behind HTTPS.
 	secureCookies bool
+	log           *slog.Logger
 }
 
-// New returns the pages over svc.
-func New(svc Service, secureCookies bool) *Routes {
-	return &Routes{svc: svc, secureCookies: secureCookies}
+// New returns the pages over svc; log records data exports cut short.
+func New(svc Service, secureCookies bool, log *slog.Logger) *Routes {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Routes{svc: svc, secureCookies: secureCookies, log: log}
 }
 
 // Register adds the pages. The form posts that check passwords are rate limited
@@ -57,6 +69,15 @@ func (r *Routes) Register(rt *httpserver.Router) {
 	rt.Page(fiber.MethodGet, "/settings", r.settingsPage)
 	rt.Page(fiber.MethodPost, "/settings/api-keys", r.createAPIKey)
 	rt.Page(fiber.MethodPost, "/settings/api-keys/:id/revoke", r.revokeAPIKey)
+	rt.Page(fiber.MethodGet, "/settings/profile", r.profilePage)
+	rt.Page(fiber.MethodPost, "/settings/profile", r.updateProfile)
+	rt.Page(fiber.MethodGet, "/settings/password", r.passwordPage)
+	rt.Page(fiber.MethodPost, "/settings/password", r.changePassword)
+	rt.Page(fiber.MethodGet, "/settings/export.zip", r.export)
+	rt.Page(fiber.MethodGet, "/settings/delete", r.deletePage)
+	rt.Page(fiber.MethodPost, "/settings/delete", r.deleteAccount)
+	rt.PublicPage(fiber.MethodGet, app.ResetPath, r.resetPasswordPage)
+	rt.LimitedPage(fiber.MethodPost, app.ResetPath, r.resetPassword)
 }
 
 // formErrors are a form's problems: messages by field name and a summary for the
@@ -70,10 +91,13 @@ func (f formErrors) field(name string) string { return f.Fields[name] }
 
 // fieldLabels name the fields in the error summary as their labels do.
 var fieldLabels = map[string]string{
-	"email":      "E-mail address",
-	"password":   "Password",
-	"name":       "Name",
-	"expires_at": "Expires on",
+	"email":            "E-mail address",
+	"password":         "Password",
+	"name":             "Name",
+	"expires_at":       "Expires on",
+	"current_password": "Current password",
+	"new_password":     "New password",
+	"confirmation":     "Confirmation",
 }
 
 // formErrorsOf turns a use-case error into what a form shows, with the status to
@@ -98,7 +122,7 @@ func formErrorsOf(err error) (formErrors, int, bool) {
 	case apperr.EmailTaken:
 		f.Fields["email"] = e.Message
 		f.Summary = []string{e.Message}
-	case apperr.InvalidCredentials, apperr.AccountLocked:
+	case apperr.InvalidCredentials, apperr.AccountLocked, apperr.InvalidToken:
 		f.Summary = []string{e.Message}
 	default:
 		return formErrors{}, 0, false
