@@ -16,6 +16,7 @@ import (
 	"github.com/kontor-app/kontor/platform/authz"
 	"github.com/kontor-app/kontor/platform/config"
 	"github.com/kontor-app/kontor/platform/database"
+	"github.com/kontor-app/kontor/platform/events"
 	"github.com/kontor-app/kontor/platform/httpserver"
 	"github.com/kontor-app/kontor/platform/periodic"
 	"github.com/kontor-app/kontor/platform/userdata"
@@ -42,7 +43,7 @@ var Module = fx.Module("identity",
 		fx.Annotate(newWebRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
 		fx.Annotate(api.Spec, fx.ResultTags(`group:"openapi"`)),
 	),
-	fx.Invoke(startJanitor),
+	fx.Invoke(startJanitor, followRevocations),
 )
 
 // PurgeInterval is how often expired sessions and refresh tokens are deleted.
@@ -76,6 +77,8 @@ type serviceIn struct {
 	Authz     app.Authorizer
 	Clock     app.Clock
 	DB        *database.DB
+	Bus       *events.Bus
+	Log       *slog.Logger
 	Exporters []userdata.Exporter `group:"user_exporters"`
 	Erasers   []userdata.Eraser   `group:"user_erasers"`
 }
@@ -86,7 +89,7 @@ func newService(in serviceIn) *app.Service {
 	svc := app.NewService(in.Repo, in.Hasher, in.Tokens, in.Authz, in.Clock)
 	exporters := append([]app.Exporter{api.NewExporter(svc)}, in.Exporters...)
 	erasers := append([]app.Eraser{userdata.NewPlatformEraser(in.DB)}, in.Erasers...)
-	return svc.WithExporters(exporters...).WithErasers(erasers...)
+	return svc.WithExporters(exporters...).WithErasers(erasers...).WithAnnouncer(revocationAnnouncer{bus: in.Bus, db: in.DB, log: in.Log})
 }
 
 func newAPIRoutes(svc *app.Service, log *slog.Logger) *api.Routes { return api.New(svc, log) }

@@ -155,3 +155,23 @@ func (l *Log) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	}
 	return res.RowsAffected()
 }
+
+// OfType returns the events of type t that occurred at or after since, oldest
+// first, up to limit: what a process that starts late needs to catch up on a kind
+// of event whose effect lasts a while (identity's access-token revocations).
+func (l *Log) OfType(ctx context.Context, t Type, since time.Time, limit int) ([]Event, error) {
+	var rows []eventRow
+	if err := l.db.NewSelect().Model(&rows).Where("type = ?", string(t)).Where("occurred_at >= ?", since.UTC()).
+		Order("id").Limit(int64(limit)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("read event log: %w", err)
+	}
+	out := make([]Event, 0, len(rows))
+	for i := range rows {
+		e, err := rows[i].event()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

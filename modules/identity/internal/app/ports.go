@@ -151,3 +151,11 @@ type Authorizer interface {
 	// Forget removes every role and rule of userID.
 	Forget(ctx context.Context, userID string) error
 }
+
+// RevocationAnnouncer tells every instance that a user's access tokens issued up
+// to at are refused (Service.RevokeAccessTokens); each applies it with
+// Service.ApplyRevocation. It reports its own failures (logs them): the change
+// that asked for the revocation is committed by then.
+type RevocationAnnouncer interface {
+	AnnounceRevocation(ctx context.Context, userID uuid.UUID, at time.Time)
+}

@@ -110,7 +110,7 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetPasswordInput) (dom
 		_, err := s.usableReset(ctx, in.Token)
 		return domain.User{}, err
 	}
-	// Access tokens already out end too, in this process (see RevokeAccessTokens).
-	s.RevokeAccessTokens(r.UserID)
+	// Access tokens already out end too, on every instance (see RevokeAccessTokens).
+	s.RevokeAccessTokens(ctx, r.UserID)
 	return s.User(ctx, r.UserID)
 }

@@ -45,6 +45,8 @@ type Service struct {
 	// revoked maps a user id to the Unix second up to which their access tokens
 	// are refused (see RevokeAccessTokens).
 	revoked sync.Map
+	// announcer tells the other instances of a revocation (see WithAnnouncer).
+	announcer RevocationAnnouncer
 }
 
 // NewService returns the identity use cases over their ports.
@@ -322,13 +324,41 @@ func (s *Service) AuthenticateBearer(ctx context.Context, token string) (authn.S
 // to now (to the second: a token issued later in the same second is refused too,
 // and its holder refreshes). Authenticating a token reads no row, so a change that
 // must end the tokens already out — the user deleted, the password changed or
-// reset, a role taken away — calls this in the same process. It lives in memory:
-// another instance, or this one after a restart, still accepts such a token until
-// it expires, AccessTokenTTL (15 minutes) after it was issued at most; refresh
-// tokens are checked against the database and end at once. Long-lived credentials
-// (API keys, browser sessions) are looked up on every request and are unaffected.
-func (s *Service) RevokeAccessTokens(userID uuid.UUID) {
-	s.revoked.Store(userID, s.clock.Now().Unix())
+// reset, a role taken away — calls this. The refusal is kept in memory and
+// announced (RevocationAnnouncer): every instance, and one that starts within
+// AccessTokenTTL of it, applies it through ApplyRevocation, a poll interval of the
+// event log later (about half a second). Refresh tokens are checked against the
+// database and end at once; long-lived credentials (API keys, browser sessions)
+// are looked up on every request and are unaffected. The change that asked for
+// the revocation is already committed, so a failed announcement does not undo it:
+// the announcer logs it, this instance refuses the tokens, and the others do when
+// they expire (AccessTokenTTL at most).
+func (s *Service) RevokeAccessTokens(ctx context.Context, userID uuid.UUID) {
+	at := s.clock.Now()
+	s.ApplyRevocation(userID, at)
+	if s.announcer != nil {
+		s.announcer.AnnounceRevocation(ctx, userID, at)
+	}
+}
+
+// ApplyRevocation refuses the access tokens of userID issued up to at (to the
+// second), unless a later revocation is already in force. It is how an instance
+// learns of another's RevokeAccessTokens.
+func (s *Service) ApplyRevocation(userID uuid.UUID, at time.Time) {
+	until := at.Unix()
+	for {
+		prev, loaded := s.revoked.LoadOrStore(userID, until)
+		if !loaded || prev.(int64) >= until || s.revoked.CompareAndSwap(userID, prev, until) {
+			return
+		}
+	}
+}
+
+// WithAnnouncer sets how RevokeAccessTokens tells the other instances, and
+// returns s.
+func (s *Service) WithAnnouncer(a RevocationAnnouncer) *Service {
+	s.announcer = a
+	return s
 }
 
 // isRevoked reports whether c was issued no later than its user's revocation.

@@ -367,7 +367,7 @@ func TestAuthenticateBearerAdminAndDeletedUser(t *testing.T) {
 		t.Fatalf("without the user row: %+v, %v; want %+v", again, err, sub)
 	}
 	// Deleting a user revokes their access tokens in the process...
-	e.svc.RevokeAccessTokens(u.ID)
+	e.svc.RevokeAccessTokens(context.Background(), u.ID)
 	_, err = e.svc.AuthenticateBearer(ctx, pair.AccessToken)
 	wantCode(t, err, apperr.InvalidToken)
 	// ...and refreshing finds no user, so no new access token is issued.
@@ -383,7 +383,7 @@ func TestRevokeAccessTokensSparesLaterTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.svc.RevokeAccessTokens(u.ID)
+	e.svc.RevokeAccessTokens(context.Background(), u.ID)
 	_, err = e.svc.AuthenticateBearer(ctx, old.AccessToken)
 	wantCode(t, err, apperr.InvalidToken)
 	e.clock.Advance(time.Second)

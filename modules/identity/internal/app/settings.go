@@ -148,7 +148,7 @@ func (s *Service) ChangePassword(ctx context.Context, sub authn.Subject, in Chan
 	}
 	if sub.Method == authn.MethodSession {
 		// A browser holds no access token of its own: every one out ends.
-		s.RevokeAccessTokens(u.ID)
+		s.RevokeAccessTokens(ctx, u.ID)
 		return TokenPair{}, nil
 	}
 	// An API caller keeps working with the fresh pair. Access tokens already out
@@ -229,7 +229,7 @@ func (s *Service) DeleteAccount(ctx context.Context, sub authn.Subject, in Delet
 	if err != nil {
 		return apperr.Wrap(err, "delete user")
 	}
-	s.RevokeAccessTokens(u.ID)
+	s.RevokeAccessTokens(ctx, u.ID)
 	if err := s.authz.Forget(ctx, u.ID.String()); err != nil {
 		return apperr.Wrap(err, "forget roles")
 	}
