@@ -2,11 +2,8 @@ package web
 
 import (
 	"embed"
-	"io/fs"
-	"net/http"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/filesystem"
 )
 
 // Static holds the front-end assets compiled into the binary: the vendored
@@ -23,17 +20,10 @@ const StaticPrefix = "/static"
 // release is fetched at once despite the cache.
 const staticMaxAge = 86400
 
-// MountStatic serves the embedded assets at /static/ with
-// "Cache-Control: public, max-age=86400". Only GET and HEAD are answered; a
-// missing file falls through to the app's next handler, which ends in 404.
+// MountStatic serves the embedded assets at /static/ on app (tests; the server
+// mounts StaticMount through fx). Only GET and HEAD are answered; a missing file
+// falls through to the app's next handler, which ends in 404.
 func MountStatic(app *fiber.App) {
-	sub, err := fs.Sub(Static, "static")
-	if err != nil {
-		// fs.Sub fails only for an invalid path, and "static" is a constant.
-		panic("web: embedded static directory: " + err.Error())
-	}
-	app.Use(StaticPrefix, filesystem.New(filesystem.Config{
-		Root:   http.FS(sub),
-		MaxAge: staticMaxAge,
-	}))
+	m := StaticMount()
+	app.Use(m.Prefix, m.Handler)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/kontor-app/kontor/platform/authn"
+	"github.com/kontor-app/kontor/platform/httpserver"
 )
 
 // Version is the build's version, shown in the footer and appended to
@@ -16,7 +17,7 @@ var Version = "dev"
 
 // CSRFLocal is the fiber.Ctx Locals key under which the CSRF middleware
 // stores the request's token as a string.
-const CSRFLocal = "csrf"
+const CSRFLocal = httpserver.CSRFLocal
 
 // CSRFFieldName is the form field that carries the CSRF token in a POST.
 const CSRFFieldName = "_csrf"

@@ -12,7 +12,6 @@ import (
 
 	"github.com/kontor-app/kontor/platform/apperr"
 	"github.com/kontor-app/kontor/platform/database"
-	"github.com/kontor-app/kontor/web"
 )
 
 // Problem is an RFC 9457 problem document with Kontor's extensions.
@@ -113,6 +112,15 @@ func NewErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 // without having passed any middleware, so it sets the security headers itself, and
 // answers problem+json whenever the request's path could not be read.
 func NewErrorHandlerFor(log *slog.Logger, secure bool) fiber.ErrorHandler {
+	return NewErrorHandlerWith(log, secure, nil)
+}
+
+// NewErrorHandlerWith is NewErrorHandlerFor with the renderer of the HTML error page;
+// a nil page renders a minimal HTML document.
+func NewErrorHandlerWith(log *slog.Logger, secure bool, page ErrorPageRenderer) fiber.ErrorHandler {
+	if page == nil {
+		page = plainErrorPage{}
+	}
 	return func(c *fiber.Ctx, err error) error {
 		setSecurityHeaders(c, secure)
 		e := toAppErr(err)
@@ -161,7 +169,7 @@ func NewErrorHandlerFor(log *slog.Logger, secure bool) fiber.ErrorHandler {
 		if status == http.StatusUnauthorized && c.Method() == fiber.MethodGet {
 			return c.Redirect("/login?next="+urlQueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
 		}
-		return web.Render(c, status, web.ErrorPage(web.Meta(c, http.StatusText(status)), status, http.StatusText(status), message))
+		return page.RenderErrorPage(c, status, http.StatusText(status), message)
 	}
 }
 

@@ -25,7 +25,6 @@ import (
 	"github.com/kontor-app/kontor/platform/database"
 	"github.com/kontor-app/kontor/platform/idempotency"
 	"github.com/kontor-app/kontor/platform/ratelimit"
-	"github.com/kontor-app/kontor/web"
 )
 
 // BodyLimit bounds every request body; JSON bodies are held to MaxJSONBody on top.
@@ -59,6 +58,12 @@ type Params struct {
 	Routes  []Routes `group:"routes"`
 	Mounts  []Mount  `group:"mounts"`
 	Lc      fx.Lifecycle
+	// ErrorPage renders HTML error pages; without one a minimal page is written.
+	ErrorPage ErrorPageRenderer `optional:"true"`
+	// Statics are the static file trees, served before sessions are loaded.
+	Statics []StaticMount `group:"static"`
+	// Home answers "/" when no module registered it.
+	Home Home `optional:"true"`
 }
 
 // New builds the Fiber application with its middleware and every module's routes,
@@ -66,7 +71,7 @@ type Params struct {
 func New(p Params) (*Server, error) {
 	s := &Server{cfg: p.Config, log: p.Log}
 	secure := strings.HasPrefix(p.Config.BaseURL, "https://")
-	handleErr := NewErrorHandlerFor(p.Log, secure)
+	handleErr := NewErrorHandlerWith(p.Log, secure, p.ErrorPage)
 	app := fiber.New(fiber.Config{
 		AppName:               "Kontor",
 		ErrorHandler:          handleErr,
@@ -130,7 +135,9 @@ func New(p Params) (*Server, error) {
 		return c.JSON(fiber.Map{"status": "ok", "database": string(p.DB.Dialect)})
 	})
 	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
-	web.MountStatic(app)
+	for _, st := range p.Statics {
+		app.Use(st.Prefix, st.Handler)
+	}
 
 	for _, m := range p.Mounts {
 		mount(app, m)
@@ -158,9 +165,9 @@ func New(p Params) (*Server, error) {
 		r.Register(router)
 	}
 	// The shell's home page answers "/" unless a module registered its own above.
-	app.Get("/", func(c *fiber.Ctx) error {
-		return web.Render(c, fiber.StatusOK, web.HomePage(web.Meta(c, "Kontor")))
-	})
+	if p.Home != nil {
+		app.Get("/", fiber.Handler(p.Home))
+	}
 
 	p.Lc.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error {

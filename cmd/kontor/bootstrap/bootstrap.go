@@ -28,6 +28,8 @@ import (
 	"github.com/kontor-app/kontor/platform/logging"
 	"github.com/kontor-app/kontor/platform/openapi"
 	"github.com/kontor-app/kontor/platform/ratelimit"
+	"github.com/kontor-app/kontor/web"
+	"github.com/kontor-app/kontor/web/apidocs"
 )
 
 // LogOutput is where the application logs; tests may silence it.
@@ -60,6 +62,8 @@ func Options(cfg config.Config, logOut io.Writer) fx.Option {
 		jobs.Module,
 		events.Module,
 		kontorsync.Module,
+		web.Module,
+		apidocs.Module,
 		fx.Invoke(func(*httpserver.Server) {}),
 		fx.Invoke(func(*jobs.Client) {}),
 	)
