@@ -91,69 +91,42 @@ func pathID(c *fiber.Ctx) (uuid.UUID, error) {
 
 func connectionPath(id uuid.UUID) string { return "/connections/" + id.String() }
 
-// formErrors are a form's problems by field and as a summary.
-type formErrors struct {
-	Fields  map[string]string
-	Summary []string
+// formErrors are a form's problems, as the shared kit maps them.
+type formErrors struct{ shell.FormProblems }
+
+func (f formErrors) field(name string) string { return f.Field(name) }
+
+// problems is a form's problems from messages by field and a summary.
+func problems(fields map[string]string, summary ...string) formErrors {
+	return formErrors{shell.FormProblems{Fields: fields, Summary: summary}}
 }
 
-func (f formErrors) field(name string) string { return f.Fields[name] }
-
-var fieldLabels = map[string]string{
-	"provider": "Provider", "alias": "Name", "setup_token": "Setup token", "file": "Statement file",
-	"auto_sync": "Sync automatically", "sync_interval_minutes": "Sync every (minutes)",
+// connectionForms are the labels of the connections' forms and the codes they
+// explain, each with the field its message belongs to.
+var connectionForms = shell.Form{
+	Labels: map[string]string{
+		"provider": "Provider", "alias": "Name", "setup_token": "Setup token", "file": "Statement file",
+		"auto_sync": "Sync automatically", "sync_interval_minutes": "Sync every (minutes)",
+	},
+	Codes: map[apperr.Code]string{
+		domain.CodeTokenCompromisedErr: "setup_token", domain.CodeProviderFailed: "setup_token",
+		apperr.PayloadTooLarge: "file", apperr.PreconditionFailed: "", domain.CodeNotImportable: "",
+		apperr.ConnectionNotActive: "", domain.CodeDisconnected: "", apperr.Conflict: "",
+	},
 }
 
 // formErrorsOf turns a use-case error into what a form shows, with its status; it
 // reports false for errors only the error page can explain.
 func formErrorsOf(err error) (formErrors, int, bool) {
-	e, ok := apperr.As(err)
-	if !ok {
-		return formErrors{}, 0, false
-	}
-	f := formErrors{Fields: map[string]string{}}
-	switch e.Code {
-	case apperr.ValidationFailed:
-		for _, fe := range e.Fields {
-			label := fieldLabels[fe.Field]
-			if label == "" {
-				label = fe.Field
-			}
-			if _, seen := f.Fields[fe.Field]; !seen {
-				f.Fields[fe.Field] = sentence(fe.Message)
-			}
-			f.Summary = append(f.Summary, label+": "+fe.Message+".")
-		}
-	case domain.CodeTokenCompromisedErr, domain.CodeProviderFailed:
-		f.Fields["setup_token"] = e.Message
-		f.Summary = []string{e.Message}
-	case domain.CodeInvalidStatementFile:
+	if e, ok := apperr.As(err); ok && e.Code == domain.CodeInvalidStatementFile {
 		msg := e.Message
 		if line, ok := e.Details["line"].(int); ok && line > 0 {
 			msg += " (line " + strconv.Itoa(line) + ")"
 		}
-		f.Fields["file"] = msg
-		f.Summary = []string{msg + " Nothing of the file was imported."}
-	case apperr.PayloadTooLarge:
-		f.Fields["file"] = e.Message
-		f.Summary = []string{e.Message}
-	case apperr.PreconditionFailed, domain.CodeNotImportable, apperr.ConnectionNotActive, domain.CodeDisconnected, apperr.Conflict:
-		f.Summary = []string{e.Message}
-	default:
-		return formErrors{}, 0, false
+		return problems(map[string]string{"file": msg}, msg+" Nothing of the file was imported."), apperr.Status(e.Code), true
 	}
-	return f, apperr.Status(e.Code), true
-}
-
-func sentence(s string) string {
-	if s == "" {
-		return s
-	}
-	s = strings.ToUpper(s[:1]) + s[1:]
-	if !strings.HasSuffix(s, ".") {
-		s += "."
-	}
-	return s
+	f, status, ok := connectionForms.ErrorsOf(err)
+	return formErrors{f}, status, ok
 }
 
 func (r *Routes) listPage(c *fiber.Ctx) error {
@@ -311,7 +284,7 @@ func (r *Routes) settings(c *fiber.Ctx) error {
 		if n, err := strconv.Atoi(strings.TrimSpace(form.Interval)); err == nil {
 			s.AutoSync, s.SyncIntervalMinutes = &form.AutoSync, &n
 		} else {
-			errs = formErrors{Fields: map[string]string{"sync_interval_minutes": "Enter a whole number of minutes."}, Summary: []string{"Sync every (minutes): enter a whole number."}}
+			errs = problems(map[string]string{"sync_interval_minutes": "Enter a whole number of minutes."}, "Sync every (minutes): enter a whole number.")
 		}
 	}
 	in := app.PatchInput{ID: id, Settings: s}
@@ -345,7 +318,7 @@ func (r *Routes) importFile(c *fiber.Ctx) error {
 	}
 	fh, ferr := c.FormFile("file")
 	if ferr != nil {
-		errs := formErrors{Fields: map[string]string{"file": "Choose an OFX or QFX file."}, Summary: []string{"Statement file: choose an OFX or QFX file."}}
+		errs := problems(map[string]string{"file": "Choose an OFX or QFX file."}, "Statement file: choose an OFX or QFX file.")
 		return r.renderWith(c, sub, id, fiber.StatusUnprocessableEntity, func(v *detailView) { v.ImportErrors = errs })
 	}
 	f, err := fh.Open()

@@ -45,10 +45,10 @@ func (r *Routes) Register(rt *httpserver.Router) {
 	rt.APIPublic(fiber.MethodPost, "/auth/refresh", r.refresh)
 	// Logout is public: the refresh token in the body is the credential.
 	rt.APIPublic(fiber.MethodPost, "/auth/logout", r.logout)
-	rt.APIRead("/me", r.me)
-	rt.APIWrite(fiber.MethodPost, "/api-keys", r.createAPIKey)
-	rt.APIRead("/api-keys", r.listAPIKeys)
-	rt.APIWrite(fiber.MethodDelete, "/api-keys/:id", r.revokeAPIKey)
+	rt.APIRead("/me", httpserver.Authenticated(r.me))
+	rt.APIWrite(fiber.MethodPost, "/api-keys", httpserver.Authenticated(r.createAPIKey))
+	rt.APIRead("/api-keys", httpserver.Authenticated(r.listAPIKeys))
+	rt.APIWrite(fiber.MethodDelete, "/api-keys/:id", httpserver.Authenticated(r.revokeAPIKey))
 }
 
 // userJSON is the user object of the contract.
@@ -181,11 +181,7 @@ func (r *Routes) logout(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-func (r *Routes) me(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) me(c *fiber.Ctx, sub authn.Subject) error {
 	u, err := r.svc.Me(c.UserContext(), sub)
 	if err != nil {
 		return err
@@ -193,11 +189,7 @@ func (r *Routes) me(c *fiber.Ctx) error {
 	return c.JSON(userOf(u))
 }
 
-func (r *Routes) createAPIKey(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) createAPIKey(c *fiber.Ctx, sub authn.Subject) error {
 	var body struct {
 		Name      string  `json:"name"`
 		ExpiresAt *string `json:"expires_at"`
@@ -226,11 +218,7 @@ func (r *Routes) createAPIKey(c *fiber.Ctx) error {
 	})
 }
 
-func (r *Routes) listAPIKeys(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) listAPIKeys(c *fiber.Ctx, sub authn.Subject) error {
 	keys, err := r.svc.ListAPIKeys(c.UserContext(), sub)
 	if err != nil {
 		return err
@@ -242,11 +230,7 @@ func (r *Routes) listAPIKeys(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"api_keys": out})
 }
 
-func (r *Routes) revokeAPIKey(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) revokeAPIKey(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := uuid.Parse(c.Params("id"))
 	if err != nil {
 		// A malformed id names no key, so it is not found rather than a bad request.

@@ -4,10 +4,8 @@
 package web
 
 import (
-	"bufio"
 	"context"
 	"log/slog"
-	"mime"
 	"net/url"
 	"strconv"
 	"strings"
@@ -162,16 +160,9 @@ func (r *Routes) download(f domain.Format) httpserver.SubjectHandler {
 		if err != nil {
 			return err
 		}
-		c.Set(fiber.HeaderContentType, doc.Format.MediaType())
-		c.Set(fiber.HeaderCacheControl, "private, no-store")
-		c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": doc.FileName}))
-		ctx := context.WithoutCancel(c.UserContext())
-		rid := httpserver.RequestID(c)
-		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-			if err := doc.WriteTo(ctx, w); err != nil {
-				r.log.ErrorContext(ctx, "statement download cut short", "request_id", rid, "account_id", id.String(), "format", string(f), "error", err.Error())
-			}
-			_ = w.Flush()
+		httpserver.StreamDownload(c, r.log, httpserver.Download{
+			ContentType: doc.Format.MediaType(), FileName: doc.FileName, Write: doc.WriteTo,
+			LogAttrs: []any{"account_id", id.String(), "format", string(f)},
 		})
 		return nil
 	}
