@@ -32,9 +32,6 @@ import (
 	"github.com/kontor-app/kontor/web/apidocs"
 )
 
-// LogOutput is where the application logs; tests may silence it.
-type LogOutput io.Writer
-
 // Options returns the whole application for cfg. Migrations are applied on start.
 func Options(cfg config.Config, logOut io.Writer) fx.Option {
 	if logOut == nil {
