@@ -1,11 +1,8 @@
 package web
 
 import (
-	"io/fs"
-	"net/http"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"go.uber.org/fx"
 
 	"github.com/kontor-app/kontor/platform/httpserver"
@@ -33,17 +30,4 @@ func (errorPages) RenderErrorPage(c *fiber.Ctx, status int, title, message strin
 // home renders the shell's home page, for a server without a dashboard.
 func home(c *fiber.Ctx) error {
 	return Render(c, fiber.StatusOK, HomePage(Meta(c, "Kontor")))
-}
-
-// StaticMount serves the embedded assets under StaticPrefix (see MountStatic).
-func StaticMount() httpserver.StaticMount {
-	sub, err := fs.Sub(Static, "static")
-	if err != nil {
-		// fs.Sub fails only for an invalid path, and "static" is a constant.
-		panic("web: embedded static directory: " + err.Error())
-	}
-	return httpserver.StaticMount{Prefix: StaticPrefix, Handler: filesystem.New(filesystem.Config{
-		Root:   http.FS(sub),
-		MaxAge: staticMaxAge,
-	})}
 }

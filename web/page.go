@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -10,9 +9,8 @@ import (
 	"github.com/kontor-app/kontor/platform/httpserver"
 )
 
-// Version is the build's version, shown in the footer and appended to
-// Kontor's own asset URLs so a release is never served stale CSS. main sets
-// it at start-up.
+// Version is the build's version, shown in the footer. main sets it at
+// start-up.
 var Version = "dev"
 
 // CSRFLocal is the fiber.Ctx Locals key under which the CSRF middleware
@@ -72,6 +70,9 @@ type PageMeta struct {
 	RequestID string
 	// Version is the build version shown in the footer.
 	Version string
+	// HTMX loads htmx (and its configuration) on the page; only pages that use
+	// hx- attributes set it, so the others do not download it.
+	HTMX bool
 }
 
 // Meta gathers a page's PageMeta from the request: the Subject that
@@ -135,10 +136,4 @@ func (m PageMeta) navCurrent(href string) string {
 	default:
 		return ""
 	}
-}
-
-// assetURL returns the URL of one of Kontor's own assets under /static/,
-// with the build version as a query so a new release busts the cache.
-func assetURL(m PageMeta, name string) string {
-	return StaticPrefix + "/" + name + "?v=" + url.QueryEscape(m.versionLabel())
 }

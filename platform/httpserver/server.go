@@ -111,6 +111,9 @@ func New(p Params) (*Server, error) {
 	// Metrics sit outside the access log, which runs the error handler, so they see
 	// the final status of failed requests too.
 	app.Use(metrics.handler)
+	// Outside the access log, which runs the error handler, so error pages are
+	// compressed too.
+	app.Use(compressPages())
 	app.Use(accessLog(p.Log, handleErr))
 	app.Use(recover.New(recover.Config{
 		EnableStackTrace: true,
