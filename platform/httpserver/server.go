@@ -49,15 +49,18 @@ func (s *Server) Addr() string {
 // Params are the server's dependencies.
 type Params struct {
 	fx.In
-	Config  config.Config
-	Log     *slog.Logger
+	Config config.Config
+	Log    *slog.Logger
+	// DB is pinged by /readyz; a server without one (handler tests) is never ready.
 	DB      *database.DB
 	Auth    authn.Authenticator
 	Limiter *ratelimit.Limiter
-	Idem    *idempotency.Store
-	Routes  []Routes `group:"routes"`
-	Mounts  []Mount  `group:"mounts"`
-	Lc      fx.Lifecycle
+	// Idem stores idempotent replays; without one (handler tests) a request with an
+	// Idempotency-Key fails.
+	Idem   *idempotency.Store
+	Routes []Routes `group:"routes"`
+	Mounts []Mount  `group:"mounts"`
+	Lc     fx.Lifecycle
 	// ErrorPage renders HTML error pages; without one a minimal page is written.
 	ErrorPage ErrorPageRenderer `optional:"true"`
 	// Statics are the static file trees, served before sessions are loaded.
@@ -129,6 +132,11 @@ func New(p Params) (*Server, error) {
 		return c.JSON(fiber.Map{"status": "ok"})
 	})
 	app.Get("/readyz", func(c *fiber.Ctx) error {
+		if p.DB == nil {
+			// A server built without a database (handler tests) is never ready.
+			c.Status(fiber.StatusServiceUnavailable)
+			return c.JSON(fiber.Map{"status": "unavailable", "database": "none"})
+		}
 		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 		defer cancel()
 		if err := p.DB.PingContext(ctx); err != nil {
@@ -184,7 +192,11 @@ func New(p Params) (*Server, error) {
 					p.Log.Error("http server stopped", "error", err)
 				}
 			}()
-			p.Log.Info("kontor listening", "addr", s.Addr(), "database", string(p.DB.Dialect), "env", p.Config.Env)
+			dialect := "none"
+			if p.DB != nil {
+				dialect = string(p.DB.Dialect)
+			}
+			p.Log.Info("kontor listening", "addr", s.Addr(), "database", dialect, "env", p.Config.Env)
 			return nil
 		},
 		OnStop: func(ctx context.Context) error {
