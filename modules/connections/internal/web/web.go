@@ -54,19 +54,17 @@ func New(svc Service) *Routes { return &Routes{svc: svc} }
 // person, so a browser that is not signed in can finish the link. Fixed paths
 // come before /connections/:id.
 func (r *Routes) Register(rt *httpserver.Router) {
-	rt.Page(fiber.MethodGet, "/connections", r.listPage)
+	rt.Page(fiber.MethodGet, "/connections", httpserver.Authenticated(r.listPage))
 	rt.Page(fiber.MethodGet, "/connections/new", r.newPage)
-	rt.Page(fiber.MethodPost, "/connections", r.create)
+	rt.Page(fiber.MethodPost, "/connections", httpserver.Authenticated(r.create))
 	rt.PublicPage(fiber.MethodGet, "/connections/callback", r.callback)
-	rt.Page(fiber.MethodGet, "/connections/:id", r.connectionPage)
-	rt.Page(fiber.MethodPost, "/connections/:id/settings", r.settings)
-	rt.Page(fiber.MethodPost, "/connections/:id/imports", r.importFile)
-	rt.Page(fiber.MethodPost, "/connections/:id/reauthorize", r.reauthorize)
-	rt.Page(fiber.MethodGet, "/connections/:id/disconnect", r.disconnectPage)
-	rt.Page(fiber.MethodPost, "/connections/:id/disconnect", r.disconnect)
+	rt.Page(fiber.MethodGet, "/connections/:id", httpserver.Authenticated(r.connectionPage))
+	rt.Page(fiber.MethodPost, "/connections/:id/settings", httpserver.Authenticated(r.settings))
+	rt.Page(fiber.MethodPost, "/connections/:id/imports", httpserver.Authenticated(r.importFile))
+	rt.Page(fiber.MethodPost, "/connections/:id/reauthorize", httpserver.Authenticated(r.reauthorize))
+	rt.Page(fiber.MethodGet, "/connections/:id/disconnect", httpserver.Authenticated(r.disconnectPage))
+	rt.Page(fiber.MethodPost, "/connections/:id/disconnect", httpserver.Authenticated(r.disconnect))
 }
-
-func subject(c *fiber.Ctx) (authn.Subject, error) { return authn.MustSubject(c.UserContext()) }
 
 // render shows a page whose forms may answer with a redirect to a bank's consent
 // page: browsers hold such redirects to the page's form-action, so the banks'
@@ -129,11 +127,7 @@ func formErrorsOf(err error) (formErrors, int, bool) {
 	return formErrors{f}, status, ok
 }
 
-func (r *Routes) listPage(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) listPage(c *fiber.Ctx, sub authn.Subject) error {
 	in := app.ListInput{Cursor: c.Query("cursor"), Limit: app.MaxLimit}
 	list, err := r.svc.ListConnections(c.UserContext(), sub, in)
 	if err != nil {
@@ -161,11 +155,7 @@ func (r *Routes) renderNew(c *fiber.Ctx, status int, form newForm, errs formErro
 	return r.render(c, status, newPage(shell.Meta(c, "Link an account"), v))
 }
 
-func (r *Routes) create(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) create(c *fiber.Ctx, sub authn.Subject) error {
 	form := newForm{Provider: c.FormValue("provider"), Alias: c.FormValue("alias")}
 	created, err := r.svc.CreateConnection(c.UserContext(), sub, app.CreateInput{Provider: form.Provider, Alias: form.Alias, SetupToken: c.FormValue("setup_token")})
 	if err != nil {
@@ -240,11 +230,7 @@ func (r *Routes) details(c *fiber.Ctx, sub authn.Subject, id uuid.UUID) (detailV
 	return v, nil
 }
 
-func (r *Routes) connectionPage(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) connectionPage(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
@@ -267,11 +253,7 @@ func (r *Routes) renderWith(c *fiber.Ctx, sub authn.Subject, id uuid.UUID, statu
 	return r.render(c, status, connectionPage(shell.Meta(c, v.Connection.Title), v))
 }
 
-func (r *Routes) settings(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) settings(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
@@ -307,11 +289,7 @@ func (r *Routes) settings(c *fiber.Ctx) error {
 	return r.renderWith(c, sub, id, fiber.StatusUnprocessableEntity, func(v *detailView) { form.Version = v.Settings.Version; v.Settings, v.SettingsErrors = form, errs })
 }
 
-func (r *Routes) importFile(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) importFile(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
@@ -337,11 +315,7 @@ func (r *Routes) importFile(c *fiber.Ctx) error {
 	return r.renderWith(c, sub, id, fiber.StatusOK, func(v *detailView) { v.Summary = &sum; v.SummaryFile = fh.Filename })
 }
 
-func (r *Routes) reauthorize(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) reauthorize(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
@@ -357,11 +331,7 @@ func (r *Routes) reauthorize(c *fiber.Ctx) error {
 	return c.Redirect(re.AuthorizationURL, fiber.StatusSeeOther)
 }
 
-func (r *Routes) disconnectPage(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) disconnectPage(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
@@ -373,11 +343,7 @@ func (r *Routes) disconnectPage(c *fiber.Ctx) error {
 	return shell.Render(c, fiber.StatusOK, disconnectPage(shell.Meta(c, "Disconnect "+v.Connection.Title), v))
 }
 
-func (r *Routes) disconnect(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) disconnect(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
