@@ -268,7 +268,7 @@ func TestString(t *testing.T) {
 // String must not depend on shopspring/decimal's package-level switches, which any
 // importer can flip.
 func TestStringIgnoresDecimalGlobals(t *testing.T) {
-	t.Parallel()
+	// Not parallel: it flips package-level switches the other tests read.
 	trim, sci := decimal.TrimTrailingZeros, decimal.UseScientificNotation
 	t.Cleanup(func() { decimal.TrimTrailingZeros, decimal.UseScientificNotation = trim, sci })
 	decimal.TrimTrailingZeros, decimal.UseScientificNotation = false, true
