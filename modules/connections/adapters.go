@@ -2,14 +2,11 @@ package connections
 
 import (
 	"context"
-	"encoding/json"
-	"net/url"
 	"strconv"
 
 	"github.com/google/uuid"
 
 	"github.com/kontor-app/kontor/modules/accounts"
-	"github.com/kontor-app/kontor/modules/accounts/accountsjson"
 	"github.com/kontor-app/kontor/modules/connections/internal/app"
 	"github.com/kontor-app/kontor/modules/connections/internal/domain"
 	"github.com/kontor-app/kontor/platform/apperr"
@@ -71,23 +68,9 @@ func (a accountsAdapter) DeactivateConnection(ctx context.Context, sub authn.Sub
 	return a.sync.DeactivateConnection(ctx, sub, connectionID)
 }
 
-// jsonBody marshals a body built by accountsjson.
-type jsonBody struct{ v any }
-
-func (b jsonBody) MarshalJSON() ([]byte, error) { return json.Marshal(b.v) }
-
-// ConnectionAccounts lists the connection's accounts, reading the query and
-// writing the body exactly as GET /accounts does.
-func (a accountsAdapter) ConnectionAccounts(ctx context.Context, sub authn.Subject, connectionID uuid.UUID, query url.Values) (json.Marshaler, error) {
-	q, err := accountsjson.ParseAccountQuery(query)
-	if err != nil {
-		return nil, err
-	}
-	page, err := a.dir.ConnectionAccounts(ctx, sub, connectionID, q)
-	if err != nil {
-		return nil, err
-	}
-	return jsonBody{v: accountsjson.AccountList(page)}, nil
+// ConnectionAccounts lists one page of the connection's accounts.
+func (a accountsAdapter) ConnectionAccounts(ctx context.Context, sub authn.Subject, connectionID uuid.UUID, q accounts.AccountQuery) (accounts.AccountPage, error) {
+	return a.dir.ConnectionAccounts(ctx, sub, connectionID, q)
 }
 
 // CountAccounts counts each connection's accounts, archived and inactive ones

@@ -28,7 +28,8 @@ const CallbackPath = "/connections/callback"
 
 // Module provides the connections use cases to the application: the JSON routes, the pages,
 // the module's part of the OpenAPI document, and the Sync contract. The store, the
-// provider adapters and the adapters onto other modules stay private.
+// provider adapters and the adapters onto other modules stay private. It needs the
+// platform's *outbound.Client (outbound.Module) for every provider call.
 var Module = fx.Module("connections",
 	fx.Provide(
 		fx.Private,
@@ -37,7 +38,6 @@ var Module = fx.Module("connections",
 		newAccounts,
 		newSealer,
 		newRegistry,
-		newOutbound,
 		newPublisher,
 		newService,
 	),
@@ -62,7 +62,9 @@ func newSealer(cfg config.Config) (app.Sealer, error) { return secretbox.NewFrom
 
 // newRegistry lists the provider adapters this build offers: OFX files and
 // SimpleFIN Bridge always, and the sandbox bank when it is served (KONTOR_SANDBOX), reached over HTTP at
-// KONTOR_SANDBOX_URL through the outbound client like any bank.
+// KONTOR_SANDBOX_URL through the outbound client like any bank. The client is the
+// application's one *outbound.Client (platform/outbound.Module): the module builds
+// no HTTP client of its own.
 func newRegistry(cfg config.Config, client *outbound.Client) (app.Registry, error) {
 	files, bridge := ofx.New(), simplefin.New(simplefin.Options{Client: client})
 	reg := app.Registry{files.Info().Slug: files, bridge.Info().Slug: bridge}
@@ -75,9 +77,6 @@ func newRegistry(cfg config.Config, client *outbound.Client) (app.Registry, erro
 	}
 	return reg, nil
 }
-
-// newOutbound is the one HTTP client for provider calls.
-func newOutbound(cfg config.Config) *outbound.Client { return outbound.NewFromConfig(cfg) }
 
 // newPublisher announces status changes on the platform's event bus.
 func newPublisher(bus *events.Bus, db *database.DB) app.Publisher {

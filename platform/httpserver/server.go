@@ -27,8 +27,18 @@ import (
 	"github.com/kontor-app/kontor/platform/ratelimit"
 )
 
-// BodyLimit bounds every request body; JSON bodies are held to MaxJSONBody on top.
-const BodyLimit = 10 << 20
+// MaxUploadFile is the largest file an upload may carry (10 MiB). The rule is
+// about the file: the handler that takes a file checks the file's own size against
+// it (413 above it), so a file of exactly MaxUploadFile is accepted.
+const MaxUploadFile = 10 << 20
+
+// MultipartOverhead is the room a request body has beyond MaxUploadFile for the
+// multipart framing around that file: boundaries, part headers, the CSRF field.
+const MultipartOverhead = 64 << 10
+
+// BodyLimit bounds every request body: an upload of MaxUploadFile with its
+// multipart framing fits; JSON bodies are held to MaxJSONBody on top.
+const BodyLimit = MaxUploadFile + MultipartOverhead
 
 // Server is the running HTTP server.
 type Server struct {

@@ -27,6 +27,7 @@ import (
 	"github.com/kontor-app/kontor/platform/jobs"
 	"github.com/kontor-app/kontor/platform/logging"
 	"github.com/kontor-app/kontor/platform/openapi"
+	"github.com/kontor-app/kontor/platform/outbound"
 	"github.com/kontor-app/kontor/platform/ratelimit"
 	"github.com/kontor-app/kontor/web"
 	"github.com/kontor-app/kontor/web/apidocs"
@@ -59,6 +60,7 @@ func Options(cfg config.Config, logOut io.Writer) fx.Option {
 		jobs.Module,
 		events.Module,
 		kontorsync.Module,
+		outbound.Module,
 		web.Module,
 		apidocs.Module,
 		fx.Invoke(func(*httpserver.Server) {}),

@@ -18,6 +18,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/kontor-app/kontor/modules/accounts"
+	"github.com/kontor-app/kontor/modules/accounts/accountsjson"
 	"github.com/kontor-app/kontor/modules/connections/internal/app"
 	"github.com/kontor-app/kontor/modules/connections/internal/domain"
 	"github.com/kontor-app/kontor/modules/connections/internal/provider"
@@ -39,7 +41,7 @@ type Service interface {
 	Disconnect(ctx context.Context, sub authn.Subject, id uuid.UUID) (app.ConnectionView, error)
 	Reauthorize(ctx context.Context, sub authn.Subject, id uuid.UUID) (app.Reauthorized, error)
 	Import(ctx context.Context, sub authn.Subject, in app.ImportInput) (app.ImportSummary, error)
-	ConnectionAccounts(ctx context.Context, sub authn.Subject, id uuid.UUID, query url.Values) (json.Marshaler, error)
+	ConnectionAccounts(ctx context.Context, sub authn.Subject, id uuid.UUID, query accounts.AccountQuery) (accounts.AccountPage, error)
 }
 
 // Routes are the connections module's JSON endpoints.
@@ -362,6 +364,7 @@ func (r *Routes) importFile(c *fiber.Ctx, sub authn.Subject) error {
 		"sync_id": syncID, "accounts_created": sum.AccountsCreated, "accounts_updated": sum.AccountsUpdated,
 		"transactions_added": sum.TransactionsAdded, "transactions_modified": sum.TransactionsModified,
 		"transactions_removed": sum.TransactionsRemoved, "duplicates": sum.Duplicates,
+		"zero_amount_skipped": sum.ZeroAmountSkipped,
 	})
 }
 
@@ -370,16 +373,15 @@ func (r *Routes) accounts(c *fiber.Ctx, sub authn.Subject) error {
 	if err != nil {
 		return err
 	}
-	q := url.Values{}
-	c.Context().QueryArgs().VisitAll(func(k, v []byte) { q.Add(string(k), string(v)) })
-	list, err := r.svc.ConnectionAccounts(c.UserContext(), sub, id, q)
+	values := url.Values{}
+	c.Context().QueryArgs().VisitAll(func(k, v []byte) { values.Add(string(k), string(v)) })
+	q, err := accountsjson.ParseAccountQuery(values)
 	if err != nil {
 		return err
 	}
-	b, err := list.MarshalJSON()
+	page, err := r.svc.ConnectionAccounts(c.UserContext(), sub, id, q)
 	if err != nil {
-		return apperr.Wrap(err, "encode accounts")
+		return err
 	}
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	return c.Send(b)
+	return c.JSON(accountsjson.AccountList(page))
 }

@@ -9,7 +9,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"go.uber.org/fx/fxtest"
 
+	"github.com/kontor-app/kontor/modules/accounts"
 	"github.com/kontor-app/kontor/modules/connections/internal/api"
 	"github.com/kontor-app/kontor/modules/connections/internal/app"
 	"github.com/kontor-app/kontor/modules/connections/internal/domain"
@@ -55,7 +55,7 @@ type fakeService struct {
 	list     app.ListInput
 	patch    app.PatchInput
 	imported []byte
-	query    url.Values
+	query    accounts.AccountQuery
 	err      error
 	view     app.ConnectionView
 }
@@ -103,16 +103,12 @@ func (f *fakeService) Reauthorize(context.Context, authn.Subject, uuid.UUID) (ap
 func (f *fakeService) Import(_ context.Context, _ authn.Subject, in app.ImportInput) (app.ImportSummary, error) {
 	b, _ := io.ReadAll(io.NewSectionReader(in.File, 0, in.Size))
 	f.imported = b
-	return app.ImportSummary{AccountsCreated: 1, TransactionsAdded: 2, Duplicates: 3}, f.err
+	return app.ImportSummary{AccountsCreated: 1, TransactionsAdded: 2, Duplicates: 3, ZeroAmountSkipped: 4}, f.err
 }
 
-type raw []byte
-
-func (r raw) MarshalJSON() ([]byte, error) { return r, nil }
-
-func (f *fakeService) ConnectionAccounts(_ context.Context, _ authn.Subject, _ uuid.UUID, q url.Values) (json.Marshaler, error) {
+func (f *fakeService) ConnectionAccounts(_ context.Context, _ authn.Subject, _ uuid.UUID, q accounts.AccountQuery) (accounts.AccountPage, error) {
 	f.query = q
-	return raw(`{"accounts":[],"total_count":0}`), f.err
+	return accounts.AccountPage{Accounts: []accounts.Account{}, TotalCount: 0}, f.err
 }
 
 func newServer(t *testing.T, svc *fakeService) *fiber.App {
@@ -308,7 +304,7 @@ func TestImport(t *testing.T) {
 	ct, body := multipartBody(t, "file", "statement.ofx", "OFXHEADER:100")
 	r := do(t, a, http.MethodPost, path, ct, body).want(t, 201, "")
 	if string(svc.imported) != "OFXHEADER:100" || r.body["sync_id"] != nil || r.body["accounts_created"] != float64(1) ||
-		r.body["transactions_added"] != float64(2) || r.body["duplicates"] != float64(3) || r.body["transactions_removed"] != float64(0) {
+		r.body["transactions_added"] != float64(2) || r.body["duplicates"] != float64(3) || r.body["transactions_removed"] != float64(0) || r.body["zero_amount_skipped"] != float64(4) {
 		t.Fatalf("import %q %s", svc.imported, r.raw)
 	}
 	doJSON(t, a, http.MethodPost, path, `{}`).want(t, 415, "unsupported_media_type")
@@ -324,15 +320,41 @@ func TestImport(t *testing.T) {
 }
 
 func TestAccounts(t *testing.T) {
+	// A query GET /accounts refuses is decoded here and refused before the use case.
+	bad := &fakeService{view: sampleView()}
+	do(t, newServer(t, bad), http.MethodGet, "/api/v1/connections/"+bad.view.ID.String()+"/accounts?limit=abc", "", nil).want(t, 422, "validation_failed")
+
 	svc := &fakeService{view: sampleView()}
 	a := newServer(t, svc)
 	for _, p := range []string{"/api/v1/connections/", "/api/v1/providers/"} {
-		r := do(t, a, http.MethodGet, p+svc.view.ID.String()+"/accounts?limit=5&sort=-name", "", nil).want(t, 200, "")
-		if r.raw != `{"accounts":[],"total_count":0}` || svc.query.Get("limit") != "5" || svc.query.Get("sort") != "-name" {
-			t.Fatalf("%s: %s %v", p, r.raw, svc.query)
+		r := do(t, a, http.MethodGet, p+svc.view.ID.String()+"/accounts?limit=5&sort=-name&include_archived=true", "", nil).want(t, 200, "")
+		if r.body["accounts"] == nil || r.body["total_count"] != float64(0) || svc.query.Limit != 5 || svc.query.Sort != "-name" || !svc.query.IncludeArchived {
+			t.Fatalf("%s: %s %+v", p, r.raw, svc.query)
 		}
 		if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 			t.Fatalf("content type %q", ct)
 		}
+	}
+}
+
+// TestImportSizeLimit holds the statement file, not the request body, to
+// app.MaxImportSize: a file of exactly 10 MiB reaches the use case whole even
+// though its multipart framing makes the body longer, and one byte more is a 413
+// problem that never reaches it.
+func TestImportSizeLimit(t *testing.T) {
+	svc := &fakeService{view: sampleView()}
+	a := newServer(t, svc)
+	path := "/api/v1/connections/" + svc.view.ID.String() + "/imports"
+	exact := strings.Repeat("x", app.MaxImportSize)
+	ct, body := multipartBody(t, "file", "statement.ofx", exact)
+	do(t, a, http.MethodPost, path, ct, body).want(t, 201, "")
+	if len(svc.imported) != app.MaxImportSize {
+		t.Fatalf("the use case got %d bytes, want %d", len(svc.imported), app.MaxImportSize)
+	}
+	svc.imported = nil
+	ct, body = multipartBody(t, "file", "statement.ofx", exact+"x")
+	r := do(t, a, http.MethodPost, path, ct, body).want(t, 413, "payload_too_large")
+	if svc.imported != nil || !strings.Contains(r.raw, "10 MiB") {
+		t.Fatalf("10 MiB + 1 byte: imported %d bytes, %s", len(svc.imported), r.raw)
 	}
 }

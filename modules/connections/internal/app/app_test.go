@@ -3,7 +3,6 @@ package app_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kontor-app/kontor/modules/accounts"
 	"github.com/kontor-app/kontor/modules/connections/internal/app"
 	"github.com/kontor-app/kontor/modules/connections/internal/domain"
 	"github.com/kontor-app/kontor/modules/connections/internal/provider"
@@ -252,7 +252,7 @@ func TestOwnership(t *testing.T) {
 		"disconnect":  func(s authn.Subject, id uuid.UUID) error { _, err := e.svc.Disconnect(ctx, s, id); return err },
 		"reauthorize": func(s authn.Subject, id uuid.UUID) error { _, err := e.svc.Reauthorize(ctx, s, id); return err },
 		"accounts": func(s authn.Subject, id uuid.UUID) error {
-			_, err := e.svc.ConnectionAccounts(ctx, s, id, url.Values{})
+			_, err := e.svc.ConnectionAccounts(ctx, s, id, accounts.AccountQuery{})
 			return err
 		},
 		"import": func(s authn.Subject, id uuid.UUID) error {
@@ -432,18 +432,16 @@ func TestConnectionAccountsDelegates(t *testing.T) {
 	if _, err := e.svc.Import(ctx, e.alice, app.ImportInput{ConnectionID: c.Connection.ID, File: strings.NewReader(statement), Size: int64(len(statement))}); err != nil {
 		t.Fatal(err)
 	}
-	list, err := e.svc.ConnectionAccounts(ctx, e.alice, c.Connection.ID, url.Values{"limit": {"5"}})
+	list, err := e.svc.ConnectionAccounts(ctx, e.alice, c.Connection.ID, accounts.AccountQuery{Limit: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := json.Marshal(list)
-	var body struct {
-		Accounts []string `json:"accounts"`
-		Limit    string   `json:"limit"`
+	if len(list.Accounts) != 2 || list.TotalCount != 2 {
+		t.Fatalf("page %+v", list)
 	}
-	_ = json.Unmarshal(b, &body)
-	if len(body.Accounts) != 2 || body.Limit != "5" {
-		t.Fatalf("body %s", b)
+	one, err := e.svc.ConnectionAccounts(ctx, e.alice, c.Connection.ID, accounts.AccountQuery{Limit: 1})
+	if err != nil || len(one.Accounts) != 1 {
+		t.Fatalf("limit 1: %+v %v", one, err)
 	}
 }
 

@@ -2,14 +2,13 @@ package app
 
 import (
 	"context"
-	"encoding/json"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
 
+	"github.com/kontor-app/kontor/modules/accounts"
 	"github.com/kontor-app/kontor/modules/connections/internal/domain"
 	"github.com/kontor-app/kontor/modules/connections/internal/provider"
 	"github.com/kontor-app/kontor/platform/apperr"
@@ -467,10 +466,10 @@ func (s *Service) Reauthorize(ctx context.Context, sub authn.Subject, id uuid.UU
 }
 
 // ConnectionAccounts lists the accounts of the subject's connection with the
-// filters of GET /accounts.
-func (s *Service) ConnectionAccounts(ctx context.Context, sub authn.Subject, id uuid.UUID, query url.Values) (json.Marshaler, error) {
+// filters of GET /accounts, which the api and web layers decode.
+func (s *Service) ConnectionAccounts(ctx context.Context, sub authn.Subject, id uuid.UUID, query accounts.AccountQuery) (accounts.AccountPage, error) {
 	if _, err := s.load(ctx, sub, id, authz.ActionRead); err != nil {
-		return nil, err
+		return accounts.AccountPage{}, err
 	}
 	return s.accounts.ConnectionAccounts(ctx, sub, id, query)
 }

@@ -3,7 +3,6 @@ package app_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/url"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kontor-app/kontor/modules/accounts"
 	"github.com/kontor-app/kontor/modules/connections/internal/app"
 	"github.com/kontor-app/kontor/modules/connections/internal/domain"
 	"github.com/kontor-app/kontor/modules/connections/internal/provider"
@@ -257,21 +257,17 @@ func (f *fakeAccounts) DeactivateConnection(_ context.Context, sub authn.Subject
 	return n, nil
 }
 
-type rawList []byte
-
-func (r rawList) MarshalJSON() ([]byte, error) { return r, nil }
-
-func (f *fakeAccounts) ConnectionAccounts(_ context.Context, _ authn.Subject, connectionID uuid.UUID, q url.Values) (json.Marshaler, error) {
+func (f *fakeAccounts) ConnectionAccounts(_ context.Context, _ authn.Subject, connectionID uuid.UUID, q accounts.AccountQuery) (accounts.AccountPage, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var ids []string
+	var page accounts.AccountPage
 	for acc, conn := range f.connection {
-		if conn == connectionID {
-			ids = append(ids, acc.String())
+		if conn == connectionID && (q.Limit == 0 || len(page.Accounts) < q.Limit) {
+			page.Accounts = append(page.Accounts, accounts.Account{ID: acc, ConnectionID: uuid.NullUUID{UUID: conn, Valid: true}})
 		}
 	}
-	b, _ := json.Marshal(map[string]any{"accounts": ids, "limit": q.Get("limit")})
-	return rawList(b), nil
+	page.TotalCount = int64(len(page.Accounts))
+	return page, nil
 }
 
 func (f *fakeAccounts) CountAccounts(_ context.Context, _ authn.Subject, ids []uuid.UUID) (map[uuid.UUID]int, error) {

@@ -38,6 +38,9 @@ type ImportSummary struct {
 	TransactionsModified int
 	TransactionsRemoved  int
 	Duplicates           int
+	// ZeroAmountSkipped counts the file's transaction rows with an amount of zero,
+	// which are not imported (the ledger keeps no zero entries; they move no balance).
+	ZeroAmountSkipped int
 }
 
 func invalidFile(line int, reason string) error {
@@ -99,6 +102,7 @@ func (s *Service) Import(ctx context.Context, sub authn.Subject, in ImportInput)
 				ids[st.Account.ID] = id
 				order = append(order, st.Account.ID)
 			}
+			sum.ZeroAmountSkipped += st.ZeroAmount
 			return s.applyTransactions(ctx, sub, id, st, money.NullAmount{}, &sum)
 		})
 		if err != nil {

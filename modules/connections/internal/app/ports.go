@@ -8,12 +8,11 @@ package app
 
 import (
 	"context"
-	"encoding/json"
-	"net/url"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/kontor-app/kontor/modules/accounts"
 	"github.com/kontor-app/kontor/modules/connections/internal/domain"
 	"github.com/kontor-app/kontor/modules/connections/internal/provider"
 	"github.com/kontor-app/kontor/platform/authn"
@@ -115,8 +114,9 @@ type Accounts interface {
 	SyncTransactions(ctx context.Context, sub authn.Subject, in TransactionBatch) (TransactionCounts, error)
 	// DeactivateConnection makes every account of the connection inactive.
 	DeactivateConnection(ctx context.Context, sub authn.Subject, connectionID uuid.UUID) (int, error)
-	// ConnectionAccounts lists the connection's accounts like GET /accounts.
-	ConnectionAccounts(ctx context.Context, sub authn.Subject, connectionID uuid.UUID, query url.Values) (json.Marshaler, error)
+	// ConnectionAccounts lists one page of the connection's accounts with the
+	// filters of GET /accounts, already decoded by the caller.
+	ConnectionAccounts(ctx context.Context, sub authn.Subject, connectionID uuid.UUID, query accounts.AccountQuery) (accounts.AccountPage, error)
 	// CountAccounts returns how many accounts each connection has.
 	CountAccounts(ctx context.Context, sub authn.Subject, connectionIDs []uuid.UUID) (map[uuid.UUID]int, error)
 }

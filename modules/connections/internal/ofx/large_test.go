@@ -16,7 +16,8 @@ import (
 
 // bigStatement is an io.Reader that writes one SGML bank statement with n transactions
 // as it is read, so that a test of constant memory does not hold the file itself.
-// Transaction i has FITID i and amount -(i mod 1000)/100 + 5, about 100 bytes each.
+// Transaction i has FITID i and amount -(i mod 1000)/100 + 5 (0.01 where that is
+// zero), about 100 bytes each.
 type bigStatement struct {
 	n, i  int
 	stage int
@@ -61,6 +62,9 @@ func (g *bigStatement) Read(p []byte) (int, error) {
 
 func bigAmount(i int) string {
 	cents := 500 - i%1000
+	if cents == 0 {
+		cents = 1 // a zero row would be left out (Statement.ZeroAmount)
+	}
 	sign := ""
 	if cents < 0 {
 		sign, cents = "-", -cents

@@ -27,6 +27,10 @@
 //   - CORRECTFITID with CORRECTACTION REPLACE or DELETE withdraws the corrected FITID
 //     (from the chunk at hand, and through Statement.Removed from earlier imports);
 //     REPLACE adds the replacement.
+//   - A transaction whose TRNAMT is zero (a fee waived, a memo line) is validated like
+//     any other but left out of Transactions and counted in Statement.ZeroAmount: the
+//     ledger holds no zero entries, and a zero row moves no balance. A REPLACE whose
+//     replacement is zero therefore only withdraws the corrected FITID.
 //   - Text that is valid UTF-8 is read as UTF-8 whatever the header declares; other
 //     text in the declared charset (Windows-1252 unless ISO-8859-1 is declared).
 //     Entities are resolved, twice when the bank escaped them twice.
@@ -463,6 +467,7 @@ type statement struct {
 
 	txns    []provider.Transaction
 	removed []string
+	zero    int // zero-amount rows left out of the current chunk
 	txn     *txn
 }
 
@@ -787,6 +792,10 @@ func (b *builder) endTxn(t *txn) error {
 	if !t.postedSet {
 		return errorf(t.line, "a transaction (STMTTRN, FITID %s) without DTPOSTED", clip(t.fitid))
 	}
+	if t.amount.IsZero() {
+		s.zero++
+		return nil
+	}
 	counterparty := t.name
 	if counterparty == "" {
 		counterparty = t.payee
@@ -832,7 +841,7 @@ func (b *builder) emit(final bool, line int) error {
 	for i := range s.txns {
 		s.txns[i].AccountID = acct.ID
 	}
-	st := provider.Statement{Account: acct, Transactions: s.txns, Removed: s.removed, More: !final}
+	st := provider.Statement{Account: acct, Transactions: s.txns, Removed: s.removed, ZeroAmount: s.zero, More: !final}
 	if final {
 		switch s.kind {
 		case "INVSTMTRS":
@@ -862,6 +871,7 @@ func (b *builder) emit(final bool, line int) error {
 	s.emittedCurrency = acct.Currency
 	s.txns = make([]provider.Transaction, 0, min(b.chunk, DefaultChunkSize))
 	s.removed = nil
+	s.zero = 0
 	return b.fn(st)
 }
 

@@ -183,6 +183,10 @@ type Statement struct {
 	Account      Account
 	Transactions []Transaction
 	Removed      []string
+	// ZeroAmount counts the rows of this call the file lists with an amount of zero
+	// (a fee waived, a memo line), which are not in Transactions: the ledger keeps
+	// no zero entries. Importers report the count in their summary.
+	ZeroAmount int
 	// More is true when this call carries one chunk of a statement too large to hand
 	// over at once (a file with 100,000 transactions is read in constant memory): fn
 	// is called again for the same Account.ID with the transactions that follow, in

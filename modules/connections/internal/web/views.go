@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -53,7 +55,7 @@ func badgeClass(s domain.Status) string {
 // reasonText says why a connection is where it is.
 func reasonText(c domain.Connection) string {
 	if c.Reason != nil && c.Reason.Message != "" {
-		return c.Reason.Message
+		return capitalize(c.Reason.Message)
 	}
 	switch c.Status {
 	case domain.StatusPending:
@@ -61,11 +63,27 @@ func reasonText(c domain.Connection) string {
 	case domain.StatusDisconnected:
 		return "Its credentials are destroyed; its accounts keep their history."
 	case domain.StatusActive:
-		if c.LastSyncStatus == domain.SyncFailed {
-			return "The last sync failed; Kontor will try again."
+		// A failed sync counts while the failures go on; a reauthorization that
+		// mended the connection starts the count again, and then the failure
+		// that asked for it is no reason any more.
+		if c.LastSyncStatus == domain.SyncFailed && c.ConsecutiveFailures > 0 {
+			if c.AutoSync {
+				return "The last sync failed; Kontor will try again."
+			}
+			return "The last sync failed; sync again when you like."
 		}
 	}
 	return ""
+}
+
+// capitalize upper-cases the first letter of a provider's message ("the bank
+// refused …"), rune by rune so that a message in any script stays valid text.
+func capitalize(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError || !unicode.IsLower(r) {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // fixKind is the button that mends a connection.

@@ -9,7 +9,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/kontor-app/kontor/modules/accounts"
 	"github.com/kontor-app/kontor/modules/connections/internal/app"
 	"github.com/kontor-app/kontor/modules/connections/internal/domain"
 	"github.com/kontor-app/kontor/modules/connections/internal/provider"
@@ -39,7 +39,7 @@ type Service interface {
 	Disconnect(ctx context.Context, sub authn.Subject, id uuid.UUID) (app.ConnectionView, error)
 	Reauthorize(ctx context.Context, sub authn.Subject, id uuid.UUID) (app.Reauthorized, error)
 	Import(ctx context.Context, sub authn.Subject, in app.ImportInput) (app.ImportSummary, error)
-	ConnectionAccounts(ctx context.Context, sub authn.Subject, id uuid.UUID, query url.Values) (json.Marshaler, error)
+	ConnectionAccounts(ctx context.Context, sub authn.Subject, id uuid.UUID, query accounts.AccountQuery) (accounts.AccountPage, error)
 }
 
 // Routes are the connections pages.
@@ -198,12 +198,12 @@ func (r *Routes) callback(c *fiber.Ctx) error {
 
 // accountRow is what the connection page shows of an account.
 type accountRow struct {
-	ID            string `json:"id"`
-	Name          string `json:"name"`
-	AccountType   string `json:"account_type"`
-	BalanceAmount string `json:"balance_amount"`
-	Currency      string `json:"currency"`
-	Status        string `json:"status"`
+	ID            string
+	Name          string
+	AccountType   string
+	BalanceAmount string
+	Currency      string
+	Status        string
 }
 
 func (r *Routes) details(c *fiber.Ctx, sub authn.Subject, id uuid.UUID) (detailView, error) {
@@ -211,21 +211,18 @@ func (r *Routes) details(c *fiber.Ctx, sub authn.Subject, id uuid.UUID) (detailV
 	if err != nil {
 		return detailView{}, err
 	}
-	list, err := r.svc.ConnectionAccounts(c.UserContext(), sub, id, url.Values{"limit": {"200"}, "include_archived": {"true"}})
+	list, err := r.svc.ConnectionAccounts(c.UserContext(), sub, id, accounts.AccountQuery{Limit: 200, IncludeArchived: true})
 	if err != nil {
 		return detailView{}, err
 	}
-	b, err := list.MarshalJSON()
-	if err != nil {
-		return detailView{}, apperr.Wrap(err, "encode accounts")
+	rows := make([]accountRow, len(list.Accounts))
+	for i, a := range list.Accounts {
+		rows[i] = accountRow{
+			ID: a.ID.String(), Name: a.Name, AccountType: a.Type, BalanceAmount: a.Balance.String(),
+			Currency: string(a.Currency), Status: a.Status,
+		}
 	}
-	var body struct {
-		Accounts []accountRow `json:"accounts"`
-	}
-	if err := json.Unmarshal(b, &body); err != nil {
-		return detailView{}, apperr.Wrap(err, "decode accounts")
-	}
-	v := detailView{Connection: viewOf(page.ConnectionView), History: page.History, Accounts: body.Accounts}
+	v := detailView{Connection: viewOf(page.ConnectionView), History: page.History, Accounts: rows}
 	v.Settings = settingsForm{Alias: page.Alias, AutoSync: page.AutoSync, Interval: strconv.Itoa(page.SyncIntervalMinutes), Version: page.Version}
 	return v, nil
 }
