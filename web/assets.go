@@ -169,10 +169,3 @@ func serveStatic(c *fiber.Ctx) error {
 func StaticMount() httpserver.StaticMount {
 	return httpserver.StaticMount{Prefix: StaticPrefix, Handler: serveStatic}
 }
-
-// MountStatic serves the embedded assets at /static/ on app (tests; the server
-// mounts StaticMount through fx).
-func MountStatic(app *fiber.App) {
-	m := StaticMount()
-	app.Use(m.Prefix, m.Handler)
-}

@@ -502,7 +502,8 @@ func TestUserDisplayNameFallsBackToEmail(t *testing.T) {
 func TestMountStatic(t *testing.T) {
 	t.Parallel()
 	app := fiber.New()
-	web.MountStatic(app)
+	st := web.StaticMount()
+	app.Use(st.Prefix, st.Handler)
 
 	for name, wantType := range map[string]string{
 		"vendor/htmx.min.js":  "javascript",

@@ -103,20 +103,15 @@ func toAppErr(err error) *apperr.Error {
 // problem+json under /api and an HTML error page elsewhere, and logs internal errors
 // once with the request id, never showing their text to the client.
 func NewErrorHandler(log *slog.Logger) fiber.ErrorHandler {
-	return NewErrorHandlerFor(log, false)
+	return NewErrorHandlerWith(log, false, nil)
 }
 
-// NewErrorHandlerFor is NewErrorHandler for a server whose public URL is https
-// (secure), which adds Strict-Transport-Security to the security headers. Errors raised
+// NewErrorHandlerWith is NewErrorHandler for a server whose public URL is https
+// (secure), which adds Strict-Transport-Security to the security headers, with the
+// renderer of the HTML error page (nil: a minimal HTML document). Errors raised
 // before routing (a head too large to read, a body over the limit) reach the handler
 // without having passed any middleware, so it sets the security headers itself, and
 // answers problem+json whenever the request's path could not be read.
-func NewErrorHandlerFor(log *slog.Logger, secure bool) fiber.ErrorHandler {
-	return NewErrorHandlerWith(log, secure, nil)
-}
-
-// NewErrorHandlerWith is NewErrorHandlerFor with the renderer of the HTML error page;
-// a nil page renders a minimal HTML document.
 func NewErrorHandlerWith(log *slog.Logger, secure bool, page ErrorPageRenderer) fiber.ErrorHandler {
 	if page == nil {
 		page = plainErrorPage{}
