@@ -1,6 +1,7 @@
 package web
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/kontor-app/kontor/platform/apperr"
@@ -28,6 +29,10 @@ type Form struct {
 	// Codes are the codes the form explains, each with the field its message
 	// belongs to ("" when the message goes into the summary only).
 	Codes map[apperr.Code]string
+	// Order lists the fields in the order the form shows them; the summary
+	// follows it, so a person reads the problems top to bottom. Fields it does
+	// not list come after, in the order the errors name them.
+	Order []string
 }
 
 // Label returns the label of field, or the field's name when it has none.
@@ -61,7 +66,7 @@ func (f Form) ErrorsOf(err error) (FormProblems, int, bool) {
 	}
 	out := FormProblems{Fields: map[string]string{}}
 	if e.Code == apperr.ValidationFailed {
-		for _, fe := range e.Fields {
+		for _, fe := range f.ordered(e.Fields) {
 			msg := f.Words(fe.Message)
 			if _, seen := out.Fields[fe.Field]; !seen {
 				out.Fields[fe.Field] = Sentence(msg)
@@ -79,6 +84,32 @@ func (f Form) ErrorsOf(err error) (FormProblems, int, bool) {
 	}
 	out.Summary = []string{e.Message}
 	return out, apperr.Status(e.Code), true
+}
+
+// ordered returns fields in the form's Order, the others after them as given.
+func (f Form) ordered(fields []apperr.FieldError) []apperr.FieldError {
+	if len(f.Order) == 0 {
+		return fields
+	}
+	rank := make(map[string]int, len(f.Order))
+	for i, name := range f.Order {
+		rank[name] = i
+	}
+	out := slices.Clone(fields)
+	slices.SortStableFunc(out, func(a, b apperr.FieldError) int {
+		ra, oka := rank[a.Field]
+		rb, okb := rank[b.Field]
+		switch {
+		case oka && okb:
+			return ra - rb
+		case oka:
+			return -1
+		case okb:
+			return 1
+		}
+		return 0
+	})
+	return out
 }
 
 // Sentence capitalises a message and ends it with a full stop.

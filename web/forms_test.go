@@ -47,6 +47,16 @@ func TestFormErrorsOf(t *testing.T) {
 			t.Errorf("%v went to the form, not the error page", err)
 		}
 	}
+	ordered := testForm
+	ordered.Order = []string{"email", "start_date", "end_date"}
+	f, _, _ = ordered.ErrorsOf(apperr.Validation(
+		apperr.FieldError{Field: "limit", Message: "must be a whole number"},
+		apperr.FieldError{Field: "end_date", Message: "must be a date"},
+		apperr.FieldError{Field: "email", Message: "is required"},
+	))
+	if want := []string{"E-mail address: is required.", "To: must be a date.", "limit: must be a whole number."}; !reflect.DeepEqual(f.Summary, want) {
+		t.Errorf("summary in the form's order: %q, want %q", f.Summary, want)
+	}
 	if (web.FormProblems{}).Present() {
 		t.Error("no problems are present")
 	}

@@ -74,6 +74,7 @@ var identityForms = shell.Form{
 		"expires_at": "Expires on",
 	},
 	Codes: map[apperr.Code]string{apperr.EmailTaken: "email", apperr.InvalidCredentials: "", apperr.AccountLocked: ""},
+	Order: []string{"name", "email", "password", "expires_at"},
 }
 
 // formErrorsOf turns a use-case error into what a form shows, with the status to

@@ -165,7 +165,7 @@ func TestDashboardAndStatementDownloadsInTheBrowser(t *testing.T) {
 	if h := b.Text("h1"); h != "Statement of Everyday" {
 		t.Fatalf("heading on a bad period: %q", h)
 	}
-	if html := b.HTML(); !strings.Contains(html, "From must not be after To") || strings.Contains(html, "start_date must") {
+	if html := b.HTML(); !strings.Contains(html, "From: must not be after “To”") || strings.Contains(html, "start_date must") {
 		t.Fatalf("the error is not in the form's words:\n%s", html)
 	}
 

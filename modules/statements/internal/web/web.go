@@ -245,31 +245,26 @@ func (m statementModel) shownEnd() string {
 	return m.Input.EndDate
 }
 
-// fieldLabels are the picker's labels for the period's field names, so problems
-// read in the form's words ("From must not be after To"), not the API's.
-var fieldLabels = strings.NewReplacer("start_date", "From", "end_date", "To", "period", "Period")
-
-func (m statementModel) fieldError(name string) string {
-	for _, e := range m.Errors {
-		if e.Field == name {
-			return fieldLabels.Replace(e.Message) + "."
-		}
-	}
-	return ""
+// periodForm is the picker's labels and order, so problems read in the form's
+// words ("From: must not be after “To”."), not the API's, top to bottom.
+var periodForm = kweb.Form{
+	Labels: map[string]string{"period": "Period", "start_date": "From", "end_date": "To"},
+	Order:  []string{"period", "start_date", "end_date"},
 }
+
+// problems are the period's problems as the form shows them.
+func (m statementModel) problems() kweb.FormProblems {
+	if len(m.Errors) == 0 {
+		return kweb.FormProblems{}
+	}
+	f, _, _ := periodForm.ErrorsOf(apperr.Validation(m.Errors...))
+	return f
+}
+
+func (m statementModel) fieldError(name string) string { return m.problems().Field(name) }
 
 // errorList is the summary above the form, in the form's order: Period, From, To.
-func (m statementModel) errorList() []string {
-	var out []string
-	for _, name := range []string{"period", "start_date", "end_date"} {
-		for _, e := range m.Errors {
-			if e.Field == name {
-				out = append(out, fieldLabels.Replace(e.Field)+" "+fieldLabels.Replace(e.Message)+".")
-			}
-		}
-	}
-	return out
-}
+func (m statementModel) errorList() []string { return m.problems().Summary }
 
 func presetOptions() []kweb.Option {
 	out := make([]kweb.Option, len(domain.Presets))
