@@ -163,8 +163,9 @@ func TestPagesFitPhonesAndPassAxe(t *testing.T) {
 	if err != nil {
 		t.Fatalf("axe-core: %v", err)
 	}
-	inst := harness.Start(t, harness.Options{Engine: harness.Auto})
+	inst := harness.Start(t, harness.Options{Engine: harness.Auto, Env: sandboxEnv(t, nil)})
 	email, eurID, ethID := pagesSeed(t, inst)
+	syncPages := pagesSyncSeed(t, inst, email, pagesPassword)
 	b := harness.NewBrowser(t)
 	b.BaseURL = inst.BaseURL
 	base, _ := url.Parse(inst.BaseURL)
@@ -183,6 +184,7 @@ func TestPagesFitPhonesAndPassAxe(t *testing.T) {
 		"/accounts/" + eurID + "/statement", "/accounts/" + ethID + "/statement?period=this_year",
 		"/accounts/" + eurID + "/statement?period=custom&start_date=2026-02-01&end_date=2026-01-01",
 	}
+	pages = append(pages, syncPages...)
 	seen := map[string]bool{}
 	for _, p := range pages {
 		u, _ := url.Parse(p)

@@ -32,6 +32,7 @@ func TestSyncPages(t *testing.T) {
 	if res := b.PostForm(t, "/login", url.Values{"_csrf": {tok}, "email": {email}, "password": {password}}); res.Status != http.StatusSeeOther {
 		t.Fatalf("log in: %d", res.Status)
 	}
+	tok = b.CSRFToken(t, "/") // login rotates the token
 	page := func(path string) string {
 		t.Helper()
 		res := b.Get(t, path).Expect(t, http.StatusOK)

@@ -21,7 +21,7 @@ import (
 // freeAddr returns a loopback address with a port free a moment ago, so an
 // instance's base URL (and with it the sandbox URL and the OAuth redirect) can
 // be known before it starts.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -34,7 +34,7 @@ func freeAddr(t *testing.T) string {
 
 // sandboxEnv runs an instance that serves the sandbox bank and reaches it over
 // plain HTTP on loopback, as its own provider.
-func sandboxEnv(t *testing.T, extra map[string]string) map[string]string {
+func sandboxEnv(t testing.TB, extra map[string]string) map[string]string {
 	addr := freeAddr(t)
 	env := map[string]string{
 		"KONTOR_ADDR": addr, "KONTOR_BASE_URL": "http://" + addr, "KONTOR_SANDBOX": "true",
@@ -51,7 +51,7 @@ var consentForm = regexp.MustCompile(`(?s)<form method="post" action="([^"]+)">.
 // linkSandbox links the persona over the JSON API, driving the bank's consent
 // form with plain HTTP, and returns the active connection's id. Without
 // autoSync the connection is never scheduled (turned off before it is linked).
-func linkSandbox(t *testing.T, a *api, persona string, autoSync bool) string {
+func linkSandbox(t testing.TB, a *api, persona string, autoSync bool) string {
 	t.Helper()
 	var created struct {
 		Connection       connectionJSON `json:"connection"`
@@ -128,7 +128,7 @@ type transactionSyncResult struct {
 // ledgerCounts returns the provider entries of the connection's accounts in the
 // ledger, how many are pending, and how many distinct entries the sync's facts
 // say there must be.
-func ledgerCounts(t *testing.T, inst *harness.Instance, connectionID string) (entries, pending, want int) {
+func ledgerCounts(t testing.TB, inst *harness.Instance, connectionID string) (entries, pending, want int) {
 	t.Helper()
 	ctx := context.Background()
 	q := "SELECT count(*) FROM transactions WHERE provider_transaction_id IS NOT NULL AND provider_transaction_id NOT LIKE 'kontor:%' AND account_id IN (SELECT id FROM accounts WHERE connection_id = ?)"

@@ -134,6 +134,15 @@ type fixture struct {
 	accountCursors []string     // cursors of pages 2.. of the account list
 	deepCursors    []deepCursor // hot accounts' cursors at several depths
 	deepCursor     string       // the hottest account's cursor deepPages pages in
+	base           string       // when set, the server the scenario measures instead of inst (the floor)
+}
+
+// baseURL is the server a scenario measures.
+func (f *fixture) baseURL() string {
+	if f.base != "" {
+		return f.base
+	}
+	return f.inst.BaseURL
 }
 
 func benchAccounts(b *testing.B, engine harness.Engine) {
@@ -201,6 +210,21 @@ func benchAccounts(b *testing.B, engine harness.Engine) {
 	}
 	// The floor: the cheapest route of the same server, no authentication, no query.
 	b.Run("baseline_healthz", func(b *testing.B) { f.scenario(b, func(*rand.Rand) string { return "/healthz" }, 0) })
+	// The floor of the transaction page: bench.NewFloor on the same database, in
+	// this process, with the application's tokens; compare with
+	// transactions_first_page.
+	floor := bench.NewFloor(inst.DB, inst.Config.SecretKey)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go floor.Listener(ln) //nolint:errcheck // ends with Shutdown below
+	b.Cleanup(func() { _ = floor.Shutdown() })
+	b.Run("floor_transactions_first_page", func(b *testing.B) {
+		f.base = "http://" + ln.Addr().String()
+		defer func() { f.base = "" }()
+		f.scenario(b, scenarios[1].path, 0)
+	})
 	for _, sc := range scenarios {
 		b.Run(sc.name, func(b *testing.B) { f.scenario(b, sc.path, 0) })
 	}
@@ -350,6 +374,7 @@ const probeRequests = 20
 func (f *fixture) scenario(b *testing.B, path func(*rand.Rand) string, rate float64) {
 	ctx := context.Background()
 	c := f.client(b)
+	c.BaseURL = f.baseURL()
 	rng := rand.New(rand.NewPCG(7, 7))
 
 	// Plans: every distinct query behind a sample of requests, run on the seeded data.
@@ -461,7 +486,7 @@ func (f *fixture) measure(ctx context.Context, token string, path func(*rand.Ran
 	_, dbBefore := f.counter.Count()
 	cpu := bench.SampleCPU(f.serverMatches()...)
 	res := bench.Load{
-		BaseURL: f.inst.BaseURL, Token: token, Clients: f.settings.clients,
+		BaseURL: f.baseURL(), Token: token, Clients: f.settings.clients,
 		Warmup: f.settings.warmup, Duration: f.settings.duration, Path: path, Rate: rate,
 	}.Run(ctx)
 	use := cpu.Since()

@@ -1,22 +1,19 @@
 package bench
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/uptrace/bun"
 
+	"github.com/kontor-app/kontor/modules/accounts"
+	"github.com/kontor-app/kontor/platform/authz"
 	"github.com/kontor-app/kontor/platform/database"
 	"github.com/kontor-app/kontor/platform/money"
 )
@@ -506,113 +503,6 @@ func centsString(c int64) string {
 
 func amountOf(c int64) money.Amount { return money.MustParse(centsString(c)) }
 
-// The row types mirror modules/accounts/internal/store's accountRow, transactionRow
-// and transferRow field for field, with the same Go types and bun tags, so bun
-// encodes every value exactly as the store does on either engine.
-
-type accountRow struct {
-	bun.BaseModel `bun:"table:accounts"`
-
-	ID                     uuid.UUID        `bun:"id,pk"`
-	UserID                 uuid.UUID        `bun:"user_id,notnull"`
-	ConnectionID           uuid.NullUUID    `bun:"connection_id"`
-	Provider               string           `bun:"provider,nullzero"`
-	ProviderAccountID      string           `bun:"provider_account_id,nullzero"`
-	ExternalID             string           `bun:"external_id,nullzero"`
-	AccountNumber          string           `bun:"account_number,notnull"`
-	Name                   string           `bun:"name,notnull"`
-	NameKey                string           `bun:"name_key,notnull"`
-	AccountType            string           `bun:"account_type,notnull"`
-	Subtype                string           `bun:"subtype,nullzero"`
-	Currency               string           `bun:"currency,notnull"`
-	BalanceAmount          money.Amount     `bun:"balance_amount,notnull"`
-	BalanceKey             string           `bun:"balance_key,notnull"`
-	AvailableBalanceAmount money.NullAmount `bun:"available_balance_amount"`
-	OverdraftLimit         money.Amount     `bun:"overdraft_limit,notnull"`
-	InterestRate           money.NullAmount `bun:"interest_rate"`
-	Status                 string           `bun:"status,notnull"`
-	IsHidden               bool             `bun:"is_hidden,notnull"`
-	IsFavourite            bool             `bun:"is_favourite,notnull"`
-	ShowInDashboard        bool             `bun:"show_in_dashboard,notnull"`
-	Color                  string           `bun:"color,nullzero"`
-	Icon                   string           `bun:"icon,nullzero"`
-	Notes                  string           `bun:"notes,nullzero"`
-	SortOrder              int              `bun:"sort_order,notnull"`
-	CustomFields           string           `bun:"custom_fields,notnull"`
-	Metadata               string           `bun:"metadata,notnull"`
-	LinkedAccountID        uuid.NullUUID    `bun:"linked_account_id"`
-	TransactionCount       int64            `bun:"transaction_count,notnull"`
-	LastSyncedAt           *time.Time       `bun:"last_synced_at"`
-	CreatedAt              time.Time        `bun:"created_at,notnull"`
-	UpdatedAt              time.Time        `bun:"updated_at,notnull"`
-	ClosedAt               *time.Time       `bun:"closed_at"`
-	ArchivedAt             *time.Time       `bun:"archived_at"`
-	Version                int64            `bun:"version,notnull"`
-}
-
-type transactionRow struct {
-	bun.BaseModel `bun:"table:transactions"`
-
-	ID                    uuid.UUID     `bun:"id,pk"`
-	AccountID             uuid.UUID     `bun:"account_id,notnull"`
-	UserID                uuid.UUID     `bun:"user_id,notnull"`
-	ExternalID            string        `bun:"external_id,nullzero"`
-	ProviderTransactionID string        `bun:"provider_transaction_id,nullzero"`
-	Type                  string        `bun:"type,notnull"`
-	Amount                money.Amount  `bun:"amount,notnull"`
-	MagnitudeKey          string        `bun:"magnitude_key,notnull"`
-	Currency              string        `bun:"currency,notnull"`
-	Description           string        `bun:"description,notnull"`
-	Counterparty          string        `bun:"counterparty,nullzero"`
-	Status                string        `bun:"status,notnull"`
-	BookedAt              time.Time     `bun:"booked_at,notnull"`
-	TransferID            uuid.NullUUID `bun:"transfer_id"`
-	CreatedAt             time.Time     `bun:"created_at,notnull"`
-}
-
-type transferRow struct {
-	bun.BaseModel `bun:"table:transfers"`
-
-	ID                       uuid.UUID    `bun:"id,pk"`
-	UserID                   uuid.UUID    `bun:"user_id,notnull"`
-	SourceAccountID          uuid.UUID    `bun:"source_account_id,notnull"`
-	DestinationAccountID     uuid.UUID    `bun:"destination_account_id,notnull"`
-	SourceTransactionID      uuid.UUID    `bun:"source_transaction_id,notnull"`
-	DestinationTransactionID uuid.UUID    `bun:"destination_transaction_id,notnull"`
-	Amount                   money.Amount `bun:"amount,notnull"`
-	Currency                 string       `bun:"currency,notnull"`
-	CreatedAt                time.Time    `bun:"created_at,notnull"`
-}
-
-// deltaRow is one row of account_daily_deltas; the store writes day as
-// 'YYYY-MM-DD', a DATE in PostgreSQL and text in SQLite.
-type deltaRow struct {
-	bun.BaseModel `bun:"table:account_daily_deltas"`
-
-	AccountID uuid.UUID    `bun:"account_id"`
-	Day       string       `bun:"day"`
-	Delta     money.Amount `bun:"delta"`
-	TxCount   int64        `bun:"tx_count"`
-}
-
-func (d *data) accountRow(a *account) accountRow {
-	bal := amountOf(a.balance)
-	row := accountRow{
-		ID: a.id, UserID: d.user, AccountNumber: a.number, Name: a.name, NameKey: strings.ToLower(a.name),
-		AccountType: a.typ, Currency: a.currency, BalanceAmount: bal, BalanceKey: bal.SortKey(),
-		Status: a.status, IsFavourite: a.favourite, ShowInDashboard: true, CustomFields: "[]", Metadata: "{}",
-		TransactionCount: int64(a.n), CreatedAt: a.created, UpdatedAt: a.updated, Version: int64(a.n),
-	}
-	if row.Version < 1 {
-		row.Version = 1
-	}
-	if a.archived {
-		at := a.updated
-		row.ArchivedAt = &at
-	}
-	return row
-}
-
 func (d *data) description(e *entry) (description, counterparty string) {
 	switch {
 	case e.opening:
@@ -631,40 +521,53 @@ func (d *data) description(e *entry) (description, counterparty string) {
 	return descriptionPrefix[e.kind] + m, counterparty
 }
 
-func (d *data) transactionRow(e *entry) transactionRow {
-	a := &d.accounts[e.account]
-	amount := amountOf(e.cents)
-	desc, party := d.description(e)
-	row := transactionRow{
-		ID: e.id, AccountID: a.id, UserID: d.user, Type: txTypes[e.kind], Amount: amount,
-		MagnitudeKey: amount.Abs().SortKey(), Currency: a.currency, Description: desc, Counterparty: party,
-		Status: "posted", BookedAt: time.UnixMicro(e.booked).UTC(), CreatedAt: createdAt(e),
+// ledgerSeed is the data set as the accounts contract takes it: the accounts, the
+// entries made one by one as the contract walks them, and the transfers.
+func (d *data) ledgerSeed() accounts.LedgerSeed {
+	seed := accounts.LedgerSeed{UserID: d.user, Accounts: make([]accounts.SeedAccount, len(d.accounts)), Transfers: make([]accounts.SeedTransfer, len(d.transfers))}
+	for i := range d.accounts {
+		a := &d.accounts[i]
+		seed.Accounts[i] = accounts.SeedAccount{ID: a.id, AccountNumber: a.number, Name: a.name, AccountType: a.typ,
+			Currency: a.currency, Status: a.status, IsFavourite: a.favourite, CreatedAt: a.created}
+		if a.archived {
+			at := a.updated
+			seed.Accounts[i].ArchivedAt = &at
+		}
 	}
-	if e.pending {
-		row.Status = "pending"
+	for i := range d.transfers {
+		t := &d.transfers[i]
+		seed.Transfers[i] = accounts.SeedTransfer{ID: t.id, SourceAccountID: d.accounts[t.src].id, DestinationAccountID: d.accounts[t.dst].id,
+			SourceTransactionID: d.entries[t.out].id, DestinationTransactionID: d.entries[t.in].id,
+			Amount: amountOf(t.cents), Currency: d.accounts[t.src].currency, CreatedAt: time.UnixMicro(t.at).UTC()}
 	}
-	if e.transfer >= 0 {
-		row.TransferID = uuid.NullUUID{UUID: d.transfers[e.transfer].id, Valid: true}
+	seed.Transactions = func(yield func(accounts.SeedTransaction) bool) {
+		for i := range d.entries {
+			e := &d.entries[i]
+			desc, party := d.description(e)
+			t := accounts.SeedTransaction{ID: e.id, AccountID: d.accounts[e.account].id, Type: txTypes[e.kind], Amount: amountOf(e.cents),
+				Description: desc, Counterparty: party, Status: "posted", BookedAt: time.UnixMicro(e.booked).UTC(), CreatedAt: createdAt(e)}
+			if e.pending {
+				t.Status = "pending"
+			}
+			if e.transfer >= 0 {
+				t.TransferID = uuid.NullUUID{UUID: d.transfers[e.transfer].id, Valid: true}
+			}
+			if !yield(t) {
+				return
+			}
+		}
 	}
-	return row
+	return seed
 }
 
-func (d *data) transferRow(t *transfer) transferRow {
-	at := time.UnixMicro(t.at).UTC()
-	return transferRow{
-		ID: t.id, UserID: d.user, SourceAccountID: d.accounts[t.src].id, DestinationAccountID: d.accounts[t.dst].id,
-		SourceTransactionID: d.entries[t.out].id, DestinationTransactionID: d.entries[t.in].id,
-		Amount: amountOf(t.cents), Currency: d.accounts[t.src].currency, CreatedAt: at,
-	}
-}
-
-// Seed writes spec's data set for the user into db and checks the ledger invariant
-// afterwards. The user must exist (register them through the API, so the
-// application knows them as a normal user); accounts, entries, transfers and daily
-// deltas go straight into the tables. On PostgreSQL the two big tables are loaded
-// with COPY and the tables are then vacuumed and analysed, as autovacuum would do
-// after such a load; on SQLite everything is written by bun's multi-row INSERTs in
-// one transaction.
+// Seed writes spec's data set for the user into db through the accounts contract's
+// bulk-seeding system call (accounts.Contract.SeedLedgerAsSystem), so the rows are
+// in the store's own format and the schema lives in one place. The user must exist
+// (register them through the API, so the application knows them as a normal user).
+// Afterwards the planner's statistics are refreshed: VACUUM ANALYZE of the accounts
+// tables on PostgreSQL, as autovacuum would do after such a load, and on SQLite a
+// checkpoint of the write-ahead log (no ANALYZE, as the application runs none; the
+// wrk harness, cmd/benchdb, runs one on both engines).
 func Seed(ctx context.Context, db *database.DB, user uuid.UUID, spec Spec) (Seeded, error) {
 	began := time.Now()
 	d, err := generate(spec, user)
@@ -677,13 +580,17 @@ func Seed(ctx context.Context, db *database.DB, user uuid.UUID, spec Spec) (Seed
 		out.Counts = append(out.Counts, a.n)
 	}
 	began = time.Now()
-	if db.Dialect == database.Postgres {
-		err = d.writePostgres(ctx, db)
-	} else {
-		err = d.writeSQLite(ctx, db)
-	}
+	az, err := authz.New(db)
 	if err != nil {
 		return out, err
+	}
+	written, err := accounts.New(db, az).SeedLedgerAsSystem(ctx, d.ledgerSeed())
+	if err != nil {
+		return out, err
+	}
+	if written.Transactions != len(d.entries) || written.DailyDeltas != len(d.deltas) {
+		return out, fmt.Errorf("the contract wrote %d entries and %d daily deltas, want %d and %d",
+			written.Transactions, written.DailyDeltas, len(d.entries), len(d.deltas))
 	}
 	out.Write = time.Since(began)
 	began = time.Now()
@@ -698,166 +605,4 @@ func Seed(ctx context.Context, db *database.DB, user uuid.UUID, spec Spec) (Seed
 	}
 	out.Analyze = time.Since(began)
 	return out, nil
-}
-
-const insertBatch = 1000
-
-func (d *data) writeSQLite(ctx context.Context, db *database.DB) error {
-	conn, err := db.DB.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	// A large page cache for the load only; the connection goes back to the pool
-	// with SQLite's default.
-	if _, err := conn.ExecContext(ctx, "PRAGMA cache_size = -1048576"); err != nil {
-		return err
-	}
-	defer conn.ExecContext(context.Background(), "PRAGMA cache_size = -2000") //nolint:errcheck
-	return conn.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if err := insertAll(ctx, tx, len(d.accounts), func(i int) accountRow { return d.accountRow(&d.accounts[i]) }); err != nil {
-			return fmt.Errorf("insert accounts: %w", err)
-		}
-		if err := insertAll(ctx, tx, len(d.entries), func(i int) transactionRow { return d.transactionRow(&d.entries[i]) }); err != nil {
-			return fmt.Errorf("insert transactions: %w", err)
-		}
-		if err := insertAll(ctx, tx, len(d.transfers), func(i int) transferRow { return d.transferRow(&d.transfers[i]) }); err != nil {
-			return fmt.Errorf("insert transfers: %w", err)
-		}
-		if err := insertAll(ctx, tx, len(d.deltas), func(i int) deltaRow { return d.deltaRow(&d.deltas[i]) }); err != nil {
-			return fmt.Errorf("insert daily deltas: %w", err)
-		}
-		return nil
-	})
-}
-
-func (d *data) deltaRow(dd *dailyDelta) deltaRow {
-	return deltaRow{AccountID: d.accounts[dd.account].id, Day: dd.day, Delta: amountOf(dd.cents), TxCount: dd.count}
-}
-
-// insertAll inserts n rows made by row with multi-row INSERTs of insertBatch rows.
-func insertAll[T any](ctx context.Context, db bun.IDB, n int, row func(int) T) error {
-	batch := make([]T, 0, insertBatch)
-	for i := 0; i < n; i++ {
-		batch = append(batch, row(i))
-		if len(batch) == insertBatch || i == n-1 {
-			if _, err := db.NewInsert().Model(&batch).Exec(ctx); err != nil {
-				return err
-			}
-			batch = batch[:0]
-		}
-	}
-	return nil
-}
-
-func (d *data) writePostgres(ctx context.Context, db *database.DB) error {
-	if err := insertAll(ctx, db.DB, len(d.accounts), func(i int) accountRow { return d.accountRow(&d.accounts[i]) }); err != nil {
-		return fmt.Errorf("insert accounts: %w", err)
-	}
-	conn, err := db.DB.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	err = copyIn(ctx, conn, "COPY transactions (id, account_id, user_id, type, amount, magnitude_key, currency, description, counterparty, status, booked_at, transfer_id, created_at) FROM STDIN",
-		func(w *copyWriter) {
-			for i := range d.entries {
-				r := d.transactionRow(&d.entries[i])
-				w.uuid(r.ID).uuid(r.AccountID).uuid(r.UserID).text(r.Type).text(r.Amount.String()).text(r.MagnitudeKey).
-					text(r.Currency).text(r.Description).nullText(r.Counterparty).text(r.Status).time(r.BookedAt).
-					nullUUID(r.TransferID).time(r.CreatedAt).end()
-			}
-		})
-	if err != nil {
-		return fmt.Errorf("copy transactions: %w", err)
-	}
-	if err := insertAll(ctx, db.DB, len(d.transfers), func(i int) transferRow { return d.transferRow(&d.transfers[i]) }); err != nil {
-		return fmt.Errorf("insert transfers: %w", err)
-	}
-	err = copyIn(ctx, conn, "COPY account_daily_deltas (account_id, day, delta, tx_count) FROM STDIN", func(w *copyWriter) {
-		for i := range d.deltas {
-			r := d.deltaRow(&d.deltas[i])
-			w.uuid(r.AccountID).text(r.Day).text(r.Delta.String()).text(strconv.FormatInt(r.TxCount, 10)).end()
-		}
-	})
-	if err != nil {
-		return fmt.Errorf("copy daily deltas: %w", err)
-	}
-	return nil
-}
-
-// copyIn streams the rows fill writes into a COPY ... FROM STDIN in text format.
-func copyIn(ctx context.Context, conn bun.Conn, query string, fill func(*copyWriter)) error {
-	pr, pw := io.Pipe()
-	go func() {
-		w := &copyWriter{w: bufio.NewWriterSize(pw, 1<<20)}
-		fill(w)
-		if w.err == nil {
-			w.err = w.w.Flush()
-		}
-		pw.CloseWithError(w.err)
-	}()
-	err := conn.Raw(func(dc any) error {
-		sc, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("COPY needs a pgx connection, got %T", dc)
-		}
-		_, err := sc.Conn().PgConn().CopyFrom(ctx, pr, query)
-		return err
-	})
-	_ = pr.CloseWithError(io.ErrClosedPipe)
-	return err
-}
-
-// copyWriter writes rows in COPY's text format: tab-separated, \N for NULL,
-// backslash escapes for the characters that need them.
-type copyWriter struct {
-	w     *bufio.Writer
-	first bool
-	err   error
-}
-
-var copyEscaper = strings.NewReplacer(`\`, `\\`, "\t", `\t`, "\n", `\n`, "\r", `\r`)
-
-func (c *copyWriter) field(s string) *copyWriter {
-	if c.err != nil {
-		return c
-	}
-	if c.first {
-		c.err = c.w.WriteByte('\t')
-	}
-	c.first = true
-	if c.err == nil {
-		_, c.err = c.w.WriteString(s)
-	}
-	return c
-}
-
-func (c *copyWriter) text(s string) *copyWriter { return c.field(copyEscaper.Replace(s)) }
-
-func (c *copyWriter) nullText(s string) *copyWriter {
-	if s == "" {
-		return c.field(`\N`)
-	}
-	return c.text(s)
-}
-
-func (c *copyWriter) uuid(u uuid.UUID) *copyWriter { return c.field(u.String()) }
-
-func (c *copyWriter) nullUUID(u uuid.NullUUID) *copyWriter {
-	if !u.Valid {
-		return c.field(`\N`)
-	}
-	return c.uuid(u.UUID)
-}
-
-func (c *copyWriter) time(t time.Time) *copyWriter {
-	return c.field(t.UTC().Format("2006-01-02 15:04:05.999999Z07:00"))
-}
-
-func (c *copyWriter) end() {
-	if c.err == nil {
-		c.err = c.w.WriteByte('\n')
-	}
-	c.first = false
 }

@@ -74,5 +74,6 @@ func (u *User) Browser(t testing.TB, i *Instance) (*Client, string) {
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("log in through the form: %d\n%s", res.Status, truncate(res.Body))
 	}
-	return b, tok
+	// Login rotates the CSRF token: the one from the login page is void now.
+	return b, b.CSRFToken(t, "/")
 }

@@ -516,7 +516,7 @@ func (s *suite) methodCases() []extra {
 	for _, p := range paths {
 		methods := []string{http.MethodPut, http.MethodPatch, http.MethodDelete}
 		if p == "/me" {
-			// A method the server does not know at all; once is enough (see knownFailures).
+			// A method Fiber does not know at all; once is enough.
 			methods = append(methods, "PROPFIND")
 		}
 		for _, m := range methods {

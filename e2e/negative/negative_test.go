@@ -35,9 +35,6 @@ var knownFailures = map[string]string{
 	// (Deep nesting is held by platform/httpserver's TestCheckJSONRefusesDeepNesting:
 	// a body nested past 32 levels is refused before any walk, so the quadratic walk a
 	// 100 kB body of '[' once caused cannot happen; the suite still sends one.)
-	// platform/httpserver: fiber answers a method outside its list before any
-	// middleware runs: a text/plain body, no problem document, no X-Request-Id.
-	"PROPFIND /me [undocumented-method]": "unknown HTTP method answered by fiber as text/plain without X-Request-Id",
 }
 
 // TestNegativeSQLite and TestNegativePostgres run the suite on each engine.
@@ -296,6 +293,13 @@ func (s *suite) run(op operation, tc tcase) {
 		}
 		if status >= 400 {
 			checkProblem(fail, status, header, body)
+			// The document types each problem with the codes its operation answers.
+			var p struct {
+				Code string `json:"code"`
+			}
+			if codes, typed := s.spec.problemCodes(op, status); typed && json.Unmarshal(body, &p) == nil && !codes[p.Code] {
+				fail("code %q is not among the codes documented for %d: %v", p.Code, status, keys(codes))
+			}
 		}
 	}
 	if tc.method != http.MethodGet {

@@ -3,6 +3,7 @@ package negative
 import (
 	"encoding/json"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -180,4 +181,34 @@ func mustJSON(v any) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// problemCodes returns the codes the document allows in the problem o answers with
+// status (its own response for that status, else its default), and false when that
+// response does not type its codes.
+func (s *spec) problemCodes(o operation, status int) (map[string]bool, bool) {
+	responses := obj(o.Op["responses"])
+	r, has := responses[strconv.Itoa(status)]
+	if !has {
+		r = responses["default"]
+	}
+	schema := obj(obj(obj(s.resolve(r)["content"])["application/problem+json"])["schema"])
+	codes := map[string]bool{}
+	s.collectCodes(schema, codes, 0)
+	return codes, len(codes) > 0
+}
+
+func (s *spec) collectCodes(v map[string]any, codes map[string]bool, depth int) {
+	v = s.resolve(v)
+	if v == nil || depth > 8 {
+		return
+	}
+	for _, c := range asList(obj(obj(v["properties"])["code"])["enum"]) {
+		codes[asString(c)] = true
+	}
+	for _, k := range []string{"allOf", "oneOf", "anyOf"} {
+		for _, sub := range asList(v[k]) {
+			s.collectCodes(obj(sub), codes, depth+1)
+		}
+	}
 }

@@ -39,7 +39,21 @@ type (
 	ProviderCode = provider.Code
 	// StatusChanged is the event announced when a connection's status changes.
 	StatusChanged = domain.ConnectionStatusChanged
+	// ImportRun is a statement import as a sync run records it: connection,
+	// owner, start and end, its summary (accounts created and updated,
+	// transactions added, modified and removed, duplicates), and for a failed
+	// one its error code and words.
+	ImportRun = app.ImportRun
 )
+
+// ImportRecorder is the port through which statement imports become sync runs
+// with trigger import, recorded in the import's own database transaction (ctx
+// carries it). The sync module provides it, so the connections module never
+// imports that module; when none does, imports are not recorded and their
+// sync_id is null.
+type ImportRecorder interface {
+	RecordImport(ctx context.Context, run ImportRun) (uuid.UUID, error)
+}
 
 // Connection is what the sync module may know of a connection; never its
 // credentials. Status is one of pending, active, needs_reauth, error and

@@ -39,6 +39,7 @@ var Module = fx.Module("connections",
 		newSealer,
 		newRegistry,
 		newPublisher,
+		newRunRecorder,
 		newService,
 	),
 	fx.Provide(
@@ -83,9 +84,24 @@ func newPublisher(bus *events.Bus, db *database.DB) app.Publisher {
 	return eventPublisher{bus: bus, db: db}
 }
 
-func newService(repo app.Repository, sealer app.Sealer, az app.Authorizer, acc app.Accounts, reg app.Registry, pub app.Publisher, cfg config.Config) *app.Service {
+// recorderIn takes the ImportRecorder another module (sync) may provide.
+type recorderIn struct {
+	fx.In
+	Recorder ImportRecorder `optional:"true"`
+}
+
+// newRunRecorder records imports as sync runs through the ImportRecorder the
+// sync module provides, or not at all without one.
+func newRunRecorder(in recorderIn) app.RunRecorder {
+	if in.Recorder == nil {
+		return app.NoRunRecorder{}
+	}
+	return in.Recorder
+}
+
+func newService(repo app.Repository, sealer app.Sealer, az app.Authorizer, acc app.Accounts, reg app.Registry, pub app.Publisher, runs app.RunRecorder, cfg config.Config) *app.Service {
 	return app.NewService(app.Deps{
-		Repo: repo, Sealer: sealer, Authorizer: az, Accounts: acc, Providers: reg, Publisher: pub,
+		Repo: repo, Sealer: sealer, Authorizer: az, Accounts: acc, Providers: reg, Publisher: pub, Runs: runs,
 		RedirectURI: strings.TrimSuffix(cfg.BaseURL, "/") + CallbackPath,
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/kontor-app/kontor/modules/identity"
 	"github.com/kontor-app/kontor/modules/statements/internal/app"
 	"github.com/kontor-app/kontor/modules/statements/internal/domain"
+	kontorsync "github.com/kontor-app/kontor/modules/sync"
 	"github.com/kontor-app/kontor/platform/apperr"
 	"github.com/kontor-app/kontor/platform/authn"
 	"github.com/kontor-app/kontor/platform/money"
@@ -119,4 +120,27 @@ func (d directoryAdapter) HolderName(ctx context.Context, id uuid.UUID) (string,
 		return u.Name, nil
 	}
 	return u.Email, nil
+}
+
+// syncHealthAdapter gives the dashboard the sync module's Health contract: the
+// linked accounts whose connection is broken or stale, or whose ledger drifts
+// from the provider, each with the page that shows what to do.
+type syncHealthAdapter struct {
+	sync kontorsync.Health
+}
+
+var _ app.SyncHealth = syncHealthAdapter{}
+
+// BrokenConnections returns the user's linked accounts that need a look.
+func (h syncHealthAdapter) BrokenConnections(ctx context.Context, userID uuid.UUID) ([]domain.Attention, error) {
+	list, err := h.sync.Attention(ctx, authn.Subject{UserID: userID})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.Attention, len(list))
+	for i, a := range list {
+		out[i] = domain.Attention{AccountID: a.AccountID, AccountName: a.AccountName, Kind: domain.AttentionKind(a.Kind), Detail: a.Detail,
+			Link: a.Link, LinkText: a.LinkText}
+	}
+	return out, nil
 }

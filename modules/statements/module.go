@@ -10,6 +10,7 @@ import (
 	"github.com/kontor-app/kontor/modules/statements/internal/api"
 	"github.com/kontor-app/kontor/modules/statements/internal/app"
 	"github.com/kontor-app/kontor/modules/statements/internal/web"
+	kontorsync "github.com/kontor-app/kontor/modules/sync"
 	"github.com/kontor-app/kontor/platform/authz"
 	"github.com/kontor-app/kontor/platform/httpserver"
 )
@@ -43,9 +44,21 @@ func newAuthorizer(a *authz.Authorizer) app.Authorizer { return a }
 
 func newInsight(i accounts.Insight) app.Insight { return insightAdapter{accounts: i} }
 
-// newSyncHealth is the hook for the sync module: once it exists, provide its view of
-// broken connections here instead.
-func newSyncHealth() app.SyncHealth { return app.NoSyncHealth{} }
+// syncHealthIn takes the sync module's Health contract when the application
+// has that module.
+type syncHealthIn struct {
+	fx.In
+	Health kontorsync.Health `optional:"true"`
+}
+
+// newSyncHealth is the sync module's view of broken, stale and drifting linked
+// accounts, or nothing without that module.
+func newSyncHealth(in syncHealthIn) app.SyncHealth {
+	if in.Health == nil {
+		return app.NoSyncHealth{}
+	}
+	return syncHealthAdapter{sync: in.Health}
+}
 
 func newService(l app.Ledger, d app.Directory, a app.Authorizer) *app.Service {
 	return app.NewService(l, d, a, app.SystemClock{})

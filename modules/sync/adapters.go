@@ -135,6 +135,7 @@ func (a connectionsAdapter) Failure(code, message string) error {
 // contract; calls join the sync's database transaction through ctx.
 type ledgerAdapter struct {
 	a accounts.ProviderSync
+	l accounts.Ledger
 }
 
 var _ app.Ledger = ledgerAdapter{}
@@ -167,4 +168,31 @@ func (l ledgerAdapter) ApplyEntries(ctx context.Context, owner uuid.UUID, accoun
 	}
 	_, err := l.a.SyncTransactions(ctx, authn.Subject{UserID: owner}, batch)
 	return err
+}
+
+// Balance reads an account's ledger and provider balances.
+func (l ledgerAdapter) Balance(ctx context.Context, sub authn.Subject, accountID uuid.UUID) (app.LedgerBalance, error) {
+	a, err := l.l.Account(ctx, sub, accountID)
+	if err != nil {
+		return app.LedgerBalance{}, err
+	}
+	return app.LedgerBalance{Name: a.Name, Currency: string(a.Currency), Ledger: a.Balance, Provider: a.ProviderBalance, Available: a.AvailableBalance}, nil
+}
+
+// importRecorder gives the connections module the sync's audit trail for
+// statement imports (connections.ImportRecorder), so the connections module
+// never imports this one.
+type importRecorder struct {
+	svc *app.Service
+}
+
+var _ connections.ImportRecorder = importRecorder{}
+
+// RecordImport records an import as a run with trigger import.
+func (r importRecorder) RecordImport(ctx context.Context, in connections.ImportRun) (uuid.UUID, error) {
+	s := in.Summary
+	return r.svc.RecordImport(ctx, app.ImportRecord{ConnectionID: in.ConnectionID, UserID: in.UserID, StartedAt: in.StartedAt, FinishedAt: in.FinishedAt,
+		Stats: domain.Stats{AccountsCreated: s.AccountsCreated, AccountsUpdated: s.AccountsUpdated, Created: s.AccountsCreated, Updated: s.AccountsUpdated,
+			Added: s.TransactionsAdded, Modified: s.TransactionsModified, Removed: s.TransactionsRemoved, Duplicates: s.Duplicates, Pages: 1},
+		ErrorCode: in.ErrorCode, ErrorMessage: in.ErrorMessage})
 }

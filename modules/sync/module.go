@@ -3,6 +3,7 @@ package sync
 import (
 	"log/slog"
 
+	"github.com/gofiber/fiber/v2"
 	"go.uber.org/fx"
 
 	"github.com/kontor-app/kontor/modules/accounts"
@@ -35,6 +36,8 @@ var Module = fx.Module("sync",
 	fx.Provide(
 		newContract,
 		func(c contract) Syncer { return c },
+		func(c contract) Health { return c },
+		newImportRecorder,
 		fx.Annotate(newAPIRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
 		fx.Annotate(newWebRoutes, fx.As(new(httpserver.Routes)), fx.ResultTags(`group:"routes"`)),
 		fx.Annotate(api.Spec, fx.ResultTags(`group:"openapi"`)),
@@ -43,9 +46,16 @@ var Module = fx.Module("sync",
 	fx.Invoke(func(q *queue, c *jobs.Client) { q.client = c }),
 )
 
+func init() {
+	// The drift event joins the platform's event types (API.md lists the rest).
+	events.Register(events.Type(app.EventDriftDetected))
+}
+
 func newConnections(c connections.Sync) app.Connections { return connectionsAdapter{c: c} }
 
-func newLedger(a accounts.ProviderSync) app.Ledger { return ledgerAdapter{a: a} }
+func newLedger(a accounts.ProviderSync, l accounts.Ledger) app.Ledger {
+	return ledgerAdapter{a: a, l: l}
+}
 
 func newAuthorizer(a *authz.Authorizer) app.Authorizer { return a }
 
@@ -61,4 +71,17 @@ func newContract(svc *app.Service) contract { return contract{svc: svc} }
 
 func newAPIRoutes(svc *app.Service) *api.Routes { return api.New(svc) }
 
-func newWebRoutes(svc *app.Service) *web.Routes { return web.New(svc) }
+func newWebRoutes(svc *app.Service, stream *events.Stream) *web.Routes {
+	var h fiber.Handler
+	if stream != nil {
+		h = stream.Handle
+	}
+	return web.New(svc, h)
+}
+
+// newImportRecorder records statement imports for the connections module. It
+// is built from the store and the event log alone, not from the use cases
+// (which depend on the connections module), so the graph has no cycle.
+func newImportRecorder(repo app.Repository, pub app.Publisher, log *slog.Logger) connections.ImportRecorder {
+	return importRecorder{svc: app.NewService(app.Deps{Repo: repo, Publisher: pub, Log: log})}
+}

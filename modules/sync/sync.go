@@ -13,6 +13,7 @@ import (
 
 	"github.com/kontor-app/kontor/modules/sync/internal/app"
 	"github.com/kontor-app/kontor/modules/sync/internal/domain"
+	"github.com/kontor-app/kontor/platform/authn"
 )
 
 // Run is what other modules may know of a sync run. Kind is accounts,
@@ -37,6 +38,44 @@ type Syncer interface {
 	// active: accounts, then transactions, trigger link. It returns
 	// sync_in_progress when another run holds the connection.
 	SystemSyncLinked(ctx context.Context, connectionID uuid.UUID) (Run, error)
+}
+
+// Attention is one linked account that needs a look, as the dashboard lists
+// it: Kind is broken_connection (reauthorize or see why it failed), stale_sync
+// (its last success is older than twice the connection's interval) or
+// provider_drift (the ledger differs from the provider's balance over two
+// successful runs); Detail says it in words, and Link (with LinkText) is the
+// page that shows what to do.
+type Attention struct {
+	AccountID    uuid.UUID
+	AccountName  string
+	ConnectionID uuid.UUID
+	Kind         string
+	Detail       string
+	Link         string
+	LinkText     string
+}
+
+// Health is what the dashboard may ask of the sync module.
+type Health interface {
+	// Attention lists the subject's linked accounts whose connection is broken
+	// or stale, and those whose balance drifts from the provider's.
+	Attention(ctx context.Context, sub authn.Subject) ([]Attention, error)
+}
+
+var _ Health = contract{}
+
+// Attention lists the subject's accounts that need a look.
+func (c contract) Attention(ctx context.Context, sub authn.Subject) ([]Attention, error) {
+	items, err := c.svc.Health(ctx, sub)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Attention, len(items))
+	for i, h := range items {
+		out[i] = Attention(h)
+	}
+	return out, nil
 }
 
 // contract implements Syncer over the use cases.

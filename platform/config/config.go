@@ -68,6 +68,11 @@ type Config struct {
 	IdempotencyLease time.Duration
 	// Jobs configures the background job engine and the event stream.
 	Jobs Jobs
+	// PreviousSecretKeys are secret keys KONTOR_SECRET_KEY replaced, kept so that what
+	// they sealed (provider credentials, stored idempotent answers) still opens after
+	// a rotation; nothing new is sealed with them (KONTOR_PREVIOUS_SECRET_KEYS,
+	// comma-separated, default none).
+	PreviousSecretKeys []string
 }
 
 // Jobs configures River (platform/jobs) and the event stream (platform/events).
@@ -190,6 +195,15 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			return Config{}, &Error{Setting: "KONTOR_TRUSTED_PROXIES", Problem: fmt.Sprintf("must be comma-separated CIDRs or IP addresses, got %q", p)}
 		}
 		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+	for _, k := range strings.Split(env("KONTOR_PREVIOUS_SECRET_KEYS", ""), ",") {
+		if k = strings.TrimSpace(k); k == "" {
+			continue
+		}
+		if len(k) < 32 {
+			return Config{}, &Error{Setting: "KONTOR_PREVIOUS_SECRET_KEYS", Problem: "every key must be at least 32 characters, as KONTOR_SECRET_KEY was"}
+		}
+		c.PreviousSecretKeys = append(c.PreviousSecretKeys, k)
 	}
 	if c.LogFormat == "" {
 		// Production logs are read by machines (a log shipper, journald), development

@@ -18,7 +18,7 @@ import (
 func TestCSRFTokenNeverFromTheQuery(t *testing.T) {
 	app := newServer(t)
 	cookie := strings.Repeat("a", 43)
-	token := httpserver.CSRFToken([]byte(strings.Repeat("k", 40)), cookie)
+	token := httpserver.CSRFToken([]byte(strings.Repeat("k", 40)), cookie, "")
 
 	req := httptest.NewRequest(http.MethodPost, "/form?_csrf="+url.QueryEscape(token), strings.NewReader("a=b"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -67,4 +67,36 @@ func TestFailedBearerCredentialsAreThrottled(t *testing.T) {
 	}
 	res, body = get("good")
 	problem(t, res, body, http.StatusTooManyRequests, "rate_limited")
+}
+
+// TestCSRFTokenBoundToTheSession holds issue 10 item 8: a token is worth something
+// only with the session it was issued for (none before login), so session A cannot
+// use B's CSRF cookie and token, and a pre-login token fails once logged in.
+func TestCSRFTokenBoundToTheSession(t *testing.T) {
+	app := newServer(t)
+	key := []byte(strings.Repeat("k", 40))
+	cookie := strings.Repeat("b", 43)
+	post := func(session, token string) int {
+		req := httptest.NewRequest(http.MethodPost, "/form", strings.NewReader("_csrf="+url.QueryEscape(token)))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: httpserver.CSRFCookie, Value: cookie})
+		if session != "" {
+			req.AddCookie(&http.Cookie{Name: "kontor_session", Value: session})
+		}
+		res, _ := do(t, app, req)
+		return res.StatusCode
+	}
+	mine := httpserver.CSRFToken(key, cookie, "id-good-session")
+	if s := post("good-session", mine); s != 200 {
+		t.Fatalf("the session's own token: %d", s)
+	}
+	if s := post("other-session", mine); s != http.StatusForbidden {
+		t.Fatalf("another session's cookie and token: %d, want 403", s)
+	}
+	if s := post("good-session", httpserver.CSRFToken(key, cookie, "")); s != http.StatusForbidden {
+		t.Fatalf("a token from before login: %d, want 403", s)
+	}
+	if s := post("", mine); s != http.StatusForbidden {
+		t.Fatalf("a session's token without the session: %d, want 403", s)
+	}
 }

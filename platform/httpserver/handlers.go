@@ -61,7 +61,7 @@ func StreamDownload(c *fiber.Ctx, log *slog.Logger, d Download) {
 	c.Set(fiber.HeaderContentType, d.ContentType)
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	if d.FileName != "" {
-		c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": d.FileName}))
+		c.Set(fiber.HeaderContentDisposition, disposition(d.FileName))
 	}
 	ctx := context.WithoutCancel(c.UserContext())
 	rid := RequestID(c)
@@ -72,4 +72,16 @@ func StreamDownload(c *fiber.Ctx, log *slog.Logger, d Download) {
 		}
 		_ = w.Flush()
 	})
+}
+
+// disposition is the Content-Disposition of an attachment named name: the name always
+// quoted (attachment; filename="statement-2026-01.csv"), and encoded as RFC 6266
+// asks when it holds more than letters, digits, '-', '_', '.' and spaces.
+func disposition(name string) string {
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' || r == ' ') {
+			return mime.FormatMediaType("attachment", map[string]string{"filename": name})
+		}
+	}
+	return `attachment; filename="` + name + `"`
 }

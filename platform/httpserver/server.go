@@ -109,7 +109,10 @@ func New(p Params) (*Server, error) {
 		TrustedProxies:          p.Config.TrustedProxies,
 		ProxyHeader:             proxyHeader(p.Config),
 		EnableIPValidation:      true,
+		// Fiber's own methods and a stand-in for every other one (see anyMethod).
+		RequestMethods: append(append([]string{}, fiber.DefaultMethods...), unknownMethod),
 	})
+	anyMethod(app)
 	s.App = app
 
 	reg := prometheus.NewRegistry()

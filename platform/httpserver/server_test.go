@@ -334,7 +334,7 @@ func TestCSRF(t *testing.T) {
 	if secret == nil || !secret.HttpOnly {
 		t.Fatalf("no HttpOnly CSRF cookie: %v", res.Cookies())
 	}
-	token := httpserver.CSRFToken([]byte(strings.Repeat("k", 40)), secret.Value)
+	token := httpserver.CSRFToken([]byte(strings.Repeat("k", 40)), secret.Value, "")
 
 	post := func(form string, withCookie bool, header string) *http.Response {
 		req := httptest.NewRequest(http.MethodPost, "/form", strings.NewReader(form))

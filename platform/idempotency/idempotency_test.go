@@ -51,7 +51,7 @@ type testServer struct {
 	entered chan struct{}
 }
 
-func newServer(t *testing.T, db *database.DB) *testServer {
+func newServer(t *testing.T, db *database.DB, opts ...idempotency.Option) *testServer {
 	t.Helper()
 	s := &testServer{}
 	app := fiber.New(fiber.Config{ErrorHandler: errorHandler})
@@ -63,7 +63,7 @@ func newServer(t *testing.T, db *database.DB) *testServer {
 		}
 		return c.Next()
 	})
-	app.Use(idempotency.Middleware(idempotency.NewStore(db)))
+	app.Use(idempotency.Middleware(idempotency.NewStore(db, opts...)))
 	created := func(c *fiber.Ctx) error {
 		n := s.runs.Add(1)
 		c.Set(fiber.HeaderLocation, fmt.Sprintf("/things/%d", n))

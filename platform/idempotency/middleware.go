@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -42,6 +43,11 @@ var storedHeaders = []string{
 // storeTimeout bounds the writes that settle a key after the handler ran; they run
 // even when the client has gone, or the key would stay running until it expires.
 const storeTimeout = 10 * time.Second
+
+// ResponseUnavailable answers a retry whose first request was carried out but whose
+// stored answer no longer opens: the server's secret key was rotated without keeping
+// the old one in KONTOR_PREVIOUS_SECRET_KEYS. The request is not run again.
+var ResponseUnavailable = apperr.Register("idempotency_response_unavailable", http.StatusConflict, "Stored answer unavailable")
 
 // Middleware honours Idempotency-Key on POST, PATCH and DELETE. The first request
 // with a key runs and its final response, error responses included, is stored; a
@@ -143,6 +149,10 @@ func replay(c *fiber.Ctx, rec Record, req Request) error {
 	if rec.State != StateCompleted {
 		return apperr.New(apperr.IdempotencyInProgress,
 			"A request with this %s is still being processed; retry once it has finished.", HeaderKey)
+	}
+	if rec.Unreadable {
+		return apperr.New(ResponseUnavailable,
+			"The request with this %s was carried out, but its answer was stored under a secret key this server no longer holds, so it cannot be replayed. Do not send it again: read the resource to see its state.", HeaderKey)
 	}
 	c.Status(rec.Response.Status)
 	for name, value := range rec.Response.Headers {

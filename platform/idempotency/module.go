@@ -25,7 +25,7 @@ var Module = fx.Module("idempotency",
 // newModuleStore is the application's store: leases as configured, and response
 // bodies sealed under the server's secret key.
 func newModuleStore(db *database.DB, cfg config.Config) *Store {
-	return NewStore(db, WithLease(cfg.IdempotencyLease), WithSecret(cfg.SecretKey))
+	return NewStore(db, WithLease(cfg.IdempotencyLease), WithSecret(cfg.SecretKey, cfg.PreviousSecretKeys...))
 }
 
 func startJanitor(lc fx.Lifecycle, log *slog.Logger, s *Store) {

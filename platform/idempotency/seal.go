@@ -5,23 +5,53 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
+	"errors"
 	"fmt"
+
+	"github.com/kontor-app/kontor/platform/secretbox"
 )
 
-// sealedPrefix marks a stored body sealed by this version; bodies stored before
-// sealing existed lack it and are read as they are.
-var sealedPrefix = []byte("kontor-sealed-v1:")
+// Stored bodies are sealed so that the credentials some answers carry never rest in
+// clear. A body sealed by this version is sealedPrefix followed by a secretbox value,
+// which names the key that sealed it: after KONTOR_SECRET_KEY is rotated with the old
+// key kept in KONTOR_PREVIOUS_SECRET_KEYS, a replay opens it with the old key. Bodies
+// sealed by the first version (legacyPrefix, AES-GCM under a key derived from the
+// secret, no key id) are opened with the current and the previous secrets in turn;
+// bodies stored before sealing existed lack both prefixes and are read as they are.
+var (
+	sealedPrefix = []byte("kontor-sealed-v2:")
+	legacyPrefix = []byte("kontor-sealed-v1:")
+)
 
-// sealer encrypts stored response bodies with AES-256-GCM. The key is derived from
-// the server's secret, and the additional data binds a body to its scope and key,
-// so a sealed body cannot be moved to another row and replayed there.
+// errUnreadable means a stored body was sealed with a key this server no longer
+// holds; the replay answers idempotency_response_unavailable instead.
+var errUnreadable = errors.New("idempotency: the stored response was sealed with a secret key this server does not hold")
+
+// sealer seals and opens stored bodies.
 type sealer struct {
-	aead cipher.AEAD
+	box    *secretbox.Box
+	legacy []cipher.AEAD // the first version's keys: current secret first
 }
 
-func newSealer(secret string) *sealer {
+func newSealer(secret string, previous ...string) (*sealer, error) {
+	prev := make([][]byte, len(previous))
+	for i, p := range previous {
+		prev[i] = []byte(p)
+	}
+	box, err := secretbox.New([]byte(secret), prev...)
+	if err != nil {
+		return nil, err
+	}
+	s := &sealer{box: box}
+	for _, k := range append([]string{secret}, previous...) {
+		s.legacy = append(s.legacy, legacyAEAD(k))
+	}
+	return s, nil
+}
+
+// legacyAEAD is the first version's cipher for secret.
+func legacyAEAD(secret string) cipher.AEAD {
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write([]byte("kontor idempotency response key v1"))
 	block, err := aes.NewCipher(mac.Sum(nil))
@@ -32,9 +62,11 @@ func newSealer(secret string) *sealer {
 	if err != nil {
 		panic(err)
 	}
-	return &sealer{aead: aead}
+	return aead
 }
 
+// additionalData binds a body to its scope and key, so a sealed body cannot be moved
+// to another row and replayed there.
 func additionalData(scope, key string) []byte {
 	return []byte(scope + "\x00" + key)
 }
@@ -47,30 +79,41 @@ func (s *Store) seal(scope, key string, body []byte) ([]byte, error) {
 	if s.sealer == nil {
 		return body, nil
 	}
-	nonce := make([]byte, s.sealer.aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
+	sealed, err := s.sealer.box.Seal(body, additionalData(scope, key))
+	if err != nil {
 		return nil, fmt.Errorf("idempotency: seal response: %w", err)
 	}
-	out := append(bytes.Clone(sealedPrefix), nonce...)
-	return s.sealer.aead.Seal(out, nonce, body, additionalData(scope, key)), nil
+	return append(bytes.Clone(sealedPrefix), sealed...), nil
 }
 
-// open returns the body stored as raw.
+// open returns the body stored as raw, or errUnreadable when no key this server
+// holds opens it.
 func (s *Store) open(scope, key string, raw []byte) ([]byte, error) {
-	if !bytes.HasPrefix(raw, sealedPrefix) {
-		return raw, nil
+	switch {
+	case bytes.HasPrefix(raw, sealedPrefix):
+		if s.sealer == nil {
+			return nil, errUnreadable
+		}
+		body, err := s.sealer.box.Open(raw[len(sealedPrefix):], additionalData(scope, key))
+		if err != nil {
+			return nil, errUnreadable
+		}
+		return body, nil
+	case bytes.HasPrefix(raw, legacyPrefix):
+		if s.sealer == nil {
+			return nil, errUnreadable
+		}
+		rest := raw[len(legacyPrefix):]
+		for _, aead := range s.sealer.legacy {
+			n := aead.NonceSize()
+			if len(rest) < n {
+				return nil, errUnreadable
+			}
+			if body, err := aead.Open(nil, rest[:n], rest[n:], additionalData(scope, key)); err == nil {
+				return body, nil
+			}
+		}
+		return nil, errUnreadable
 	}
-	if s.sealer == nil {
-		return nil, fmt.Errorf("idempotency: the response of key %q is sealed and this store has no secret", key)
-	}
-	rest := raw[len(sealedPrefix):]
-	n := s.sealer.aead.NonceSize()
-	if len(rest) < n {
-		return nil, fmt.Errorf("idempotency: the sealed response of key %q is cut short", key)
-	}
-	body, err := s.sealer.aead.Open(nil, rest[:n], rest[n:], additionalData(scope, key))
-	if err != nil {
-		return nil, fmt.Errorf("idempotency: the sealed response of key %q cannot be opened (was the secret key changed?): %w", key, err)
-	}
-	return body, nil
+	return raw, nil
 }

@@ -78,6 +78,9 @@ type Record struct {
 	LeaseExpiresAt time.Time
 	CreatedAt      time.Time
 	ExpiresAt      time.Time
+	// Unreadable is set on a completed record whose stored answer was sealed with a
+	// secret key this server no longer holds; Response.Body is then empty.
+	Unreadable bool
 }
 
 // LeaseLapsed reports whether a running record's lease has run out at now.
@@ -116,11 +119,16 @@ func WithClock(now func() time.Time) Option {
 }
 
 // WithSecret seals stored response bodies with AES-GCM under a key derived from
-// secret (the server's secret key).
-func WithSecret(secret string) Option {
+// secret (the server's secret key), and opens them with it or with one of previous
+// (secret keys it replaced, kept while rotating). A secret too short to derive a key
+// from (config refuses those) leaves the bodies unsealed.
+func WithSecret(secret string, previous ...string) Option {
 	return func(s *Store) {
-		if secret != "" {
-			s.sealer = newSealer(secret)
+		if secret == "" {
+			return
+		}
+		if sl, err := newSealer(secret, previous...); err == nil {
+			s.sealer = sl
 		}
 	}
 }
@@ -180,10 +188,15 @@ func (s *Store) record(r *keyRow) (Record, error) {
 	}
 	if rec.State == StateCompleted {
 		body, err := s.open(r.Scope, r.Key, r.Body)
-		if err != nil {
+		switch {
+		case errors.Is(err, errUnreadable):
+			// The request was carried out, but its answer cannot be replayed.
+			rec.Response.Body, rec.Unreadable = nil, true
+		case err != nil:
 			return Record{}, err
+		default:
+			rec.Response.Body = body
 		}
-		rec.Response.Body = body
 	}
 	if r.Headers != "" {
 		if err := json.Unmarshal([]byte(r.Headers), &rec.Response.Headers); err != nil {

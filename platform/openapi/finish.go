@@ -1,6 +1,8 @@
 package openapi
 
 import (
+	"bytes"
+	"encoding/json"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,11 +13,15 @@ import (
 // what the server really does (API.md "Conventions"):
 //
 //   - every response declares X-Request-Id, and the rate-limit headers; successful
-//     answers to POST, PATCH and DELETE declare Idempotent-Replayed;
+//     answers to POST, PATCH and DELETE declare Idempotent-Replayed, and those writes
+//     list 409 (their Idempotency-Key still running, or its answer unreadable);
 //   - every operation has a "default" problem response and lists the statuses the
 //     shared middleware answers: 401 unless public, 400 (a bad Idempotency-Key) on
 //     writes, 413 and 415 where there is a body, 429 everywhere;
-//   - path ids named id or *_id are uuids;
+//   - path ids named id or *_id are uuids; next_cursor is the Cursor the cursor
+//     parameter takes;
+//   - every error response is typed with the problem codes it can carry (see
+//     problems.go);
 //   - optional request properties carry no "default" (generated clients would make
 //     them required); the default is kept in words in the description;
 //   - operations without a description reuse their summary.
@@ -42,8 +48,37 @@ func finish(doc map[string]any) {
 			finishOperation(doc, method, op)
 		}
 	}
+	// next_cursor is the Cursor that the cursor parameter takes back.
+	for _, name := range sortedKeys(child(comps, "schemas")) {
+		cursorProperties(child(child(comps, "schemas"), name))
+	}
 	for _, name := range sortedKeys(child(comps, "requestBodies")) {
 		stripDefaults(doc, child(child(comps, "requestBodies"), name), map[string]bool{})
+	}
+	pruneResponses(doc)
+}
+
+// pruneResponses drops the shared responses no operation refers to any more: each
+// error response was copied into its operation to be typed with its codes.
+func pruneResponses(doc map[string]any) {
+	responses := child(child(doc, "components"), "responses")
+	keep := map[string]any{}
+	for k, v := range responses {
+		keep[k] = v
+	}
+	delete(child(doc, "components"), "responses")
+	b, err := json.Marshal(doc)
+	child(doc, "components")["responses"] = keep
+	if err != nil {
+		return
+	}
+	for _, name := range sortedKeys(keep) {
+		if !bytes.Contains(b, []byte(`"#/components/responses/`+name+`"`)) {
+			delete(keep, name)
+		}
+	}
+	if len(keep) == 0 {
+		delete(child(doc, "components"), "responses")
 	}
 }
 
@@ -91,6 +126,8 @@ func finishOperation(doc map[string]any, method string, op map[string]any) {
 	}
 	if write {
 		ensure("400", "BadRequest")
+		// A retry while the first request with its Idempotency-Key still runs.
+		ensure("409", "Conflict")
 	}
 	if rb := asMap(op["requestBody"]); rb != nil {
 		ensure("413", "PayloadTooLarge")
@@ -99,6 +136,56 @@ func finishOperation(doc map[string]any, method string, op map[string]any) {
 	}
 	ensure("429", "TooManyRequests")
 	ensure("default", "Error")
+	typeProblems(doc, op, opShape{write: write, public: public, body: op["requestBody"] != nil, cursor: takesCursor(doc, op)})
+}
+
+// takesCursor reports whether op has a cursor query parameter.
+func takesCursor(doc map[string]any, op map[string]any) bool {
+	for _, p := range list(op["parameters"]) {
+		pm := asMap(p)
+		if ref, ok := pm["$ref"].(string); ok {
+			pm = pointer(doc, ref)
+		}
+		if pm["name"] == "cursor" && pm["in"] == "query" {
+			return true
+		}
+	}
+	return false
+}
+
+// cursorProperties makes every next_cursor property of s (and of its nested objects)
+// the Cursor schema, null allowed where it was.
+func cursorProperties(s map[string]any) {
+	if s == nil {
+		return
+	}
+	props := asMap(s["properties"])
+	for _, name := range sortedKeys(props) {
+		p := asMap(props[name])
+		if name == "next_cursor" && p != nil {
+			if _, ref := p["$ref"]; ref {
+				continue
+			}
+			nullable := false
+			for _, t := range list(p["type"]) {
+				nullable = nullable || t == "null"
+			}
+			desc, _ := p["description"].(string)
+			cursor := map[string]any{"$ref": "#/components/schemas/Cursor"}
+			var next map[string]any
+			if nullable {
+				next = map[string]any{"anyOf": []any{cursor, map[string]any{"type": "null"}}}
+			} else {
+				next = cursor
+			}
+			if desc != "" {
+				next["description"] = desc
+			}
+			props[name] = next
+			continue
+		}
+		cursorProperties(p)
+	}
 }
 
 // addHeaders declares the headers the server sends on every answer.

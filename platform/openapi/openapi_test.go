@@ -2,11 +2,13 @@ package openapi_test
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/kontor-app/kontor/platform/apperr"
 	"github.com/kontor-app/kontor/platform/openapi"
 )
 
@@ -85,5 +87,78 @@ func TestBaseDocumentIsValid(t *testing.T) {
 	}
 	if parsed.OpenAPI != "3.1.0" {
 		t.Fatalf("version %q", parsed.OpenAPI)
+	}
+}
+
+// TestProblemsAreTypedPerOperation holds issue 10's "problems typed per operation":
+// each error response lists the codes its operation answers (the shared
+// middleware's, those its description names under that status, and the operation's
+// x-problem-codes), a code with a details schema gets a typed variant, and prose
+// naming a code of another status adds nothing.
+func TestProblemsAreTypedPerOperation(t *testing.T) {
+	part := `{
+  "paths": {"/things/{id}": {"delete": {"operationId": "dropThing", "summary": "Drop a thing",
+    "x-problem-codes": {"409": ["conflict"], "422": ["conflict"]},
+    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+    "responses": {"204": {"description": "Dropped."},
+      "409": {"description": "account_not_empty when it still holds money; not_found is no 409.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+      "404": {"$ref": "#/components/responses/NotFound"}}}}},
+  "components": {"schemas": {"NotEmptyDetails": {"type": "object", "x-problem-code": "account_not_empty", "properties": {"current_balance": {"type": "string"}}}}}
+}`
+	apperr.Register("account_not_empty", 409, "Account not empty")
+	doc, err := openapi.Build([]openapi.Spec{{Name: "t", JSON: []byte(part)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := openapi3.NewLoader().LoadFromData(doc.JSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := parsed.Validate(context.Background()); err != nil {
+		t.Fatalf("not valid: %v", err)
+	}
+	s := string(doc.JSON)
+	for _, want := range []string{`"x-problem-codes"`} {
+		if strings.Contains(s, want) {
+			t.Errorf("%s is left in the served document", want)
+		}
+	}
+	op := parsed.Paths.Find("/things/{id}").Delete
+	codes := func(status string) []string {
+		var out []string
+		var walk func(*openapi3.SchemaRef)
+		walk = func(r *openapi3.SchemaRef) {
+			if r == nil || r.Value == nil {
+				return
+			}
+			if c := r.Value.Properties["code"]; c != nil && c.Value != nil {
+				for _, e := range c.Value.Enum {
+					out = append(out, e.(string))
+				}
+			}
+			for _, l := range [][]*openapi3.SchemaRef{r.Value.AllOf, r.Value.OneOf} {
+				for _, sub := range l {
+					walk(sub)
+				}
+			}
+		}
+		walk(op.Responses.Value(status).Value.Content.Get("application/problem+json").Schema)
+		sort.Strings(out)
+		return out
+	}
+	if got := strings.Join(codes("409"), ","); got != "account_not_empty,conflict,idempotency_request_in_progress,idempotency_response_unavailable" {
+		t.Errorf("409 codes %s", got)
+	}
+	if got := strings.Join(codes("404"), ","); got != "not_found" {
+		t.Errorf("404 codes %s", got)
+	}
+	if got := strings.Join(codes("401"), ","); got != "invalid_token,unauthenticated" {
+		t.Errorf("401 codes %s", got)
+	}
+	if !strings.Contains(s, `"AccountNotEmptyProblem"`) || !strings.Contains(s, `"#/components/schemas/NotEmptyDetails"`) {
+		t.Error("account_not_empty has no typed variant with its details")
+	}
+	if codes("default") == nil {
+		t.Error("the default response lists no codes")
 	}
 }

@@ -180,6 +180,21 @@ func schemaName(v any) string {
 		}
 		return strings.Join(parts, " or ")
 	}
+	if all := asList(m["allOf"]); len(all) > 0 {
+		// A problem typed by its codes: the base schema and the codes it may carry.
+		name := schemaName(all[0])
+		for _, part := range all[1:] {
+			props, _ := asMap(part)["properties"].(map[string]any)
+			if enum := asList(asMap(props["code"])["enum"]); len(enum) > 0 {
+				codes := make([]string, len(enum))
+				for i, e := range enum {
+					codes[i] = str(e)
+				}
+				name += " (code " + strings.Join(codes, ", ") + ")"
+			}
+		}
+		return name
+	}
 	if one := asList(m["oneOf"]); len(one) > 0 {
 		parts := make([]string, len(one))
 		for i, s := range one {

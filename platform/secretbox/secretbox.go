@@ -185,12 +185,16 @@ func (b *Box) NeedsRotation(sealed []byte) bool {
 }
 
 // NewFromConfig returns the Box for cfg.SecretKey (which must already be filled; main
-// does that with config.EnsureSecretKey).
+// does that with config.EnsureSecretKey), opening with cfg.PreviousSecretKeys too.
 func NewFromConfig(cfg config.Config) (*Box, error) {
 	if cfg.SecretKey == "" {
 		return nil, &config.Error{Setting: "KONTOR_SECRET_KEY", Problem: "is empty; secretbox needs it to seal credentials"}
 	}
-	return New([]byte(cfg.SecretKey))
+	previous := make([][]byte, len(cfg.PreviousSecretKeys))
+	for i, k := range cfg.PreviousSecretKeys {
+		previous[i] = []byte(k)
+	}
+	return New([]byte(cfg.SecretKey), previous...)
 }
 
 // Module provides *Box to the application.

@@ -40,7 +40,7 @@ func Options(cfg config.Config, logOut io.Writer) fx.Option {
 	}
 	return fx.Options(
 		fx.Supply(cfg),
-		fx.Provide(func() *slog.Logger { return logging.New(cfg, logOut) }),
+		fx.Provide(func(lc fx.Lifecycle) *slog.Logger { return logging.NewBuffered(lc, cfg, logOut) }),
 		fx.WithLogger(func(log *slog.Logger) fxevent.Logger {
 			l := &fxevent.SlogLogger{Logger: log}
 			l.UseLogLevel(slog.LevelDebug)

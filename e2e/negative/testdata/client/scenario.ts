@@ -1,7 +1,8 @@
 // A natural client scenario written against the types openapi-typescript generates
 // from the served document (schema.d.ts, written beside this file by the test).
 // It must compile under tsc --strict: register, log in, create an account, add a
-// transaction, list.
+// transaction (switching on its problem codes), close an account, read the JSON
+// statement, list.
 import createClient from "openapi-fetch";
 import type { components, paths } from "./schema";
 
@@ -17,6 +18,7 @@ function fail(p: Problem): never {
 }
 
 export async function scenario(): Promise<string[]> {
+  const lines0: string[] = [];
   const email = "ada@example.com";
   const password = "correct horse battery staple";
   const reg = await client.POST("/auth/register", { body: { email, password, name: "Ada" } });
@@ -43,10 +45,42 @@ export async function scenario(): Promise<string[]> {
     params: { path: { id: account.id } },
     body: { type: "withdrawal", amount: "12345678.91", description: "Rent" },
   });
-  if (tx.error) fail(tx.error);
+  if (tx.error) {
+    // Problems are typed per operation: the code is an enum of what this operation
+    // answers, and insufficient_funds brings its details.
+    if (tx.error.code === "insufficient_funds") {
+      const available: string = tx.error.details.available;
+      const requested: string = tx.error.details.requested;
+      throw new Error(`only ${available} of ${requested} available`);
+    }
+    fail(tx.error);
+  }
   const amount: string = tx.data.amount;
+  type TxCode = NonNullable<typeof tx.error>["code"];
+  // @ts-expect-error: not a code this operation answers; compiles only while code is an enum
+  const notACode: TxCode = "no_such_code";
 
-  const lines: string[] = [userId, String(expiresIn), balance, amount];
+  const closed = await client.DELETE("/accounts/{id}", { headers, params: { path: { id: account.id } } });
+  if (closed.error) {
+    if (closed.error.code === "account_not_empty") {
+      const left: string = closed.error.details.current_balance;
+      lines0.push(`still holds ${left}`);
+    } else if (closed.error.code === "unauthenticated" || closed.error.code === "invalid_token") {
+      throw new Error("log in again");
+    }
+  }
+
+  // The JSON statement is its own operation: its data is a Statement, not a string.
+  const st = await client.GET("/accounts/{id}/statement", {
+    headers,
+    params: { path: { id: account.id }, query: { start_date: "2026-01-01", end_date: "2026-01-31" } },
+  });
+  if (st.error) fail(st.error);
+  const closing: string = st.data.closing_balance;
+  const firstAfter: string | undefined = st.data.transactions[0]?.balance_after;
+  lines0.push(closing, firstAfter ?? "");
+
+  const lines: string[] = [userId, String(expiresIn), balance, amount, ...lines0];
   let cursor: string | undefined;
   for (;;) {
     const page = await client.GET("/accounts/{id}/transactions", {

@@ -22,6 +22,7 @@ type fakeRepo struct {
 	accounts map[uuid.UUID]domain.Account
 	entries  map[uuid.UUID][]domain.Transaction // by account, in insertion order
 	updates  int                                // calls of Update, UpdatePair and UpdateConnection
+	gets     int                                // calls of Get
 }
 
 var _ Repository = (*fakeRepo)(nil)
@@ -67,6 +68,7 @@ func (r *fakeRepo) Create(_ context.Context, a *domain.Account) error {
 }
 
 func (r *fakeRepo) Get(_ context.Context, id uuid.UUID) (domain.Account, error) {
+	r.gets++
 	a, ok := r.accounts[id]
 	if !ok {
 		return domain.Account{}, notFound()
@@ -158,8 +160,23 @@ func (r *fakeRepo) SummarizeByType(context.Context, AccountFilter) (map[domain.A
 	return nil, nil
 }
 
-func (r *fakeRepo) ListTransactions(context.Context, TransactionQuery) (TransactionPage, error) {
-	return TransactionPage{}, nil
+// ListTransactions keeps to the store's contract where the use cases rely on it:
+// only q.UserID's entries of q.AccountIDs, at most q.Limit (newest first; the
+// other filters and the cursor are the store suite's to test).
+func (r *fakeRepo) ListTransactions(_ context.Context, q TransactionQuery) (TransactionPage, error) {
+	var page TransactionPage
+	for _, id := range q.AccountIDs {
+		es := r.entries[id]
+		for i := len(es) - 1; i >= 0; i-- {
+			if es[i].UserID == q.UserID {
+				page.Transactions = append(page.Transactions, es[i])
+			}
+		}
+	}
+	if q.Limit > 0 && len(page.Transactions) > q.Limit {
+		page.Transactions, page.HasMore = page.Transactions[:q.Limit], true
+	}
+	return page, nil
 }
 
 func (r *fakeRepo) StreamLedger(_ context.Context, id uuid.UUID, from, to time.Time, fn func(domain.Transaction) error) error {

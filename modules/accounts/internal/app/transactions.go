@@ -426,6 +426,9 @@ func checkTransactionQuery(errs *apperr.Fields, in ListTransactionsInput) {
 // ListTransactions returns a page of the subject's entries.
 func (s *Service) ListTransactions(ctx context.Context, sub authn.Subject, in ListTransactionsInput) (TransactionList, error) {
 	q := TransactionQuery{TransactionFilter: TransactionFilter{UserID: sub.UserID}}
+	if in.AccountID.Valid && len(in.AccountIDs) == 0 {
+		return s.listAccountTransactions(ctx, sub, q, in)
+	}
 	if in.AccountID.Valid {
 		a, err := s.load(ctx, sub, in.AccountID.UUID, authz.ActionRead)
 		if err != nil {
@@ -444,6 +447,24 @@ func (s *Service) ListTransactions(ctx context.Context, sub authn.Subject, in Li
 		q.AccountIDs = append(q.AccountIDs, a.ID)
 	}
 	return s.listTransactions(ctx, q, in)
+}
+
+// listAccountTransactions is one account's page in one query: the page query
+// reads only the subject's entries of the account (q.UserID), so it enforces
+// ownership itself, and casbin's owner rule always allows an owner to read. Only
+// when that finds nothing (or the input is refused) is the account loaded and
+// authorized, to answer as before: not_found for no such account, forbidden for
+// another user's, and otherwise the empty page or the input's error.
+func (s *Service) listAccountTransactions(ctx context.Context, sub authn.Subject, q TransactionQuery, in ListTransactionsInput) (TransactionList, error) {
+	q.AccountIDs = []uuid.UUID{in.AccountID.UUID}
+	list, err := s.listTransactions(ctx, q, in)
+	if err == nil && len(list.Transactions) > 0 {
+		return list, nil
+	}
+	if _, loadErr := s.load(ctx, sub, in.AccountID.UUID, authz.ActionRead); loadErr != nil {
+		return TransactionList{}, loadErr
+	}
+	return list, err
 }
 
 // listTransactions runs an authorized list query: q holds the user and the

@@ -261,3 +261,42 @@ func TestUpdateAccountRules(t *testing.T) {
 		t.Fatalf("linked account %+v", got)
 	}
 }
+
+// An account's page is one query: the page query reads only the subject's entries,
+// and the account is read only when the page is empty, to tell an empty ledger from
+// another user's account (forbidden) or none (not_found).
+func TestListAccountTransactionsReadsTheAccountOnlyForAnEmptyPage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	funded := f.manual(t, domain.Checking, "100")
+	empty := f.manual(t, domain.Savings, "0")
+	page := func(sub authn.Subject, id uuid.UUID, cursor string) (TransactionList, int, error) {
+		before := f.repo.gets
+		list, err := f.svc.ListTransactions(ctx, sub, ListTransactionsInput{AccountID: uuid.NullUUID{UUID: id, Valid: true}, Cursor: cursor})
+		return list, f.repo.gets - before, err
+	}
+	cases := []struct {
+		name    string
+		sub     authn.Subject
+		id      uuid.UUID
+		cursor  string
+		want    apperr.Code
+		entries int
+		gets    int
+	}{
+		{"own account with entries", f.alice, funded.ID, "", "", 1, 0},
+		{"own account without entries", f.alice, empty.ID, "", "", 0, 1},
+		{"another user's account", f.bob, funded.ID, "", apperr.Forbidden, 0, 1},
+		{"no such account", f.alice, uuid.New(), "", apperr.NotFound, 0, 1},
+		{"no such account and a bad cursor", f.alice, uuid.New(), "garbage", apperr.NotFound, 0, 1},
+		{"another user's account and a bad cursor", f.bob, funded.ID, "garbage", apperr.Forbidden, 0, 1},
+		{"own account and a bad cursor", f.alice, funded.ID, "garbage", apperr.InvalidCursor, 0, 1},
+	}
+	for _, c := range cases {
+		list, gets, err := page(c.sub, c.id, c.cursor)
+		if code(err) != c.want || len(list.Transactions) != c.entries || gets != c.gets {
+			t.Errorf("%s: %d entries, %d account reads, error %v; want %d, %d, %q", c.name, len(list.Transactions), gets, err, c.entries, c.gets, c.want)
+		}
+	}
+}

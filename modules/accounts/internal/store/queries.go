@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"strconv"
 	"strings"
 	"time"
@@ -253,12 +254,15 @@ func (s *Store) SummarizeByType(ctx context.Context, f app.AccountFilter) (map[d
 
 // ListTransactions returns one page of entries, newest first, in one query.
 func (s *Store) ListTransactions(ctx context.Context, q app.TransactionQuery) (app.TransactionPage, error) {
-	var rows []transactionRow
+	rows := make([]transactionRow, 0, q.Limit+1)
 	sel, err := s.transactionsQuery(ctx, q, &rows)
 	if err != nil {
 		return app.TransactionPage{}, err
 	}
-	if err := sel.Scan(ctx); err != nil {
+	// The rows are scanned here, column by column in transactionPageColumns'
+	// order, rather than by bun's reflection over the model (a hot path: every
+	// page of every ledger).
+	if rows, err = scanTransactionPage(ctx, sel, rows); err != nil {
 		return app.TransactionPage{}, apperr.Wrap(err, "list transactions")
 	}
 	page := app.TransactionPage{HasMore: len(rows) > q.Limit}
@@ -272,11 +276,39 @@ func (s *Store) ListTransactions(ctx context.Context, q app.TransactionQuery) (a
 	return page, nil
 }
 
+// scanTransactionPage runs sel (which selects transactionPageColumns) and appends
+// its rows to rows.
+func scanTransactionPage(ctx context.Context, sel *bun.SelectQuery, rows []transactionRow) ([]transactionRow, error) {
+	res, err := sel.Rows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	for res.Next() {
+		var r transactionRow
+		var external, provider, counterparty sql.NullString
+		if err := res.Scan(&r.ID, &r.AccountID, &r.UserID, &external, &provider, &r.Type, &r.Amount, &r.Currency,
+			&r.Description, &counterparty, &r.Status, &r.BookedAt, &r.TransferID, &r.CreatedAt); err != nil {
+			return nil, err
+		}
+		r.ExternalID, r.ProviderTransactionID, r.Counterparty = external.String, provider.String, counterparty.String
+		rows = append(rows, r)
+	}
+	return rows, res.Err()
+}
+
+// transactionPageColumns are the columns of transactionRow that toDomain reads.
+const transactionPageColumns = "id, account_id, user_id, external_id, provider_transaction_id, type, amount, currency, description, counterparty, status, booked_at, transfer_id, created_at"
+
 // transactionsQuery builds the keyset query of one page of entries, newest first:
 // one account walks (account_id, booked_at, id), the user's whole ledger
 // (user_id, booked_at, id).
 func (s *Store) transactionsQuery(ctx context.Context, q app.TransactionQuery, rows *[]transactionRow) (*bun.SelectQuery, error) {
-	sel := s.db.Conn(ctx).NewSelect().Model(rows)
+	// The columns a page shows, unqualified, from the table without an alias: the
+	// statement is about half as long as bun's default (every column qualified by
+	// the model's alias, magnitude_key too), and SQLite parses every statement
+	// anew (bun inlines the arguments), which was 40% of this query's cost.
+	sel := s.db.Conn(ctx).NewSelect().Model(rows).ModelTableExpr("transactions").ColumnExpr(transactionPageColumns)
 	switch len(q.AccountIDs) {
 	case 0:
 		sel = sel.Where("user_id = ?", q.UserID)
@@ -337,8 +369,20 @@ func (s *Store) TransactionsByProviderID(ctx context.Context, accountID uuid.UUI
 	for start := 0; start < len(ids); start += 500 {
 		end := min(start+500, len(ids))
 		var rows []transactionRow
-		err := s.db.Conn(ctx).NewSelect().Model(&rows).Where("account_id = ?", accountID).
-			Where("provider_transaction_id IN (?)", bun.In(ids[start:end])).Scan(ctx)
+		var err error
+		if s.postgres() {
+			// One index probe per id, whatever the statistics say: while a sync
+			// fills a new account faster than autovacuum analyzes the table, the
+			// planner believes the account holds a few rows and would otherwise
+			// scan all of them and filter by id, on every page (quadratic). OFFSET 0
+			// keeps the lateral subquery from being flattened into that plan.
+			err = s.db.Conn(ctx).NewRaw(`SELECT t.* FROM unnest(ARRAY[?]::text[]) AS k(id)
+CROSS JOIN LATERAL (SELECT * FROM transactions WHERE account_id = ? AND provider_transaction_id = k.id OFFSET 0) AS t`,
+				bun.In(ids[start:end]), accountID).Scan(ctx, &rows)
+		} else {
+			err = s.db.Conn(ctx).NewSelect().Model(&rows).Where("account_id = ?", accountID).
+				Where("provider_transaction_id IN (?)", bun.In(ids[start:end])).Scan(ctx)
+		}
 		if err != nil {
 			return nil, apperr.Wrap(err, "find provider transactions")
 		}

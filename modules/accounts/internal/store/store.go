@@ -231,10 +231,21 @@ type dayDelta struct {
 	count int64
 }
 
+// rowsPerStatement bounds the rows one multi-row statement writes, so a large batch
+// (an OFX import of 100,000 entries) becomes statements of a bounded size. bun
+// inlines the values, so SQLite's variable limit does not apply; the bound keeps
+// each statement's text and the server's parse of it small.
+const rowsPerStatement = 1000
+
 // saveChanges writes the accounts' ledger changes, the daily deltas they imply and
-// the transfers whose two legs are among them.
+// the transfers whose two legs are among them. Changes are collapsed to the last
+// one per entry and written with a few multi-row statements per account and batch,
+// not one per entry: removed entries in one DELETE, revised ones in one upsert by
+// id, new ones in one INSERT, the day deltas in one upsert (chunked at
+// rowsPerStatement).
 func (s *Store) saveChanges(ctx context.Context, tx bun.IDB, accounts []*domain.Account) error {
-	var added []transactionRow
+	var added, revised []transactionRow
+	var removed []uuid.UUID
 	legs := map[uuid.UUID][]domain.Transaction{}
 	for _, a := range accounts {
 		deltas := map[string]*dayDelta{}
@@ -252,34 +263,71 @@ func (s *Store) saveChanges(ctx context.Context, tx bun.IDB, accounts []*domain.
 			}
 			d.count += sign
 		}
+		// final is each entry's state after all the changes (nil: removed), and
+		// stored whether its row exists in the database before this save.
+		final := map[uuid.UUID]*domain.Transaction{}
+		stored := map[uuid.UUID]bool{}
+		var order []uuid.UUID
 		for _, c := range a.Changes() {
+			id := c.Entry.ID
+			if _, ok := final[id]; !ok {
+				order = append(order, id)
+				stored[id] = c.Kind != domain.EntryAdded
+			}
 			switch c.Kind {
 			case domain.EntryAdded:
-				added = append(added, toTransactionRow(&c.Entry))
+				e := c.Entry
+				final[id] = &e
 				bump(c.Entry, 1)
 				if c.Entry.TransferID.Valid {
 					legs[c.Entry.TransferID.UUID] = append(legs[c.Entry.TransferID.UUID], c.Entry)
 				}
 			case domain.EntryRevised:
-				row := toTransactionRow(&c.Entry)
-				if _, err := tx.NewUpdate().Model(&row).WherePK().Exec(ctx); err != nil {
-					return uniqueError(err, "revise transaction")
-				}
+				e := c.Entry
+				final[id] = &e
 				bump(c.Previous, -1)
 				bump(c.Entry, 1)
 			case domain.EntryRemoved:
-				if _, err := tx.NewDelete().Model((*transactionRow)(nil)).Where("id = ?", c.Previous.ID).Exec(ctx); err != nil {
-					return apperr.Wrap(err, "remove transaction")
-				}
+				final[id] = nil
 				bump(c.Previous, -1)
+			}
+		}
+		for _, id := range order {
+			e := final[id]
+			switch {
+			case e == nil && stored[id]:
+				removed = append(removed, id)
+			case e == nil:
+				// added and withdrawn in the same batch: nothing to write
+			case stored[id]:
+				revised = append(revised, toTransactionRow(e))
+			default:
+				added = append(added, toTransactionRow(e))
 			}
 		}
 		if err := s.applyDeltas(ctx, tx, a.ID, deltas); err != nil {
 			return err
 		}
 	}
-	if len(added) > 0 {
-		if _, err := tx.NewInsert().Model(&added).Exec(ctx); err != nil {
+	for i := 0; i < len(removed); i += rowsPerStatement {
+		part := removed[i:min(i+rowsPerStatement, len(removed))]
+		if _, err := tx.NewDelete().Model((*transactionRow)(nil)).Where("id IN (?)", bun.In(part)).Exec(ctx); err != nil {
+			return apperr.Wrap(err, "remove transactions")
+		}
+	}
+	for i := 0; i < len(revised); i += rowsPerStatement {
+		part := revised[i:min(i+rowsPerStatement, len(revised))]
+		q := tx.NewInsert().Model(&part).On("CONFLICT (id) DO UPDATE")
+		for _, col := range revisedColumns {
+			q = q.Set(col + " = EXCLUDED." + col)
+		}
+		if _, err := q.Exec(ctx); err != nil {
+			return uniqueError(err, "revise transactions")
+		}
+	}
+	for i := 0; i < len(added); i += rowsPerStatement {
+		part := added[i:min(i+rowsPerStatement, len(added))]
+		if _, err := tx.NewInsert().Model(&part).Exec(ctx); err != nil {
 			return uniqueError(err, "insert transactions")
 		}
 	}
@@ -304,9 +352,15 @@ func (s *Store) saveChanges(ctx context.Context, tx bun.IDB, accounts []*domain.
 	return nil
 }
 
-// applyDeltas adds the day deltas of one account to account_daily_deltas. PostgreSQL
-// adds in SQL; SQLite keeps amounts as text, so the sum is made exactly in Go, which
-// is safe because the account's write lock is held.
+// revisedColumns are the columns a revision rewrites: every column but the id,
+// as the single-row UPDATE by primary key did.
+var revisedColumns = []string{"account_id", "user_id", "external_id", "provider_transaction_id", "type", "amount",
+	"magnitude_key", "currency", "description", "counterparty", "status", "booked_at", "transfer_id", "created_at"}
+
+// applyDeltas adds the day deltas of one account to account_daily_deltas, in one
+// multi-row upsert per rowsPerStatement days. PostgreSQL adds in SQL; SQLite keeps
+// amounts as text, so the sum is made exactly in Go, which is safe because the
+// account's write lock is held.
 func (s *Store) applyDeltas(ctx context.Context, tx bun.IDB, accountID uuid.UUID, deltas map[string]*dayDelta) error {
 	if len(deltas) == 0 {
 		return nil
@@ -316,41 +370,45 @@ func (s *Store) applyDeltas(ctx context.Context, tx bun.IDB, accountID uuid.UUID
 		days = append(days, d)
 	}
 	sort.Strings(days)
-	if s.postgres() {
-		for _, d := range days {
-			v := deltas[d]
-			_, err := tx.ExecContext(ctx, `INSERT INTO account_daily_deltas (account_id, day, delta, tx_count) VALUES (?, ?, ?, ?)
-ON CONFLICT (account_id, day) DO UPDATE SET delta = account_daily_deltas.delta + EXCLUDED.delta, tx_count = account_daily_deltas.tx_count + EXCLUDED.tx_count`,
-				accountID, d, v.delta, v.count)
+	conflict := "ON CONFLICT (account_id, day) DO UPDATE SET delta = account_daily_deltas.delta + EXCLUDED.delta, tx_count = account_daily_deltas.tx_count + EXCLUDED.tx_count"
+	if !s.postgres() {
+		type existingRow struct {
+			Day   string       `bun:"day"`
+			Delta money.Amount `bun:"delta"`
+			Count int64        `bun:"tx_count"`
+		}
+		for i := 0; i < len(days); i += rowsPerStatement {
+			var existing []existingRow
+			err := tx.NewSelect().Table("account_daily_deltas").Column("day", "delta", "tx_count").
+				Where("account_id = ?", accountID).Where("day IN (?)", bun.In(days[i:min(i+rowsPerStatement, len(days))])).Scan(ctx, &existing)
 			if err != nil {
-				return apperr.Wrap(err, "add daily delta")
+				return apperr.Wrap(err, "read daily deltas")
+			}
+			for _, e := range existing {
+				v := deltas[e.Day]
+				v.delta = v.delta.Add(e.Delta)
+				v.count += e.Count
 			}
 		}
-		return nil
+		conflict = "ON CONFLICT (account_id, day) DO UPDATE SET delta = excluded.delta, tx_count = excluded.tx_count"
 	}
-	type existingRow struct {
-		Day   string       `bun:"day"`
-		Delta money.Amount `bun:"delta"`
-		Count int64        `bun:"tx_count"`
-	}
-	var existing []existingRow
-	err := tx.NewSelect().Table("account_daily_deltas").Column("day", "delta", "tx_count").
-		Where("account_id = ?", accountID).Where("day IN (?)", bun.In(days)).Scan(ctx, &existing)
-	if err != nil {
-		return apperr.Wrap(err, "read daily deltas")
-	}
-	for _, e := range existing {
-		v := deltas[e.Day]
-		v.delta = v.delta.Add(e.Delta)
-		v.count += e.Count
-	}
-	for _, d := range days {
-		v := deltas[d]
-		_, err := tx.ExecContext(ctx, `INSERT INTO account_daily_deltas (account_id, day, delta, tx_count) VALUES (?, ?, ?, ?)
-ON CONFLICT (account_id, day) DO UPDATE SET delta = excluded.delta, tx_count = excluded.tx_count`,
-			accountID, d, v.delta, v.count)
-		if err != nil {
-			return apperr.Wrap(err, "write daily delta")
+	for i := 0; i < len(days); i += rowsPerStatement {
+		part := days[i:min(i+rowsPerStatement, len(days))]
+		var q strings.Builder
+		args := make([]any, 0, 4*len(part))
+		q.WriteString("INSERT INTO account_daily_deltas (account_id, day, delta, tx_count) VALUES ")
+		for j, d := range part {
+			if j > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?)")
+			v := deltas[d]
+			args = append(args, accountID, d, v.delta, v.count)
+		}
+		q.WriteString("\n")
+		q.WriteString(conflict)
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return apperr.Wrap(err, "write daily deltas")
 		}
 	}
 	return nil

@@ -72,6 +72,7 @@ func (s *Service) Import(ctx context.Context, sub authn.Subject, in ImportInput)
 	if in.Size == 0 {
 		return ImportSummary{}, invalidFile(0, "the file is empty")
 	}
+	started := s.now()
 	finals := map[string]*accountTotals{}
 	statements := 0
 	err = p.Parse(io.NewSectionReader(in.File, 0, in.Size), func(st provider.Statement) error {
@@ -82,10 +83,10 @@ func (s *Service) Import(ctx context.Context, sub authn.Subject, in ImportInput)
 		return collect(finals, st)
 	})
 	if err != nil {
-		return ImportSummary{}, parseFailure(err)
+		return ImportSummary{}, s.recordFailure(ctx, c, started, parseFailure(err))
 	}
 	if statements == 0 {
-		return ImportSummary{}, invalidFile(0, "the file holds no statement")
+		return ImportSummary{}, s.recordFailure(ctx, c, started, invalidFile(0, "the file holds no statement"))
 	}
 	var sum ImportSummary
 	err = s.repo.Atomically(ctx, func(ctx context.Context) error {
@@ -119,23 +120,42 @@ func (s *Service) Import(ctx context.Context, sub authn.Subject, in ImportInput)
 		_, err = s.change(ctx, &sub, c.ID, authz.ActionWrite, func(_ context.Context, c *domain.Connection) error {
 			return c.RecordOutcome(domain.Outcome{}, s.now())
 		})
+		if err != nil {
+			return err
+		}
+		// The import is a sync run (trigger import), recorded with it.
+		id, err := s.runs.RecordImport(ctx, ImportRun{ConnectionID: c.ID, UserID: c.UserID, StartedAt: started, FinishedAt: s.now(), Summary: sum})
+		sum.SyncID = uuid.NullUUID{UUID: id, Valid: id != uuid.Nil}
 		return err
 	})
 	if err != nil {
 		var pe *provider.ParseError
 		if errors.As(err, &pe) {
-			return ImportSummary{}, parseFailure(err)
+			return ImportSummary{}, s.recordFailure(ctx, c, started, parseFailure(err))
 		}
 		if e, ok := apperr.As(err); ok && e.Code == apperr.ValidationFailed {
 			reason := e.Message
 			if len(e.Fields) > 0 {
 				reason = e.Fields[0].Field + " " + e.Fields[0].Message
 			}
-			return ImportSummary{}, invalidFile(0, reason)
+			return ImportSummary{}, s.recordFailure(ctx, c, started, invalidFile(0, reason))
 		}
 		return ImportSummary{}, err
 	}
 	return sum, nil
+}
+
+// recordFailure records an import the file made fail as a failed sync run, so
+// the sync history shows it in words, and returns fail unchanged. A failure to
+// record it is logged by no one: the owner still gets the problem itself.
+func (s *Service) recordFailure(ctx context.Context, c domain.Connection, started time.Time, fail error) error {
+	e, ok := apperr.As(fail)
+	if !ok {
+		return fail
+	}
+	_, _ = s.runs.RecordImport(ctx, ImportRun{ConnectionID: c.ID, UserID: c.UserID, StartedAt: started, FinishedAt: s.now(),
+		ErrorCode: string(e.Code), ErrorMessage: e.Message})
+	return fail
 }
 
 // accountTotals is what a first reading of a file learns of one account: the

@@ -176,3 +176,31 @@ type TransactionCounts struct {
 	Removed   int
 	Unchanged int
 }
+
+// ImportRun is a statement import as the sync module's audit trail records it:
+// when it ran, what it did, and (ErrorCode set) why it failed.
+type ImportRun struct {
+	ConnectionID uuid.UUID
+	UserID       uuid.UUID
+	StartedAt    time.Time
+	FinishedAt   time.Time
+	Summary      ImportSummary
+	ErrorCode    string
+	ErrorMessage string
+}
+
+// RunRecorder records statement imports as sync runs (trigger import) and
+// returns the run's id. The sync module provides it; the connections module
+// never depends on that module. ctx may carry the import's transaction, which
+// the record joins, so an import and its run commit together.
+type RunRecorder interface {
+	RecordImport(ctx context.Context, run ImportRun) (uuid.UUID, error)
+}
+
+// NoRunRecorder records nothing, for an installation without a sync module.
+type NoRunRecorder struct{}
+
+// RecordImport records nothing and returns no id.
+func (NoRunRecorder) RecordImport(context.Context, ImportRun) (uuid.UUID, error) {
+	return uuid.Nil, nil
+}

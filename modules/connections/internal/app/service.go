@@ -43,6 +43,8 @@ type Deps struct {
 	Providers  Registry
 	Publisher  Publisher
 	Clock      Clock
+	// Runs records imports as sync runs (NoRunRecorder when nil).
+	Runs RunRecorder
 	// RedirectURI is Kontor's OAuth callback page (KONTOR_BASE_URL +
 	// /connections/callback).
 	RedirectURI string
@@ -56,6 +58,7 @@ type Service struct {
 	accounts    Accounts
 	providers   Registry
 	pub         Publisher
+	runs        RunRecorder
 	clock       Clock
 	redirectURI string
 	// NewID makes ids of new connections; UUIDv7 keeps them in creation order.
@@ -72,7 +75,10 @@ func NewService(d Deps) *Service {
 	if d.Publisher == nil {
 		d.Publisher = NoPublisher{}
 	}
-	return &Service{
+	if d.Runs == nil {
+		d.Runs = NoRunRecorder{}
+	}
+	return &Service{runs: d.Runs,
 		repo: d.Repo, sealer: d.Sealer, authz: d.Authorizer, accounts: d.Accounts, providers: d.Providers,
 		pub: d.Publisher, clock: d.Clock, redirectURI: d.RedirectURI, NewID: newV7, Random: rand.Reader,
 	}

@@ -234,6 +234,9 @@ const (
 	CodeProviderUnavailable Code = "provider_unavailable" // stays active, retry with backoff
 	CodeBadData             Code = "bad_data"             // error; action retry
 	CodeTokenCompromised    Code = "token_compromised"    // needs_reauth; action new_setup_token
+	// CodeMutationDuringPagination: a cursor feed changed while it was paged; the
+	// sync restarts from the run's starting cursor (never a connection status).
+	CodeMutationDuringPagination Code = "mutation_during_pagination"
 )
 
 // Error is a typed provider failure. Message is safe to show a person (adapters

@@ -300,6 +300,8 @@ func (a *Adapter) get(ctx context.Context, access, path string, query url.Values
 		return &provider.Error{Code: provider.CodeRateLimited, Message: "the bank asks Kontor to slow down", RetryAfter: retryAfter(resp.Header, a.now())}
 	case st >= 500:
 		return &provider.Error{Code: provider.CodeProviderUnavailable, Message: fmt.Sprintf("the bank is unavailable (HTTP %d)", st)}
+	case be.Error == "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION":
+		return &provider.Error{Code: provider.CodeMutationDuringPagination, Message: "the bank's transactions changed while Kontor paged through them"}
 	default:
 		return &provider.Error{Code: provider.CodeBadData, Message: fmt.Sprintf("the bank refused the request (HTTP %d %s: %s)", st, clip(be.Error), clip(be.Description))}
 	}

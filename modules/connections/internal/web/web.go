@@ -89,6 +89,10 @@ func pathID(c *fiber.Ctx) (uuid.UUID, error) {
 
 func connectionPath(id uuid.UUID) string { return "/connections/" + id.String() }
 
+// syncPagePath is the sync module's page of a connection: its "Sync now" forms
+// and its sync history (the connections module links to it, never imports it).
+func syncPagePath(id uuid.UUID) string { return "/syncs/connections/" + id.String() }
+
 // formErrors are a form's problems, as the shared kit maps them.
 type formErrors struct{ shell.FormProblems }
 

@@ -9,6 +9,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
+
+	"github.com/kontor-app/kontor/platform/authn"
 )
 
 // The fixed parts of Kontor's access tokens.
@@ -26,7 +28,10 @@ var ErrInvalidAccessToken = errors.New("invalid access token")
 // another purpose from ever passing as an access token.
 type accessClaims struct {
 	jwt.RegisteredClaims
-	Type string `json:"typ"`
+	Type  string `json:"typ"`
+	Role  string `json:"role"`
+	Email string `json:"email,omitempty"`
+	Name  string `json:"name,omitempty"`
 }
 
 // JWTIssuer is the TokenIssuer: HS256 JWTs under a key derived from the server's
@@ -42,8 +47,8 @@ func NewJWTIssuer(secret string) *JWTIssuer {
 	return &JWTIssuer{key: mac.Sum(nil)}
 }
 
-// IssueAccess returns a signed access token for userID.
-func (j *JWTIssuer) IssueAccess(userID uuid.UUID, issuedAt, expiresAt time.Time) (string, error) {
+// IssueAccess returns a signed access token carrying c.
+func (j *JWTIssuer) IssueAccess(c AccessClaims, issuedAt, expiresAt time.Time) (string, error) {
 	jti, err := uuid.NewRandom()
 	if err != nil {
 		return "", fmt.Errorf("token id: %w", err)
@@ -51,19 +56,20 @@ func (j *JWTIssuer) IssueAccess(userID uuid.UUID, issuedAt, expiresAt time.Time)
 	claims := accessClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    jwtIssuer,
-			Subject:   userID.String(),
+			Subject:   c.UserID.String(),
 			IssuedAt:  jwt.NewNumericDate(issuedAt),
 			ExpiresAt: jwt.NewNumericDate(expiresAt),
 			ID:        jti.String(),
 		},
-		Type: jwtTypeAccess,
+		Type: jwtTypeAccess, Role: c.Role, Email: c.Email, Name: c.Name,
 	}
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(j.key)
 }
 
-// ParseAccess checks token at now and returns its user id; any failure is
-// ErrInvalidAccessToken wrapping the reason.
-func (j *JWTIssuer) ParseAccess(token string, now time.Time) (uuid.UUID, error) {
+// ParseAccess checks token at now and returns its claims; any failure is
+// ErrInvalidAccessToken wrapping the reason. A token without a known role (one
+// issued before tokens carried it) is invalid: its holder refreshes.
+func (j *JWTIssuer) ParseAccess(token string, now time.Time) (AccessClaims, error) {
 	var claims accessClaims
 	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return j.key, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -74,14 +80,20 @@ func (j *JWTIssuer) ParseAccess(token string, now time.Time) (uuid.UUID, error) 
 		jwt.WithTimeFunc(func() time.Time { return now }),
 	)
 	if err != nil {
-		return uuid.Nil, fmt.Errorf("%w: %w", ErrInvalidAccessToken, err)
+		return AccessClaims{}, fmt.Errorf("%w: %w", ErrInvalidAccessToken, err)
 	}
 	if claims.Type != jwtTypeAccess {
-		return uuid.Nil, fmt.Errorf("%w: typ %q", ErrInvalidAccessToken, claims.Type)
+		return AccessClaims{}, fmt.Errorf("%w: typ %q", ErrInvalidAccessToken, claims.Type)
+	}
+	if claims.Role != authn.RoleUser && claims.Role != authn.RoleAdmin {
+		return AccessClaims{}, fmt.Errorf("%w: role %q", ErrInvalidAccessToken, claims.Role)
 	}
 	id, err := uuid.Parse(claims.Subject)
 	if err != nil {
-		return uuid.Nil, fmt.Errorf("%w: subject: %w", ErrInvalidAccessToken, err)
+		return AccessClaims{}, fmt.Errorf("%w: subject: %w", ErrInvalidAccessToken, err)
 	}
-	return id, nil
+	if claims.IssuedAt == nil {
+		return AccessClaims{}, fmt.Errorf("%w: no iat", ErrInvalidAccessToken)
+	}
+	return AccessClaims{UserID: id, Role: claims.Role, Email: claims.Email, Name: claims.Name, IssuedAt: claims.IssuedAt.UTC()}, nil
 }

@@ -20,7 +20,7 @@ func TestJWTIssuer(t *testing.T) {
 	j := app.NewJWTIssuer(secret)
 	user := uuid.Must(uuid.NewV7())
 	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
-	tok, err := j.IssueAccess(user, now, now.Add(15*time.Minute))
+	tok, err := j.IssueAccess(app.AccessClaims{UserID: user, Role: "admin", Email: "ada@example.com", Name: "Ada"}, now, now.Add(15*time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,12 +45,14 @@ func TestJWTIssuer(t *testing.T) {
 		t.Errorf("alg = %v", header["alg"])
 	}
 	if claims["iss"] != "kontor" || claims["sub"] != user.String() || claims["typ"] != "access" ||
-		claims["iat"] != float64(now.Unix()) || claims["exp"] != float64(now.Add(15*time.Minute).Unix()) || claims["jti"] == "" {
+		claims["iat"] != float64(now.Unix()) || claims["exp"] != float64(now.Add(15*time.Minute).Unix()) || claims["jti"] == "" ||
+		claims["role"] != "admin" || claims["email"] != "ada@example.com" || claims["name"] != "Ada" {
 		t.Errorf("claims = %v", claims)
 	}
 
-	if got, err := j.ParseAccess(tok, now.Add(time.Minute)); err != nil || got != user {
-		t.Errorf("ParseAccess = %v, %v", got, err)
+	want := app.AccessClaims{UserID: user, Role: "admin", Email: "ada@example.com", Name: "Ada", IssuedAt: now}
+	if got, err := j.ParseAccess(tok, now.Add(time.Minute)); err != nil || got != want {
+		t.Errorf("ParseAccess = %+v, %v; want %+v", got, err, want)
 	}
 
 	// The key is HMAC-SHA256(secret, "kontor-jwt"), not the secret itself.
@@ -66,7 +68,7 @@ func TestJWTIssuer(t *testing.T) {
 		return s
 	}
 	base := func() jwt.MapClaims {
-		return jwt.MapClaims{"iss": "kontor", "sub": user.String(), "iat": now.Unix(), "exp": now.Add(time.Minute).Unix(), "typ": "access"}
+		return jwt.MapClaims{"iss": "kontor", "sub": user.String(), "iat": now.Unix(), "exp": now.Add(time.Minute).Unix(), "typ": "access", "role": "user"}
 	}
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write([]byte("kontor-jwt"))
@@ -80,7 +82,7 @@ func TestJWTIssuer(t *testing.T) {
 		}
 		return c
 	}
-	if got, err := j.ParseAccess(sign(jwt.SigningMethodHS256, key, base()), now); err != nil || got != user {
+	if got, err := j.ParseAccess(sign(jwt.SigningMethodHS256, key, base()), now); err != nil || got.UserID != user || got.Role != "user" {
 		t.Fatalf("hand-made token under the derived key: %v, %v", got, err)
 	}
 	tests := []struct {
@@ -98,6 +100,9 @@ func TestJWTIssuer(t *testing.T) {
 		{"other issuer", sign(jwt.SigningMethodHS256, key, with("iss", "evil")), now},
 		{"no expiry", sign(jwt.SigningMethodHS256, key, with("exp", nil)), now},
 		{"subject not a uuid", sign(jwt.SigningMethodHS256, key, with("sub", "42")), now},
+		{"no role (issued before tokens carried it)", sign(jwt.SigningMethodHS256, key, with("role", nil)), now},
+		{"unknown role", sign(jwt.SigningMethodHS256, key, with("role", "root")), now},
+		{"no iat", sign(jwt.SigningMethodHS256, key, with("iat", nil)), now},
 		{"tampered", parts[0] + "." + parts[1] + "." + strings.Repeat("A", len(parts[2])), now},
 	}
 	for _, tt := range tests {

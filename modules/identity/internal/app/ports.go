@@ -92,11 +92,26 @@ type PasswordHasher interface {
 
 // TokenIssuer signs and checks the short-lived access tokens of the JSON API.
 type TokenIssuer interface {
-	// IssueAccess returns an access token for userID valid from issuedAt to expiresAt.
-	IssueAccess(userID uuid.UUID, issuedAt, expiresAt time.Time) (string, error)
+	// IssueAccess returns an access token carrying claims, valid from issuedAt to
+	// expiresAt.
+	IssueAccess(claims AccessClaims, issuedAt, expiresAt time.Time) (string, error)
 	// ParseAccess checks token's signature, issuer, type and expiry at now and
-	// returns its user id.
-	ParseAccess(token string, now time.Time) (uuid.UUID, error)
+	// returns what it carries, IssuedAt filled in.
+	ParseAccess(token string, now time.Time) (AccessClaims, error)
+}
+
+// AccessClaims is what an access token says about its holder: everything a request
+// needs to know who is calling, so authenticating a token reads no row. It is as
+// fresh as the token (AccessTokenTTL at most): a role granted or a name changed
+// shows in the next token, issued at login or refresh.
+type AccessClaims struct {
+	UserID uuid.UUID
+	// Role is authn.RoleUser or authn.RoleAdmin.
+	Role  string
+	Email string
+	Name  string
+	// IssuedAt is set by ParseAccess, for revocation (Service.RevokeAccessTokens).
+	IssuedAt time.Time
 }
 
 // Clock tells the time, so tests can move it.

@@ -37,6 +37,10 @@ type Service struct {
 	dummyOnce sync.Once
 	dummyHash string
 	dummyErr  error
+
+	// revoked maps a user id to the Unix second up to which their access tokens
+	// are refused (see RevokeAccessTokens).
+	revoked sync.Map
 }
 
 // NewService returns the identity use cases over their ports.
@@ -172,7 +176,11 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (TokenPair, error) {
 	if err := s.repo.CreateRefreshToken(ctx, rt); err != nil {
 		return TokenPair{}, apperr.Wrap(err, "store refresh token")
 	}
-	return s.pair(u.ID, now, rt, secret)
+	sub, err := s.subject(ctx, u.ID, authn.MethodJWT, "")
+	if err != nil {
+		return TokenPair{}, err
+	}
+	return s.pair(sub, now, rt, secret)
 }
 
 // Refresh exchanges a refresh token for a new pair and retires it. A token that
@@ -208,6 +216,12 @@ func (s *Service) Refresh(ctx context.Context, in RefreshInput) (TokenPair, erro
 	if err != nil {
 		return TokenPair{}, apperr.Wrap(err, "new refresh token")
 	}
+	// The new access token carries the user as they are now; a user who no longer
+	// exists gets none.
+	sub, err := s.subject(ctx, old.UserID, authn.MethodJWT, "")
+	if err != nil {
+		return TokenPair{}, err
+	}
 	won, err := s.repo.RotateRefreshToken(ctx, old.ID, now, next)
 	if err != nil {
 		return TokenPair{}, apperr.Wrap(err, "rotate refresh token")
@@ -219,7 +233,7 @@ func (s *Service) Refresh(ctx context.Context, in RefreshInput) (TokenPair, erro
 		}
 		return TokenPair{}, invalid
 	}
-	return s.pair(old.UserID, now, next, secret)
+	return s.pair(sub, now, next, secret)
 }
 
 // Logout revokes the refresh token's whole family. Like OAuth token revocation
@@ -292,11 +306,31 @@ func (s *Service) AuthenticateBearer(ctx context.Context, token string) (authn.S
 	if domain.LooksLikeAPIKey(token) {
 		return s.authenticateAPIKey(ctx, token)
 	}
-	userID, err := s.tokens.ParseAccess(token, s.clock.Now())
-	if err != nil {
+	c, err := s.tokens.ParseAccess(token, s.clock.Now())
+	if err != nil || s.isRevoked(c) {
 		return authn.Subject{}, apperr.New(apperr.InvalidToken, "The access token is invalid or has expired.")
 	}
-	return s.subject(ctx, userID, authn.MethodJWT, "")
+	// The token carries what the request needs: no row is read (see AccessClaims).
+	return authn.Subject{UserID: c.UserID, Email: c.Email, Name: c.Name, Role: c.Role, Method: authn.MethodJWT}, nil
+}
+
+// RevokeAccessTokens refuses, from now on, every access token of userID issued up
+// to now (to the second: a token issued later in the same second is refused too,
+// and its holder refreshes). Authenticating a token reads no row, so a change that
+// must end the tokens already out — the user deleted, the password changed or
+// reset, a role taken away — calls this in the same process. It lives in memory:
+// another instance, or this one after a restart, still accepts such a token until
+// it expires, AccessTokenTTL (15 minutes) after it was issued at most; refresh
+// tokens are checked against the database and end at once. Long-lived credentials
+// (API keys, browser sessions) are looked up on every request and are unaffected.
+func (s *Service) RevokeAccessTokens(userID uuid.UUID) {
+	s.revoked.Store(userID, s.clock.Now().Unix())
+}
+
+// isRevoked reports whether c was issued no later than its user's revocation.
+func (s *Service) isRevoked(c AccessClaims) bool {
+	until, ok := s.revoked.Load(c.UserID)
+	return ok && c.IssuedAt.Unix() <= until.(int64)
 }
 
 func (s *Service) authenticateAPIKey(ctx context.Context, token string) (authn.Subject, error) {
@@ -440,9 +474,10 @@ func (s *Service) dummy() string {
 	return s.dummyHash
 }
 
-// pair issues an access token and packages it with the refresh token secret.
-func (s *Service) pair(userID uuid.UUID, now time.Time, rt domain.RefreshToken, secret string) (TokenPair, error) {
-	access, err := s.tokens.IssueAccess(userID, now, now.Add(AccessTokenTTL))
+// pair issues an access token for sub and packages it with the refresh token secret.
+func (s *Service) pair(sub authn.Subject, now time.Time, rt domain.RefreshToken, secret string) (TokenPair, error) {
+	claims := AccessClaims{UserID: sub.UserID, Role: sub.Role, Email: sub.Email, Name: sub.Name}
+	access, err := s.tokens.IssueAccess(claims, now, now.Add(AccessTokenTTL))
 	if err != nil {
 		return TokenPair{}, apperr.Wrap(err, "issue access token")
 	}

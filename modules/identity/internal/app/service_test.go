@@ -340,7 +340,7 @@ func TestAuthenticateBearerJWT(t *testing.T) {
 	}
 
 	// A token signed under another secret is refused.
-	foreign, err := app.NewJWTIssuer(strings.Repeat("x", 32)).IssueAccess(u.ID, e.clock.Now(), e.clock.Now().Add(time.Minute))
+	foreign, err := app.NewJWTIssuer(strings.Repeat("x", 32)).IssueAccess(app.AccessClaims{UserID: u.ID, Role: authn.RoleUser}, e.clock.Now(), e.clock.Now().Add(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,12 +358,50 @@ func TestAuthenticateBearerAdminAndDeletedUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	sub, err := e.svc.AuthenticateBearer(ctx, pair.AccessToken)
-	if err != nil || sub.Role != authn.RoleAdmin {
-		t.Fatalf("subject = %+v, %v; want admin", sub, err)
+	if err != nil || sub.Role != authn.RoleAdmin || sub.UserID != u.ID || sub.Email != "ada@example.com" || sub.Method != authn.MethodJWT {
+		t.Fatalf("subject = %+v, %v; want admin ada", sub, err)
 	}
+	// Authenticating an access token reads no row: the token carries the subject.
 	delete(e.repo.users, u.ID)
+	if again, err := e.svc.AuthenticateBearer(ctx, pair.AccessToken); err != nil || again != sub {
+		t.Fatalf("without the user row: %+v, %v; want %+v", again, err, sub)
+	}
+	// Deleting a user revokes their access tokens in the process...
+	e.svc.RevokeAccessTokens(u.ID)
 	_, err = e.svc.AuthenticateBearer(ctx, pair.AccessToken)
 	wantCode(t, err, apperr.InvalidToken)
+	// ...and refreshing finds no user, so no new access token is issued.
+	_, err = e.svc.Refresh(ctx, app.RefreshInput{RefreshToken: pair.RefreshToken})
+	wantCode(t, err, apperr.InvalidToken)
+}
+
+func TestRevokeAccessTokensSparesLaterTokens(t *testing.T) {
+	e := newEnv(t)
+	u := e.register(t, "ada@example.com")
+	ctx := context.Background()
+	old, err := e.svc.Login(ctx, app.LoginInput{Email: "ada@example.com", Password: password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc.RevokeAccessTokens(u.ID)
+	_, err = e.svc.AuthenticateBearer(ctx, old.AccessToken)
+	wantCode(t, err, apperr.InvalidToken)
+	e.clock.Advance(time.Second)
+	fresh, err := e.svc.Login(ctx, app.LoginInput{Email: "ada@example.com", Password: password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.AuthenticateBearer(ctx, fresh.AccessToken); err != nil {
+		t.Errorf("a token issued after the revocation: %v", err)
+	}
+	other := e.register(t, "bob@example.com")
+	bob, err := e.svc.Login(ctx, app.LoginInput{Email: "bob@example.com", Password: password})
+	if err != nil || other.ID == u.ID {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.AuthenticateBearer(ctx, bob.AccessToken); err != nil {
+		t.Errorf("another user's token: %v", err)
+	}
 }
 
 func TestAPIKeys(t *testing.T) {

@@ -50,6 +50,7 @@ func NewApp(svc *app.Service, log *slog.Logger, secureCookies bool) *fiber.App {
 	a.Get(Prefix+"/api/transactions/sync", h.bearer, h.sync)
 	a.Post(Prefix+"/api/personas/:persona/advance", h.advance)
 	a.Post(Prefix+"/api/personas/:persona/revoke", h.revoke)
+	a.Post(Prefix+"/api/personas/:persona/faults", h.faults)
 	return a
 }
 
@@ -338,4 +339,22 @@ func (h *handlers) revoke(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"persona": persona, "revoked_grants": n})
+}
+
+// faults arms a persona's injected feed failures (a test control, like advance).
+func (h *handlers) faults(c *fiber.Ctx) error {
+	persona := c.Params("persona")
+	var body app.Faults
+	dec := json.NewDecoder(bytes.NewReader(c.Body()))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		return &app.Error{Status: 400, Code: "invalid_request", Description: `the body must be JSON {"mutation_during_pagination": N, "page_size": M}: ` + err.Error()}
+	}
+	if dec.More() {
+		return &app.Error{Status: 400, Code: "invalid_request", Description: "the body must hold one JSON object"}
+	}
+	if err := h.svc.SetFaults(persona, body); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"persona": persona, "faults": body})
 }

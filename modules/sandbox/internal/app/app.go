@@ -69,8 +69,9 @@ func fail(status int, code, format string, args ...any) *Error {
 
 // Service is the bank.
 type Service struct {
-	st  *store.Store
-	set Settings
+	st     *store.Store
+	set    Settings
+	faults *faultState
 }
 
 // New returns the bank on st.
@@ -78,7 +79,7 @@ func New(st *store.Store, set Settings) *Service {
 	if set.Now == nil {
 		set.Now = time.Now
 	}
-	return &Service{st: st, set: set}
+	return &Service{st: st, set: set, faults: &faultState{m: map[string]*personaFaults{}}}
 }
 
 // CheckClient validates a client id and redirect URI from an authorization request.
@@ -526,6 +527,9 @@ func (s *Service) Sync(ctx context.Context, persona, cursor string, count int) (
 	if err != nil {
 		return SyncPage{}, err
 	}
+	if count, err = s.beforePage(persona, count); err != nil {
+		return SyncPage{}, err
+	}
 	rows, err := s.st.Feed(ctx, persona, after, count+1)
 	if err != nil {
 		return SyncPage{}, err
@@ -550,6 +554,7 @@ func (s *Service) Sync(ctx context.Context, persona, cursor string, count int) (
 		}
 	}
 	page.NextCursor = encodeCursor(persona, last)
+	s.afterPage(persona, page.HasMore)
 	return page, nil
 }
 

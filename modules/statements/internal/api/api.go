@@ -7,6 +7,7 @@ import (
 	"context"
 	_ "embed"
 	"log/slog"
+	"net/url"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -35,19 +36,52 @@ type Routes struct {
 // response has started, when no status can tell the client any more.
 func New(svc Statements, log *slog.Logger) *Routes { return &Routes{svc: svc, log: log} }
 
-// Register adds GET /api/v1/accounts/{id}/statement under the API_READ policy.
+// Register adds GET /api/v1/accounts/{id}/statement and its downloads GET
+// /api/v1/accounts/{id}/statement/{csv,pdf} under the API_READ policy.
 func (r *Routes) Register(router *httpserver.Router) {
 	router.APIRead("/accounts/:id/statement", httpserver.Authenticated(r.statement))
+	router.APIRead("/accounts/:id/statement/:format", httpserver.Authenticated(r.download))
 }
 
+// statement answers the JSON statement. A request for a file (format=csv|pdf, or an
+// Accept that prefers one) is sent to the download operation with 303, so this
+// operation answers JSON only and a generated client types it as a Statement.
 func (r *Routes) statement(c *fiber.Ctx, s authn.Subject) error {
-	id, err := uuid.Parse(c.Params("id"))
-	if err != nil {
-		return apperr.New(apperr.NotFound, "There is no account %s.", c.Params("id"))
-	}
 	format, err := Negotiate(c.Query("format"), c.Get(fiber.HeaderAccept))
 	if err != nil {
 		return err
+	}
+	if format.IsDownload() {
+		q := url.Values{}
+		c.Context().QueryArgs().VisitAll(func(k, v []byte) {
+			if string(k) != "format" {
+				q.Add(string(k), string(v))
+			}
+		})
+		loc := "/api/v1/accounts/" + url.PathEscape(c.Params("id")) + "/statement/" + string(format)
+		if len(q) > 0 {
+			loc += "?" + q.Encode()
+		}
+		c.Set(fiber.HeaderVary, fiber.HeaderAccept)
+		return c.Redirect(loc, fiber.StatusSeeOther)
+	}
+	return r.export(c, s, format)
+}
+
+// download answers the statement as a file, in the format the path names: the
+// operation of its own that keeps the JSON statement's type apart from the files'.
+func (r *Routes) download(c *fiber.Ctx, s authn.Subject) error {
+	format, ok := domain.ParseFormat(c.Params("format"))
+	if !ok || !format.IsDownload() {
+		return apperr.New(apperr.NotFound, "A statement downloads as csv or pdf.")
+	}
+	return r.export(c, s, format)
+}
+
+func (r *Routes) export(c *fiber.Ctx, s authn.Subject, format domain.Format) error {
+	id, err := uuid.Parse(c.Params("id"))
+	if err != nil {
+		return apperr.New(apperr.NotFound, "There is no account %s.", c.Params("id"))
 	}
 	doc, err := r.svc.Export(c.UserContext(), s, app.ExportInput{
 		StatementInput: app.StatementInput{

@@ -28,10 +28,11 @@ type Insight interface {
 	RecentTransactions(ctx context.Context, s authn.Subject, n int) ([]domain.RecentTransaction, error)
 }
 
-// SyncHealth reports accounts whose provider connection is broken (needs
-// re-authorization or keeps failing). It is the hook for the sync module: until
-// that module exists, NoSyncHealth reports nothing, and stale syncs are still found
-// from the accounts' last_synced_at.
+// SyncHealth reports linked accounts whose provider connection is broken (needs
+// re-authorization or keeps failing) or stale (last success older than twice its
+// interval), and those whose ledger drifts from the provider's balance. The sync
+// module provides it; without that module NoSyncHealth reports nothing, and stale
+// syncs are still guessed from the accounts' last_synced_at.
 type SyncHealth interface {
 	// BrokenConnections returns one Attention per account of the user whose
 	// connection is broken.
@@ -112,9 +113,27 @@ func (d *DashboardService) Dashboard(ctx context.Context, s authn.Subject) (Dash
 	return Dashboard{
 		NetWorth:    domain.NetWorth(accounts, changes, first, start, today, DashboardStep),
 		Allocation:  domain.Allocate(accounts),
-		Attention:   append(broken, domain.NeedsAttention(accounts, now)...),
+		Attention:   append(broken, withoutReported(domain.NeedsAttention(accounts, now), broken)...),
 		Recent:      recent,
 		HasAccounts: len(accounts) > 0,
 		AsOf:        now,
 	}, nil
+}
+
+// withoutReported drops the stale-sync guesses (from last_synced_at) of the
+// accounts the sync health already reported, which knows each connection's
+// interval and status.
+func withoutReported(list, reported []domain.Attention) []domain.Attention {
+	seen := map[uuid.UUID]bool{}
+	for _, a := range reported {
+		seen[a.AccountID] = true
+	}
+	out := list[:0:0]
+	for _, a := range list {
+		if a.Kind == domain.StaleSync && seen[a.AccountID] {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
 }

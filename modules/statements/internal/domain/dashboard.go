@@ -241,6 +241,9 @@ const (
 	StaleSync AttentionKind = "stale_sync"
 	// BrokenConnection: the account's connection needs re-authorization or failed.
 	BrokenConnection AttentionKind = "broken_connection"
+	// ProviderDrift: a linked account's ledger differs from the balance its
+	// provider reports, over two successful syncs in a row.
+	ProviderDrift AttentionKind = "provider_drift"
 )
 
 // StaleAfter is how long a linked account may go without a sync before the
@@ -253,6 +256,9 @@ type Attention struct {
 	AccountName string
 	Kind        AttentionKind
 	Detail      string
+	// Link, when set, is the page that shows what to do, named by LinkText.
+	Link     string
+	LinkText string
 }
 
 // NeedsAttention lists the open accounts whose balance drifted from their ledger and

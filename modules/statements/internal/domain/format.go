@@ -58,3 +58,10 @@ func safeFilePart(s string) string {
 	}
 	return string(b)
 }
+
+// Disposition is the Content-Disposition of a download named fileName (a name from
+// FileName, which holds only letters, digits, '-', '_' and '.'): the file name always
+// quoted, as API.md shows it, attachment; filename="statement-….csv".
+func Disposition(fileName string) string {
+	return `attachment; filename="` + fileName + `"`
+}

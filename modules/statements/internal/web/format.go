@@ -75,6 +75,8 @@ func attentionLabel(k domain.AttentionKind) string {
 		return "Stale sync"
 	case domain.BrokenConnection:
 		return "Connection broken"
+	case domain.ProviderDrift:
+		return "Differs from the bank"
 	}
 	return string(k)
 }

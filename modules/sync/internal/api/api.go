@@ -20,6 +20,7 @@ import (
 	"github.com/kontor-app/kontor/platform/apperr"
 	"github.com/kontor-app/kontor/platform/authn"
 	"github.com/kontor-app/kontor/platform/httpserver"
+	"github.com/kontor-app/kontor/platform/money"
 	"github.com/kontor-app/kontor/platform/openapi"
 	"github.com/kontor-app/kontor/platform/ratelimit"
 )
@@ -30,6 +31,7 @@ type Service interface {
 	SyncTransactions(ctx context.Context, sub authn.Subject, in app.SyncInput) (domain.Run, error)
 	ListRuns(ctx context.Context, sub authn.Subject, in app.ListInput) (app.RunList, error)
 	GetRun(ctx context.Context, sub authn.Subject, id uuid.UUID) (domain.Run, error)
+	Balances(ctx context.Context, sub authn.Subject, accountID uuid.UUID, from, to time.Time) (app.BalanceHistory, error)
 }
 
 // Routes are the sync module's JSON endpoints.
@@ -51,6 +53,7 @@ func (r *Routes) Register(rt *httpserver.Router) {
 	rt.APISync(fiber.MethodPost, "/accounts/syncs", SyncKey, httpserver.Authenticated(r.syncAccounts))
 	rt.APISync(fiber.MethodPost, "/transactions/syncs", SyncKey, httpserver.Authenticated(r.syncTransactions))
 	rt.APIRead("/syncs", httpserver.Authenticated(r.list))
+	rt.APIRead("/syncs/balances", httpserver.Authenticated(r.balances)) // before /syncs/:id
 	rt.APIRead("/syncs/:id", httpserver.Authenticated(r.get))
 }
 
@@ -111,6 +114,8 @@ func parseSync(c *fiber.Ctx, allowStart bool) (app.SyncInput, error) {
 	}
 	return in, errs.Err()
 }
+
+func subject(c *fiber.Ctx) (authn.Subject, error) { return authn.MustSubject(c.UserContext()) }
 
 // accountSyncJSON is the Dashtam statistics of an account sync.
 type accountSyncJSON struct {
@@ -260,4 +265,93 @@ func (r *Routes) get(c *fiber.Ctx, sub authn.Subject) error {
 		return err
 	}
 	return c.JSON(RunOf(run, time.Now().UTC()))
+}
+
+func optAmount(a money.NullAmount) *string {
+	if !a.Valid {
+		return nil
+	}
+	s := a.Amount.String()
+	return &s
+}
+
+// dayJSON is one day of an account's balance snapshots.
+type dayJSON struct {
+	Date             string  `json:"date"`
+	ProviderBalance  *string `json:"provider_balance"`
+	AvailableBalance *string `json:"available_balance"`
+	LedgerBalance    *string `json:"ledger_balance"`
+	BalanceDrift     *string `json:"balance_drift"`
+	SyncID           *string `json:"sync_id"`
+}
+
+func dateParam(c *fiber.Ctx, name string, def time.Time) (time.Time, *apperr.FieldError) {
+	v := c.Query(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return def, &apperr.FieldError{Field: name, Message: "must be a date YYYY-MM-DD"}
+	}
+	return d, nil
+}
+
+// balances serves GET /syncs/balances: an account's daily provider and ledger
+// balances as its syncs recorded them.
+func (r *Routes) balances(c *fiber.Ctx, sub authn.Subject) error {
+	var errs apperr.Fields
+	var accountID uuid.UUID
+	switch v := c.Query("account_id"); {
+	case v == "":
+		errs.Add("account_id", "is required")
+	default:
+		id, err := uuid.Parse(v)
+		if err != nil {
+			errs.Add("account_id", "must be a UUID")
+		}
+		accountID = id
+	}
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	to, fe := dateParam(c, "end_date", today)
+	if fe != nil {
+		errs.Add(fe.Field, "%s", fe.Message)
+	}
+	from, fe := dateParam(c, "start_date", to.AddDate(0, 0, -89))
+	if fe != nil {
+		errs.Add(fe.Field, "%s", fe.Message)
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	switch {
+	case from.After(to):
+		errs.Add("start_date", "must not lie after end_date")
+	case to.Sub(from) >= app.MaxBalanceDays*24*time.Hour:
+		errs.Add("start_date", "must lie within %d days of end_date", app.MaxBalanceDays)
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	h, err := r.svc.Balances(c.UserContext(), sub, accountID, from, to)
+	if err != nil {
+		return err
+	}
+	days := make([]dayJSON, len(h.Days))
+	for i, d := range h.Days {
+		days[i] = dayJSON{Date: d.Day.Format(time.DateOnly), ProviderBalance: optAmount(d.Provider), AvailableBalance: optAmount(d.Available),
+			LedgerBalance: optAmount(d.Ledger), BalanceDrift: optAmount(d.Drift)}
+		if d.SyncID != uuid.Nil {
+			s := d.SyncID.String()
+			days[i].SyncID = &s
+		}
+	}
+	var drift *string
+	if h.Current.Provider.Valid && !h.Current.Provider.Amount.Equal(h.Current.Ledger) {
+		s := h.Current.Provider.Amount.Sub(h.Current.Ledger).String()
+		drift = &s
+	}
+	return c.JSON(fiber.Map{"account_id": h.AccountID.String(), "currency": h.Current.Currency, "start_date": from.Format(time.DateOnly),
+		"end_date": to.Format(time.DateOnly), "provider_balance": optAmount(h.Current.Provider), "ledger_balance": h.Current.Ledger.String(),
+		"balance_drift": drift, "drift_runs": h.Drift.Streak, "drifting": h.Drift.Drifting(), "days": days})
 }

@@ -262,6 +262,24 @@ func (l *ledger) ApplyEntries(ctx context.Context, _ uuid.UUID, accountID uuid.U
 	return nil
 }
 
+// Balance is the account's opening balance (the provider's at creation) plus
+// its posted entries, as the real ledger keeps it.
+func (l *ledger) Balance(ctx context.Context, _ authn.Subject, accountID uuid.UUID) (app.LedgerBalance, error) {
+	var opening string
+	if err := l.db.Conn(ctx).NewRaw("SELECT balance FROM fake_accounts WHERE id = ?", accountID.String()).Scan(ctx, &opening); err != nil {
+		return app.LedgerBalance{}, err
+	}
+	var amounts []string
+	if err := l.db.Conn(ctx).NewRaw("SELECT amount FROM fake_entries WHERE account_id = ? AND NOT pending", accountID.String()).Scan(ctx, &amounts); err != nil {
+		return app.LedgerBalance{}, err
+	}
+	total := money.MustParse(opening)
+	for _, a := range amounts {
+		total = total.Add(money.MustParse(a))
+	}
+	return app.LedgerBalance{Name: "Checking", Currency: "USD", Ledger: total}, nil
+}
+
 // entries returns id -> "pending|posted amount".
 func (l *ledger) entries(t *testing.T) map[string]string {
 	t.Helper()

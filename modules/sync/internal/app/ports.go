@@ -146,6 +146,19 @@ const (
 type Ledger interface {
 	UpsertAccount(ctx context.Context, owner uuid.UUID, c Connection, a ProviderAccount) (uuid.UUID, UpsertOutcome, error)
 	ApplyEntries(ctx context.Context, owner uuid.UUID, accountID uuid.UUID, upserts []domain.Entry, removed []string, balance money.NullAmount) error
+	// Balance reads an account's balances as the subject may see them (not_found
+	// or forbidden otherwise), inside the transaction ctx carries.
+	Balance(ctx context.Context, sub authn.Subject, accountID uuid.UUID) (LedgerBalance, error)
+}
+
+// LedgerBalance is an account's ledger balance beside the provider's last
+// reported balance (not valid for a manual account).
+type LedgerBalance struct {
+	Name      string
+	Currency  string
+	Ledger    money.Amount
+	Provider  money.NullAmount
+	Available money.NullAmount
 }
 
 // ErrLeaseLost is returned by Repository.Guard when the run no longer holds its
@@ -197,6 +210,19 @@ type Repository interface {
 	Suggestions(ctx context.Context, userID uuid.UUID, accountID uuid.NullUUID) ([]SuggestionView, error)
 	Suggestion(ctx context.Context, id uuid.UUID) (SuggestionView, error)
 	ResolveSuggestion(ctx context.Context, id uuid.UUID, status string, now time.Time) error
+	// SaveSnapshots upserts balance snapshots by (account, source, day).
+	SaveSnapshots(ctx context.Context, snaps []domain.Snapshot) error
+	// Snapshots returns an account's snapshots from from to to (days, both
+	// inclusive), oldest first.
+	Snapshots(ctx context.Context, accountID uuid.UUID, from, to time.Time) ([]domain.Snapshot, error)
+	// Drift returns an account's drift record (zero with the ids unset before
+	// its first observed run).
+	Drift(ctx context.Context, accountID uuid.UUID) (domain.Drift, error)
+	SaveDrift(ctx context.Context, d domain.Drift) error
+	// UserConnections returns the connections the user's runs were of.
+	UserConnections(ctx context.Context, userID uuid.UUID) ([]uuid.UUID, error)
+	// Drifting returns the user's accounts whose drift persists.
+	Drifting(ctx context.Context, userID uuid.UUID) ([]domain.Drift, error)
 }
 
 // Authorizer answers whether a subject may act on a resource.

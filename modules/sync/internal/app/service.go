@@ -14,7 +14,16 @@ import (
 
 	"github.com/kontor-app/kontor/modules/sync/internal/domain"
 	"github.com/kontor-app/kontor/platform/apperr"
+	"github.com/kontor-app/kontor/platform/authn"
 	"github.com/kontor-app/kontor/platform/money"
+)
+
+// The balance events a run announces: AccountBalanceUpdated with every
+// snapshot, AccountDriftDetected once when a drift persists over
+// domain.DriftRuns successful runs.
+const (
+	EventBalanceUpdated = "AccountBalanceUpdated"
+	EventDriftDetected  = "AccountDriftDetected"
 )
 
 // SyncInProgress answers a sync asked for while another run holds the
@@ -103,6 +112,8 @@ type run struct {
 	// balances are the balances the provider reported in this run, handed to
 	// the ledger with the last page.
 	balances map[string]money.Amount
+	// available are the available balances the provider reported in this run.
+	available map[string]money.NullAmount
 }
 
 // Execute runs one sync of conn, whoever asked: it claims the connection's lease
@@ -288,6 +299,16 @@ func (r *run) accounts(ctx context.Context) error {
 		if err := r.upsertAccounts(ctx, list); err != nil {
 			return err
 		}
+		if r.opts.Kind == domain.KindAccounts {
+			// An accounts run moves only the provider's balance: snapshot both
+			// sides, but leave drift to the transaction runs, which bring the
+			// entries that explain a new balance.
+			for _, a := range list {
+				if err := r.recordBalance(ctx, r.accts[a.ID], a.ID, false); err != nil {
+					return err
+				}
+			}
+		}
 		r.rec.Stats.Pages++
 		return r.s.Repo.SaveRun(ctx, r.rec)
 	})
@@ -319,9 +340,9 @@ func (r *run) upsertAccounts(ctx context.Context, list []ProviderAccount) error 
 			r.rec.Stats.Unchanged++
 		}
 		if r.balances == nil {
-			r.balances = map[string]money.Amount{}
+			r.balances, r.available = map[string]money.Amount{}, map[string]money.NullAmount{}
 		}
-		r.balances[a.ID] = a.Balance
+		r.balances[a.ID], r.available[a.ID] = a.Balance, a.AvailableBalance
 		if r.accts[a.ID] != id {
 			if err := r.s.Repo.MapAccount(ctx, r.conn.ID, a.ID, id); err != nil {
 				return err
@@ -474,7 +495,7 @@ func (r *run) apply(ctx context.Context, p domain.Page, last bool, extra func(ct
 			}
 		}
 		sort.Strings(accounts) // lock accounts in one order
-		var balances []Event
+		var balances []string
 		for _, a := range accounts {
 			id, ok := r.accts[a]
 			if !ok {
@@ -488,8 +509,7 @@ func (r *run) apply(ctx context.Context, p domain.Page, last bool, extra func(ct
 				return err
 			}
 			if balance.Valid {
-				balances = append(balances, Event{Type: "AccountBalanceUpdated", UserID: r.conn.UserID, ConnectionID: r.conn.ID,
-					AccountID: id, SyncID: r.rec.ID, Data: map[string]any{"provider_balance": balance.Amount.String()}})
+				balances = append(balances, a)
 			}
 		}
 		if err := r.s.Repo.SaveFacts(ctx, r.conn.ID, r.rec.ID, plan.Facts); err != nil {
@@ -510,8 +530,8 @@ func (r *run) apply(ctx context.Context, p domain.Page, last bool, extra func(ct
 			return err
 		}
 		r.rec = rec
-		for _, e := range balances { // last: publishing holds the event log's lock until commit
-			if err := r.s.Publisher.Publish(ctx, e); err != nil {
+		for _, a := range balances { // last: publishing holds the event log's lock until commit
+			if err := r.recordBalance(ctx, r.accts[a], a, true); err != nil {
 				return err
 			}
 		}
@@ -579,4 +599,68 @@ func (r *run) publish(ctx context.Context, kind string, account uuid.UUID, data 
 		typ = "AccountBalanceUpdated"
 	}
 	return r.s.Publisher.Publish(ctx, Event{Type: typ, UserID: r.conn.UserID, ConnectionID: r.conn.ID, AccountID: account, SyncID: r.rec.ID, Data: data})
+}
+
+// recordBalance snapshots an account's provider and ledger balances for today
+// and announces them (AccountBalanceUpdated), inside the caller's guarded
+// transaction. With observe, the run is a transaction sync whose entries are
+// applied: the drift (provider − ledger) counts towards the account's streak,
+// and a drift found by domain.DriftRuns successful runs in a row is announced
+// once (AccountDriftDetected). The streak is written in the run's last
+// transaction, so a run that fails before it counts for nothing.
+func (r *run) recordBalance(ctx context.Context, accountID uuid.UUID, providerAccountID string, observe bool) error {
+	if accountID == uuid.Nil {
+		return nil
+	}
+	b, err := r.s.Ledger.Balance(ctx, authn.Subject{UserID: r.conn.UserID}, accountID)
+	if err != nil {
+		return err
+	}
+	provider := money.NullAmount{Amount: r.balances[providerAccountID], Valid: true}
+	if _, ok := r.balances[providerAccountID]; !ok {
+		provider = b.Provider
+	}
+	now := r.s.now()
+	base := domain.Snapshot{AccountID: accountID, ConnectionID: r.conn.ID, UserID: r.conn.UserID, Day: domain.DayOf(now), Currency: b.Currency,
+		SyncID: r.rec.ID, RecordedAt: now}
+	ledger := base
+	ledger.Source, ledger.Balance = domain.SourceLedger, b.Ledger
+	snaps := []domain.Snapshot{ledger}
+	data := map[string]any{"ledger_balance": b.Ledger.String(), "currency": b.Currency, "provider_balance": nil, "balance_drift": nil}
+	var diff money.Amount
+	if provider.Valid {
+		p := base
+		p.Source, p.Balance, p.Available = domain.SourceProvider, provider.Amount, r.available[providerAccountID]
+		snaps = append(snaps, p)
+		diff = provider.Amount.Sub(b.Ledger)
+		data["provider_balance"] = provider.Amount.String()
+		if !diff.IsZero() {
+			data["balance_drift"] = diff.String()
+		}
+	}
+	if err := r.s.Repo.SaveSnapshots(ctx, snaps); err != nil {
+		return err
+	}
+	if err := r.s.Publisher.Publish(ctx, Event{Type: EventBalanceUpdated, UserID: r.conn.UserID, ConnectionID: r.conn.ID,
+		AccountID: accountID, SyncID: r.rec.ID, Data: data}); err != nil {
+		return err
+	}
+	if !observe || !provider.Valid {
+		return nil
+	}
+	d, err := r.s.Repo.Drift(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	d.AccountID, d.ConnectionID, d.UserID = accountID, r.conn.ID, r.conn.UserID
+	announce := d.Observe(diff, now)
+	if err := r.s.Repo.SaveDrift(ctx, d); err != nil {
+		return err
+	}
+	if !announce {
+		return nil
+	}
+	return r.s.Publisher.Publish(ctx, Event{Type: EventDriftDetected, UserID: r.conn.UserID, ConnectionID: r.conn.ID, AccountID: accountID,
+		SyncID: r.rec.ID, Data: map[string]any{"ledger_balance": b.Ledger.String(), "provider_balance": provider.Amount.String(),
+			"balance_drift": diff.String(), "currency": b.Currency, "runs": d.Streak}})
 }

@@ -281,3 +281,75 @@ func (s *Service) ResolveSuggestion(ctx context.Context, sub authn.Subject, id u
 		return s.Repo.ResolveSuggestion(ctx, id, SuggestionConfirmed, now)
 	})
 }
+
+// MaxBalanceDays bounds the days one balance history covers.
+const MaxBalanceDays = 366
+
+// BalanceHistory is a linked account's daily balance snapshots, with its
+// current balances and how long its drift has persisted.
+type BalanceHistory struct {
+	AccountID uuid.UUID
+	Current   LedgerBalance
+	Drift     domain.Drift
+	Days      []domain.DailyBalance
+}
+
+// Balances returns the subject's account's daily snapshots from from to to
+// (both inclusive, UTC days): the provider's balance and the ledger's as the
+// last sync of each day recorded them.
+func (s *Service) Balances(ctx context.Context, sub authn.Subject, accountID uuid.UUID, from, to time.Time) (BalanceHistory, error) {
+	cur, err := s.Ledger.Balance(ctx, sub, accountID)
+	if err != nil {
+		return BalanceHistory{}, err
+	}
+	snaps, err := s.Repo.Snapshots(ctx, accountID, from, to)
+	if err != nil {
+		return BalanceHistory{}, err
+	}
+	d, err := s.Repo.Drift(ctx, accountID)
+	if err != nil {
+		return BalanceHistory{}, err
+	}
+	return BalanceHistory{AccountID: accountID, Current: cur, Drift: d, Days: domain.Daily(snaps)}, nil
+}
+
+// ImportRecord is a statement import as the audit trail records it.
+type ImportRecord struct {
+	ConnectionID uuid.UUID
+	UserID       uuid.UUID
+	StartedAt    time.Time
+	FinishedAt   time.Time
+	Stats        domain.Stats
+	ErrorCode    string
+	ErrorMessage string
+}
+
+// RecordImport records a statement import as a run of kind and trigger import,
+// succeeded or (ErrorCode set) failed, inside the transaction ctx may carry,
+// and announces it like any transaction sync. It returns the run's id.
+func (s *Service) RecordImport(ctx context.Context, in ImportRecord) (uuid.UUID, error) {
+	r := domain.NewRun(s.NewID(), in.ConnectionID, in.UserID, domain.KindImport, domain.TriggerImport, 0, "", in.StartedAt.UTC())
+	r.Stats = in.Stats
+	if in.ErrorCode != "" {
+		r.Stats.Errors++
+		r.Fail(domain.RunError{Code: in.ErrorCode, Message: in.ErrorMessage}, in.FinishedAt.UTC())
+	} else {
+		r.Succeed("", in.FinishedAt.UTC())
+	}
+	err := s.Repo.InTx(ctx, func(ctx context.Context) error {
+		if err := s.Repo.CreateRun(ctx, r); err != nil {
+			return err
+		}
+		typ, data := "TransactionSyncSucceeded", map[string]any{"trigger": string(r.Trigger), "status": string(r.Status), "stats": r.Stats,
+			"duration_ms": r.Duration(in.FinishedAt).Milliseconds()}
+		if r.Error != nil {
+			typ = "TransactionSyncFailed"
+			data["error"] = map[string]any{"code": r.Error.Code, "message": r.Error.Message}
+		}
+		return s.Publisher.Publish(ctx, Event{Type: typ, UserID: r.UserID, ConnectionID: r.ConnectionID, SyncID: r.ID, Data: data})
+	})
+	if err != nil {
+		return uuid.Nil, err
+	}
+	return r.ID, nil
+}

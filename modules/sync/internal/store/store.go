@@ -359,8 +359,20 @@ func (s *Store) Known(ctx context.Context, connectionID uuid.UUID, page domain.P
 	}
 	for i := 0; i < len(list); i += chunk {
 		var rows []factRow
-		err := s.conn(ctx).NewSelect().Model(&rows).Where("connection_id = ?", connectionID.String()).
-			Where("provider_id IN (?)", bun.In(list[i:min(i+chunk, len(list))])).Scan(ctx)
+		var err error
+		if s.db.Dialect == database.Postgres {
+			// One index probe per id, whatever the statistics say: while a sync
+			// fills the table faster than autovacuum analyzes it, the planner
+			// believes the connection has a few facts and would otherwise scan all
+			// of them on every page (quadratic). OFFSET 0 keeps the lateral
+			// subquery from being flattened into that plan.
+			err = s.conn(ctx).NewRaw(`SELECT f.* FROM unnest(ARRAY[?]::text[]) AS k(id)
+CROSS JOIN LATERAL (SELECT * FROM sync_provider_transactions WHERE connection_id = ? AND provider_id = k.id OFFSET 0) AS f`,
+				bun.In(list[i:min(i+chunk, len(list))]), connectionID.String()).Scan(ctx, &rows)
+		} else {
+			err = s.conn(ctx).NewSelect().Model(&rows).Where("connection_id = ?", connectionID.String()).
+				Where("provider_id IN (?)", bun.In(list[i:min(i+chunk, len(list))])).Scan(ctx)
+		}
 		if err != nil {
 			return out, apperr.Wrap(err, "load provider transactions")
 		}

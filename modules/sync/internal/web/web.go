@@ -7,6 +7,7 @@ package web
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"net/url"
 	"strings"
@@ -28,33 +29,81 @@ type Service interface {
 	SyncAccounts(ctx context.Context, sub authn.Subject, in app.SyncInput) (domain.Run, error)
 	SyncTransactions(ctx context.Context, sub authn.Subject, in app.SyncInput) (domain.Run, error)
 	ListRuns(ctx context.Context, sub authn.Subject, in app.ListInput) (app.RunList, error)
+	GetRun(ctx context.Context, sub authn.Subject, id uuid.UUID) (domain.Run, error)
 	Suggestions(ctx context.Context, sub authn.Subject, accountID uuid.NullUUID) ([]app.SuggestionView, error)
 	ResolveSuggestion(ctx context.Context, sub authn.Subject, id uuid.UUID, confirm bool) error
 }
 
 // Routes are the sync pages.
 type Routes struct {
-	svc Service
+	svc    Service
+	stream fiber.Handler
 }
 
-// New returns the pages over svc.
-func New(svc Service) *Routes { return &Routes{svc: svc} }
+// New returns the pages over svc; stream serves the signed-in person's event
+// stream to the pages (the platform's SSE handler, behind the session).
+func New(svc Service, stream fiber.Handler) *Routes { return &Routes{svc: svc, stream: stream} }
+
+//go:embed static/live.js
+var liveJS []byte
 
 // Register adds the pages; all need a signed-in user and the platform checks
 // the CSRF token of every POST. Fixed paths come before /syncs/:id-like ones.
 func (r *Routes) Register(rt *httpserver.Router) {
-	rt.Page(fiber.MethodGet, "/syncs", httpserver.Authenticated(r.history))
+	rt.Page(fiber.MethodGet, "/syncs", r.history)
 	rt.Page(fiber.MethodGet, "/syncs/suggestions", httpserver.Authenticated(r.suggestions))
-	rt.Page(fiber.MethodPost, "/syncs/suggestions/:id/confirm", httpserver.Authenticated(r.confirm))
-	rt.Page(fiber.MethodPost, "/syncs/suggestions/:id/reject", httpserver.Authenticated(r.reject))
-	rt.Page(fiber.MethodGet, "/syncs/connections/:id", httpserver.Authenticated(r.connection))
+	rt.Page(fiber.MethodPost, "/syncs/suggestions/:id/confirm", r.confirm)
+	rt.Page(fiber.MethodPost, "/syncs/suggestions/:id/reject", r.reject)
+	rt.Page(fiber.MethodGet, "/syncs/connections/:id", r.connection)
 	rt.Page(fiber.MethodPost, "/syncs/connections/:id", httpserver.Authenticated(r.syncNow))
+	rt.Page(fiber.MethodGet, "/syncs/runs/:id", httpserver.Authenticated(r.run))
+	rt.Page(fiber.MethodGet, "/syncs/events", r.events)
+	rt.PublicPage(fiber.MethodGet, "/syncs/live.js", live)
 }
+
+// LiveScriptPath is the script that shows a "Sync now" form's progress; other
+// modules' pages with such a form load it.
+const LiveScriptPath = "/syncs/live.js"
+
+// RunPath is the page of one run.
+func RunPath(id uuid.UUID) string { return "/syncs/runs/" + id.String() }
+
+func live(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, "text/javascript; charset=utf-8")
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	return c.Send(liveJS)
+}
+
+// events streams the person's domain events to the pages (text/event-stream).
+func (r *Routes) events(c *fiber.Ctx) error {
+	if r.stream == nil {
+		return apperr.New(apperr.NotFound, "No event stream here.")
+	}
+	return r.stream(c)
+}
+
+func (r *Routes) run(c *fiber.Ctx, sub authn.Subject) error {
+	id, err := uuid.Parse(c.Params("id"))
+	if err != nil {
+		return apperr.New(apperr.NotFound, "No sync with this id exists.")
+	}
+	run, err := r.svc.GetRun(c.UserContext(), sub, id)
+	if err != nil {
+		return err
+	}
+	return shell.Render(c, fiber.StatusOK, runPage(shell.Meta(c, "Sync run"), viewOf(run, time.Now().UTC())))
+}
+
+func subject(c *fiber.Ctx) (authn.Subject, error) { return authn.MustSubject(c.UserContext()) }
 
 // ConnectionPath is the "Sync now" page of a connection.
 func ConnectionPath(id uuid.UUID) string { return "/syncs/connections/" + id.String() }
 
-func (r *Routes) runs(c *fiber.Ctx, sub authn.Subject, conn uuid.NullUUID) (app.RunList, error) {
+func (r *Routes) runs(c *fiber.Ctx, conn uuid.NullUUID) (app.RunList, error) {
+	sub, err := subject(c)
+	if err != nil {
+		return app.RunList{}, err
+	}
 	in := app.ListInput{ConnectionID: conn, Limit: 50}
 	if v := c.Query("before"); v != "" {
 		id, err := uuid.Parse(v)
@@ -66,7 +115,7 @@ func (r *Routes) runs(c *fiber.Ctx, sub authn.Subject, conn uuid.NullUUID) (app.
 	return r.svc.ListRuns(c.UserContext(), sub, in)
 }
 
-func (r *Routes) history(c *fiber.Ctx, sub authn.Subject) error {
+func (r *Routes) history(c *fiber.Ctx) error {
 	var conn uuid.NullUUID
 	if v := c.Query("connection_id"); v != "" {
 		id, err := uuid.Parse(v)
@@ -75,7 +124,7 @@ func (r *Routes) history(c *fiber.Ctx, sub authn.Subject) error {
 		}
 		conn = uuid.NullUUID{UUID: id, Valid: true}
 	}
-	list, err := r.runs(c, sub, conn)
+	list, err := r.runs(c, conn)
 	if err != nil {
 		return err
 	}
@@ -94,12 +143,12 @@ func next(c *fiber.Ctx, list app.RunList) string {
 	return c.Path() + "?" + q.Encode()
 }
 
-func (r *Routes) connection(c *fiber.Ctx, sub authn.Subject) error {
+func (r *Routes) connection(c *fiber.Ctx) error {
 	id, err := uuid.Parse(c.Params("id"))
 	if err != nil {
 		return apperr.New(apperr.NotFound, "No connection with this id exists.")
 	}
-	list, err := r.runs(c, sub, uuid.NullUUID{UUID: id, Valid: true})
+	list, err := r.runs(c, uuid.NullUUID{UUID: id, Valid: true})
 	if err != nil {
 		return err
 	}
@@ -141,7 +190,7 @@ func (r *Routes) syncNow(c *fiber.Ctx, sub authn.Subject) error {
 	} else {
 		shell.SetFlash(c, shell.Flash{Kind: shell.FlashSuccess, Message: run.Message() + " " + v.Summary})
 	}
-	return c.Redirect(back, fiber.StatusSeeOther)
+	return c.Redirect(RunPath(run.ID), fiber.StatusSeeOther)
 }
 
 func (r *Routes) suggestions(c *fiber.Ctx, sub authn.Subject) error {
@@ -165,11 +214,15 @@ func (r *Routes) suggestions(c *fiber.Ctx, sub authn.Subject) error {
 	return shell.Render(c, fiber.StatusOK, suggestionsPage(shell.Meta(c, "Pending matches to check"), out, c.OriginalURL()))
 }
 
-func (r *Routes) confirm(c *fiber.Ctx, sub authn.Subject) error { return r.resolve(c, sub, true) }
+func (r *Routes) confirm(c *fiber.Ctx) error { return r.resolve(c, true) }
 
-func (r *Routes) reject(c *fiber.Ctx, sub authn.Subject) error { return r.resolve(c, sub, false) }
+func (r *Routes) reject(c *fiber.Ctx) error { return r.resolve(c, false) }
 
-func (r *Routes) resolve(c *fiber.Ctx, sub authn.Subject, confirm bool) error {
+func (r *Routes) resolve(c *fiber.Ctx, confirm bool) error {
+	sub, err := subject(c)
+	if err != nil {
+		return err
+	}
 	id, err := uuid.Parse(c.Params("id"))
 	if err != nil {
 		return apperr.New(apperr.NotFound, "No open suggestion with this id exists.")

@@ -1,0 +1,3 @@
+DROP TABLE sync_account_drift;
+--bun:split
+DROP TABLE sync_balance_snapshots;
