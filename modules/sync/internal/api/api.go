@@ -115,8 +115,6 @@ func parseSync(c *fiber.Ctx, allowStart bool) (app.SyncInput, error) {
 	return in, errs.Err()
 }
 
-func subject(c *fiber.Ctx) (authn.Subject, error) { return authn.MustSubject(c.UserContext()) }
-
 // accountSyncJSON is the Dashtam statistics of an account sync.
 type accountSyncJSON struct {
 	SyncID          string `json:"sync_id"`
