@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"testing"
@@ -27,18 +26,9 @@ import (
 // GET /accounts renders them, and a disconnect that keeps the history.
 func TestLinkedAccountsOverJSON(t *testing.T) {
 	inst := harness.Start(t, harness.Options{Engine: harness.Auto})
-	c := inst.Client()
-	email := fmt.Sprintf("linked-%d@example.test", accountsSeq.Add(1))
-	c.Post(t, "/api/v1/auth/register", map[string]string{"email": email, "password": "correct horse battery staple", "name": "Lin"}).Expect(t, http.StatusCreated)
-	var pair struct {
-		AccessToken string `json:"access_token"`
-	}
-	c.Post(t, "/api/v1/auth/login", map[string]string{"email": email, "password": "correct horse battery staple"}).Expect(t, http.StatusOK).JSON(t, &pair)
-	c.Token = pair.AccessToken
-	var me struct {
-		ID string `json:"id"`
-	}
-	c.Get(t, "/api/v1/me").Expect(t, http.StatusOK).JSON(t, &me)
+	lin := inst.Register(t, "Lin")
+	c := lin.Client
+	me := struct{ ID string }{ID: lin.ID.String()}
 
 	az, err := authz.New(inst.DB)
 	if err != nil {

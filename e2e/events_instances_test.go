@@ -186,17 +186,10 @@ func TestEventReachesAnotherInstancesStream(t *testing.T) {
 	a := harness.Start(t, harness.Options{Engine: harness.Postgres, Env: env})
 	busB, dbB := startWithBus(t, a.Config.DatabaseURL)
 
-	c := a.Client()
-	email := newEmail("events")
-	c.Post(t, "/api/v1/auth/register", map[string]any{"name": "Ada", "email": email, "password": password}).Expect(t, http.StatusCreated)
-	var tokens tokenPair
-	c.Post(t, "/api/v1/auth/login", map[string]any{"email": email, "password": password}).Expect(t, http.StatusOK).JSON(t, &tokens)
-	c.Token = tokens.AccessToken
-	var me user
-	c.Get(t, "/api/v1/me").Expect(t, http.StatusOK).JSON(t, &me)
-	userID := uuid.MustParse(me.ID)
+	ada := a.Register(t, "Ada")
+	userID := ada.ID
 
-	stream := openEvents(t, a.BaseURL, tokens.AccessToken)
+	stream := openEvents(t, a.BaseURL, ada.AccessToken)
 	publish := func(e events.Event) events.Event {
 		t.Helper()
 		var out events.Event
@@ -239,7 +232,7 @@ func TestEventReachesAnotherInstancesStream(t *testing.T) {
 	}
 
 	// Reconnect to A as an EventSource would, with the first event's id.
-	resumed := openEvents(t, a.BaseURL, tokens.AccessToken, "Last-Event-ID", strconv.FormatInt(sent.ID, 10))
+	resumed := openEvents(t, a.BaseURL, ada.AccessToken, "Last-Event-ID", strconv.FormatInt(sent.ID, 10))
 	if got := resumed.next(30 * time.Second); got.ID != later.ID {
 		t.Fatalf("replay after %d gave %d, want %d", sent.ID, got.ID, later.ID)
 	}

@@ -16,11 +16,7 @@ import (
 // shUser registers a user on inst and returns a client carrying its access token.
 func shUser(t *testing.T, inst *harness.Instance, email string) *harness.Client {
 	t.Helper()
-	c := inst.Client()
-	c.Post(t, "/api/v1/auth/register", map[string]string{
-		"email": email, "password": "a long enough password", "name": "Self Hoster",
-	}).Expect(t, http.StatusCreated)
-	return shLogin(t, inst, email)
+	return inst.RegisterAs(t, "Self Hoster", email, "a long enough password").Client
 }
 
 // shLogin logs email in on inst.

@@ -29,7 +29,13 @@
 //
 // A form that succeeds sets a Flash and redirects (POST, redirect, GET); a
 // form that fails renders again with a FormErrors summary at its top and the
-// Error of each Field that needs fixing.
+// Error of each Field that needs fixing. A module describes its form once (a
+// Form: the labels of its fields and the error codes it explains) and maps a
+// use case's error with Form.ErrorsOf, so every form words its errors alike.
+//
+// Templates refer to an asset through Asset("css/app.css"), which names its
+// content-hashed URL: browsers keep it a year and a new build changes the name.
+// htmx is loaded only on a page whose PageMeta sets HTMX.
 //
 // Classes from web/static/css/app.css that views may use: "num" on table
 // cells with figures (right-aligned, tabular), "money--positive" for income,

@@ -1,22 +1,21 @@
 package web
 
 import (
-	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/kontor-app/kontor/platform/authn"
+	"github.com/kontor-app/kontor/platform/httpserver"
 )
 
-// Version is the build's version, shown in the footer and appended to
-// Kontor's own asset URLs so a release is never served stale CSS. main sets
-// it at start-up.
+// Version is the build's version, shown in the footer. main sets it at
+// start-up.
 var Version = "dev"
 
 // CSRFLocal is the fiber.Ctx Locals key under which the CSRF middleware
 // stores the request's token as a string.
-const CSRFLocal = "csrf"
+const CSRFLocal = httpserver.CSRFLocal
 
 // CSRFFieldName is the form field that carries the CSRF token in a POST.
 const CSRFFieldName = "_csrf"
@@ -71,6 +70,9 @@ type PageMeta struct {
 	RequestID string
 	// Version is the build version shown in the footer.
 	Version string
+	// HTMX loads htmx (and its configuration) on the page; only pages that use
+	// hx- attributes set it, so the others do not download it.
+	HTMX bool
 }
 
 // Meta gathers a page's PageMeta from the request: the Subject that
@@ -135,10 +137,4 @@ func (m PageMeta) navCurrent(href string) string {
 	default:
 		return ""
 	}
-}
-
-// assetURL returns the URL of one of Kontor's own assets under /static/,
-// with the build version as a query so a new release busts the cache.
-func assetURL(m PageMeta, name string) string {
-	return StaticPrefix + "/" + name + "?v=" + url.QueryEscape(m.versionLabel())
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -119,8 +120,8 @@ func assertShell(t *testing.T, body string) {
 		`href="/docs">API reference</a>`,
 		`MIT licence`,
 		`Kontor ` + web.Version,
-		`<link rel="stylesheet" href="/static/vendor/pico.min.css">`,
-		`<script src="/static/vendor/htmx.min.js" defer></script>`,
+		`<link rel="stylesheet" href="` + web.Asset("vendor/pico.min.css") + `">`,
+		`<script src="` + web.Asset("js/app.js") + `" defer></script>`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %q", want)
@@ -499,29 +500,62 @@ func TestUserDisplayNameFallsBackToEmail(t *testing.T) {
 }
 
 func TestMountStatic(t *testing.T) {
+	t.Parallel()
 	app := fiber.New()
-	web.MountStatic(app)
+	st := web.StaticMount()
+	app.Use(st.Prefix, st.Handler)
 
-	for path, wantType := range map[string]string{
-		"/static/vendor/htmx.min.js":  "javascript",
-		"/static/vendor/pico.min.css": "text/css",
-		"/static/css/app.css":         "text/css",
-		"/static/js/app.js":           "javascript",
-		"/static/img/favicon.svg":     "image/svg+xml",
+	for name, wantType := range map[string]string{
+		"vendor/htmx.min.js":  "javascript",
+		"vendor/pico.min.css": "text/css",
+		"css/app.css":         "text/css",
+		"js/app.js":           "javascript",
+		"img/favicon.svg":     "image/svg+xml",
 	} {
-		resp, body := get(t, app, path)
-		if resp.StatusCode != http.StatusOK {
-			t.Errorf("GET %s: status %d", path, resp.StatusCode)
+		want, err := web.Static.ReadFile("static/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hashed := web.Asset(name)
+		if hashed == "/static/"+name || !strings.HasPrefix(hashed, "/static/") {
+			t.Errorf("Asset(%q) = %q, want a content-hashed name under /static/", name, hashed)
+		}
+		for path, wantCache := range map[string]string{hashed: web.ImmutableCache, "/static/" + name: "public, no-cache"} {
+			resp, body := get(t, app, path)
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("GET %s: status %d", path, resp.StatusCode)
+				continue
+			}
+			if ct := resp.Header.Get("Content-Type"); !strings.Contains(ct, wantType) {
+				t.Errorf("GET %s: Content-Type %q, want %s", path, ct, wantType)
+			}
+			if cc := resp.Header.Get("Cache-Control"); cc != wantCache {
+				t.Errorf("GET %s: Cache-Control %q, want %q", path, cc, wantCache)
+			}
+			if string(body) != string(want) {
+				t.Errorf("GET %s: body of %d bytes differs from the embedded file", path, len(body))
+			}
+			etag := resp.Header.Get("ETag")
+			req := httptest.NewRequest(http.MethodGet, path, nil)
+			req.Header.Set("If-None-Match", etag)
+			if res, err := app.Test(req); err != nil || etag == "" || res.StatusCode != http.StatusNotModified {
+				t.Errorf("GET %s with If-None-Match %q: %v %v, want 304", path, etag, res, err)
+			}
+		}
+		// Compressed once at start-up, sent to clients that accept it.
+		req := httptest.NewRequest(http.MethodGet, hashed, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		res, err := app.Test(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(res.Body)
+		if res.Header.Get("Content-Encoding") != "gzip" || err != nil {
+			t.Errorf("GET %s with gzip: Content-Encoding %q, %v", hashed, res.Header.Get("Content-Encoding"), err)
 			continue
 		}
-		if ct := resp.Header.Get("Content-Type"); !strings.Contains(ct, wantType) {
-			t.Errorf("GET %s: Content-Type %q, want %s", path, ct, wantType)
-		}
-		if cc := resp.Header.Get("Cache-Control"); cc != "public, max-age=86400" {
-			t.Errorf("GET %s: Cache-Control %q", path, cc)
-		}
-		if len(body) == 0 {
-			t.Errorf("GET %s: empty body", path)
+		if got, _ := io.ReadAll(zr); string(got) != string(want) {
+			t.Errorf("GET %s with gzip: the body does not decompress to the file", hashed)
 		}
 	}
 
@@ -532,17 +566,34 @@ func TestMountStatic(t *testing.T) {
 }
 
 // TestLayoutAssetsExist guards against a layout that links an asset the
-// binary does not embed.
+// binary does not embed, or links it under its plain name (no year-long cache).
 func TestLayoutAssetsExist(t *testing.T) {
-	body := renderString(t, web.Layout(web.PageMeta{}))
-	refs := regexp.MustCompile(`(?:href|src)="/static/([^"?]+)`).FindAllStringSubmatch(body, -1)
-	if len(refs) < 4 {
+	t.Parallel()
+	body := renderString(t, web.Layout(web.PageMeta{HTMX: true}))
+	refs := regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`).FindAllStringSubmatch(body, -1)
+	if len(refs) < 5 {
 		t.Fatalf("found only %d asset references", len(refs))
 	}
+	hashed := map[string]bool{}
+	for _, name := range []string{"img/favicon.svg", "vendor/pico.min.css", "css/app.css", "vendor/htmx.min.js", "js/app.js"} {
+		hashed[web.Asset(name)] = true
+	}
 	for _, r := range refs {
-		if _, err := web.Static.ReadFile("static/" + r[1]); err != nil {
-			t.Errorf("layout refers to /static/%s, which is not embedded: %v", r[1], err)
+		if !hashed[r[1]] {
+			t.Errorf("layout refers to %s, not to an embedded asset's content-hashed name", r[1])
 		}
+	}
+}
+
+// TestHTMXOnlyWhereUsed: a page loads htmx only when it says it uses it.
+func TestHTMXOnlyWhereUsed(t *testing.T) {
+	t.Parallel()
+	htmx := web.Asset("vendor/htmx.min.js")
+	if body := renderString(t, web.Layout(web.PageMeta{})); strings.Contains(body, htmx) || strings.Contains(body, "htmx-config") {
+		t.Error("a page without htmx loads it")
+	}
+	if body := renderString(t, web.Layout(web.PageMeta{HTMX: true})); !strings.Contains(body, htmx) || !strings.Contains(body, "htmx-config") {
+		t.Error("a page with HTMX set does not load htmx")
 	}
 }
 

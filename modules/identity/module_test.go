@@ -12,6 +12,7 @@ import (
 	"github.com/kontor-app/kontor/platform/authz"
 	"github.com/kontor-app/kontor/platform/config"
 	"github.com/kontor-app/kontor/platform/database"
+	"github.com/kontor-app/kontor/platform/events"
 	"github.com/kontor-app/kontor/platform/httpserver"
 	"github.com/kontor-app/kontor/platform/openapi"
 )
@@ -30,6 +31,7 @@ func TestModuleGraph(t *testing.T) {
 		fx.Supply(config.Config{SecretKey: "0123456789abcdef0123456789abcdef", BaseURL: "https://kontor.example"}),
 		fx.Provide(func() *database.DB { return nil }),
 		fx.Provide(func() *authz.Authorizer { return nil }),
+		fx.Provide(func() *events.Bus { return nil }),
 		fx.Supply(slog.New(slog.NewTextHandler(io.Discard, nil))),
 		identity.Module,
 		fx.Invoke(func(consumed) {}),

@@ -33,7 +33,7 @@ import (
 
 func TestMain(m *testing.M) { harness.Main(m) }
 
-const benchPassword = "correct horse battery staple"
+const benchPassword = harness.Password
 
 type benchTx struct {
 	bun.BaseModel `bun:"table:transactions"`
@@ -60,18 +60,8 @@ type benchDelta struct {
 
 // benchUser registers a user and returns an API client and their id.
 func benchUser(b *testing.B, inst *harness.Instance) (*harness.Client, uuid.UUID, string) {
-	c := inst.Client()
-	email := fmt.Sprintf("bench-%d@example.test", time.Now().UnixNano())
-	var me struct {
-		ID string `json:"id"`
-	}
-	c.Post(b, "/api/v1/auth/register", map[string]string{"email": email, "password": benchPassword, "name": "Bench Mark"}).Expect(b, http.StatusCreated).JSON(b, &me)
-	var pair struct {
-		AccessToken string `json:"access_token"`
-	}
-	c.Post(b, "/api/v1/auth/login", map[string]string{"email": email, "password": benchPassword}).Expect(b, http.StatusOK).JSON(b, &pair)
-	c.Token = pair.AccessToken
-	return c, uuid.MustParse(me.ID), email
+	u := inst.Register(b, "Bench Mark")
+	return u.Client, u.ID, u.Email
 }
 
 func benchAccount(b *testing.B, c *harness.Client, name, typ string) uuid.UUID {

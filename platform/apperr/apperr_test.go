@@ -8,6 +8,7 @@ import (
 )
 
 func TestRegisterMapsAModuleCode(t *testing.T) {
+	t.Parallel()
 	code := apperr.Register("probe_registered", http.StatusConflict, "Probe registered")
 	if apperr.Status(code) != http.StatusConflict || apperr.Title(code) != "Probe registered" {
 		t.Fatalf("status %d title %q", apperr.Status(code), apperr.Title(code))

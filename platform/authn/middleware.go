@@ -35,11 +35,6 @@ func BearerToken(c *fiber.Ctx) (string, bool) {
 	return token, token != ""
 }
 
-// RequireBearer authenticates an API request or answers 401.
-func RequireBearer(a Authenticator) fiber.Handler {
-	return RequireBearerGuarded(a, nil)
-}
-
 // FailureCounter slows clients whose credentials keep failing: Check refuses a
 // request while its client has failed too often, Fail counts one more failure.
 // ratelimit.FailureGuard implements it.

@@ -12,7 +12,6 @@ import (
 
 	"github.com/kontor-app/kontor/platform/apperr"
 	"github.com/kontor-app/kontor/platform/authn"
-	"github.com/kontor-app/kontor/web"
 )
 
 // CSRFCookie holds the random browser secret that CSRF tokens are derived from.
@@ -107,7 +106,7 @@ func (x csrf) handler(c *fiber.Ctx) error {
 		// A request with no cookie cannot carry a valid token; the check below fails it.
 	}
 	want := x.token(secret, sessionID(c))
-	c.Locals(web.CSRFLocal, want)
+	c.Locals(CSRFLocal, want)
 	switch c.Method() {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 	default:

@@ -12,7 +12,6 @@ import (
 
 	"github.com/kontor-app/kontor/platform/apperr"
 	"github.com/kontor-app/kontor/platform/database"
-	"github.com/kontor-app/kontor/web"
 )
 
 // Problem is an RFC 9457 problem document with Kontor's extensions.
@@ -104,15 +103,19 @@ func toAppErr(err error) *apperr.Error {
 // problem+json under /api and an HTML error page elsewhere, and logs internal errors
 // once with the request id, never showing their text to the client.
 func NewErrorHandler(log *slog.Logger) fiber.ErrorHandler {
-	return NewErrorHandlerFor(log, false)
+	return NewErrorHandlerWith(log, false, nil)
 }
 
-// NewErrorHandlerFor is NewErrorHandler for a server whose public URL is https
-// (secure), which adds Strict-Transport-Security to the security headers. Errors raised
+// NewErrorHandlerWith is NewErrorHandler for a server whose public URL is https
+// (secure), which adds Strict-Transport-Security to the security headers, with the
+// renderer of the HTML error page (nil: a minimal HTML document). Errors raised
 // before routing (a head too large to read, a body over the limit) reach the handler
 // without having passed any middleware, so it sets the security headers itself, and
 // answers problem+json whenever the request's path could not be read.
-func NewErrorHandlerFor(log *slog.Logger, secure bool) fiber.ErrorHandler {
+func NewErrorHandlerWith(log *slog.Logger, secure bool, page ErrorPageRenderer) fiber.ErrorHandler {
+	if page == nil {
+		page = plainErrorPage{}
+	}
 	return func(c *fiber.Ctx, err error) error {
 		setSecurityHeaders(c, secure)
 		e := toAppErr(err)
@@ -161,7 +164,7 @@ func NewErrorHandlerFor(log *slog.Logger, secure bool) fiber.ErrorHandler {
 		if status == http.StatusUnauthorized && c.Method() == fiber.MethodGet {
 			return c.Redirect("/login?next="+urlQueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
 		}
-		return web.Render(c, status, web.ErrorPage(web.Meta(c, http.StatusText(status)), status, http.StatusText(status), message))
+		return page.RenderErrorPage(c, status, http.StatusText(status), message)
 	}
 }
 

@@ -1,6 +1,11 @@
 package httpserver
 
 import (
+	"bufio"
+	"context"
+	"io"
+	"log/slog"
+	"mime"
 	"net/url"
 
 	"github.com/gofiber/fiber/v2"
@@ -32,4 +37,51 @@ func QueryValues(c *fiber.Ctx) url.Values {
 	v := url.Values{}
 	c.Context().QueryArgs().VisitAll(func(k, val []byte) { v.Add(string(k), string(val)) })
 	return v
+}
+
+// Download is a response body written while it is sent, such as a statement file.
+type Download struct {
+	// ContentType is the body's media type.
+	ContentType string
+	// FileName, when set, makes the body an attachment saved under this name
+	// (Content-Disposition, the name quoted and encoded as RFC 6266 asks).
+	FileName string
+	// Write writes the body. It runs after the handler has returned, with a context
+	// that outlives the request's cancellation but keeps its values.
+	Write func(ctx context.Context, w io.Writer) error
+	// LogAttrs are logged, beside the request id, when Write fails.
+	LogAttrs []any
+}
+
+// StreamDownload answers 200 with d: its media type, "Cache-Control: private,
+// no-store", Content-Disposition when it has a file name, and a body streamed as
+// Write produces it. The status and headers are final before Write starts, so an
+// error while writing can only cut the body short; it is logged with the request id.
+func StreamDownload(c *fiber.Ctx, log *slog.Logger, d Download) {
+	c.Set(fiber.HeaderContentType, d.ContentType)
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	if d.FileName != "" {
+		c.Set(fiber.HeaderContentDisposition, disposition(d.FileName))
+	}
+	ctx := context.WithoutCancel(c.UserContext())
+	rid := RequestID(c)
+	c.Status(fiber.StatusOK)
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		if err := d.Write(ctx, w); err != nil {
+			log.ErrorContext(ctx, "download cut short", append([]any{"request_id", rid, "error", err.Error()}, d.LogAttrs...)...)
+		}
+		_ = w.Flush()
+	})
+}
+
+// disposition is the Content-Disposition of an attachment named name: the name always
+// quoted (attachment; filename="statement-2026-01.csv"), and encoded as RFC 6266
+// asks when it holds more than letters, digits, '-', '_', '.' and spaces.
+func disposition(name string) string {
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' || r == ' ') {
+			return mime.FormatMediaType("attachment", map[string]string{"filename": name})
+		}
+	}
+	return `attachment; filename="` + name + `"`
 }

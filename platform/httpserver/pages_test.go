@@ -11,14 +11,13 @@ import (
 
 	"github.com/kontor-app/kontor/platform/authn"
 	"github.com/kontor-app/kontor/platform/httpserver"
-	"github.com/kontor-app/kontor/web"
 )
 
 type extraPages struct{}
 
 func (extraPages) Register(r *httpserver.Router) {
 	r.PublicPage(fiber.MethodGet, "/flash", func(c *fiber.Ctx) error {
-		web.SetFlash(c, web.Flash{Kind: web.FlashSuccess, Message: "Saved."})
+		c.Cookie(&fiber.Cookie{Name: "kontor_flash", Value: "saved", Path: "/", HTTPOnly: true})
 		return c.SendString("flashed")
 	})
 	r.PublicPage(fiber.MethodGet, "/whoami", func(c *fiber.Ctx) error { return c.SendString(c.IP()) })
@@ -71,7 +70,7 @@ func TestEveryCookieIsSecureBehindHTTPS(t *testing.T) {
 			t.Errorf("cookie without Secure: %s", line)
 		}
 	}
-	if !names[web.FlashCookie] || !names[httpserver.CSRFCookie] {
+	if !names["kontor_flash"] || !names[httpserver.CSRFCookie] {
 		t.Fatalf("cookies set: %v, want the flash and CSRF cookies", names)
 	}
 }

@@ -25,7 +25,6 @@ import (
 	"github.com/kontor-app/kontor/platform/database"
 	"github.com/kontor-app/kontor/platform/idempotency"
 	"github.com/kontor-app/kontor/platform/ratelimit"
-	"github.com/kontor-app/kontor/web"
 )
 
 // MaxUploadFile is the largest file an upload may carry (10 MiB). The rule is
@@ -60,15 +59,24 @@ func (s *Server) Addr() string {
 // Params are the server's dependencies.
 type Params struct {
 	fx.In
-	Config  config.Config
-	Log     *slog.Logger
+	Config config.Config
+	Log    *slog.Logger
+	// DB is pinged by /readyz; a server without one (handler tests) is never ready.
 	DB      *database.DB
 	Auth    authn.Authenticator
 	Limiter *ratelimit.Limiter
-	Idem    *idempotency.Store
-	Routes  []Routes `group:"routes"`
-	Mounts  []Mount  `group:"mounts"`
-	Lc      fx.Lifecycle
+	// Idem stores idempotent replays; without one (handler tests) a request with an
+	// Idempotency-Key fails.
+	Idem   *idempotency.Store
+	Routes []Routes `group:"routes"`
+	Mounts []Mount  `group:"mounts"`
+	Lc     fx.Lifecycle
+	// ErrorPage renders HTML error pages; without one a minimal page is written.
+	ErrorPage ErrorPageRenderer `optional:"true"`
+	// Statics are the static file trees, served before sessions are loaded.
+	Statics []StaticMount `group:"static"`
+	// Home answers "/" when no module registered it.
+	Home Home `optional:"true"`
 }
 
 // New builds the Fiber application with its middleware and every module's routes,
@@ -76,7 +84,7 @@ type Params struct {
 func New(p Params) (*Server, error) {
 	s := &Server{cfg: p.Config, log: p.Log}
 	secure := strings.HasPrefix(p.Config.BaseURL, "https://")
-	handleErr := NewErrorHandlerFor(p.Log, secure)
+	handleErr := NewErrorHandlerWith(p.Log, secure, p.ErrorPage)
 	app := fiber.New(fiber.Config{
 		AppName:               "Kontor",
 		ErrorHandler:          handleErr,
@@ -119,6 +127,9 @@ func New(p Params) (*Server, error) {
 	// Metrics sit outside the access log, which runs the error handler, so they see
 	// the final status of failed requests too.
 	app.Use(metrics.handler)
+	// Outside the access log, which runs the error handler, so error pages are
+	// compressed too.
+	app.Use(compressPages())
 	app.Use(accessLog(p.Log, handleErr))
 	app.Use(recover.New(recover.Config{
 		EnableStackTrace: true,
@@ -134,6 +145,11 @@ func New(p Params) (*Server, error) {
 		return c.JSON(fiber.Map{"status": "ok"})
 	})
 	app.Get("/readyz", func(c *fiber.Ctx) error {
+		if p.DB == nil {
+			// A server built without a database (handler tests) is never ready.
+			c.Status(fiber.StatusServiceUnavailable)
+			return c.JSON(fiber.Map{"status": "unavailable", "database": "none"})
+		}
 		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 		defer cancel()
 		if err := p.DB.PingContext(ctx); err != nil {
@@ -143,7 +159,9 @@ func New(p Params) (*Server, error) {
 		return c.JSON(fiber.Map{"status": "ok", "database": string(p.DB.Dialect)})
 	})
 	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
-	web.MountStatic(app)
+	for _, st := range p.Statics {
+		app.Use(st.Prefix, st.Handler)
+	}
 
 	for _, m := range p.Mounts {
 		mount(app, m)
@@ -171,9 +189,9 @@ func New(p Params) (*Server, error) {
 		r.Register(router)
 	}
 	// The shell's home page answers "/" unless a module registered its own above.
-	app.Get("/", func(c *fiber.Ctx) error {
-		return web.Render(c, fiber.StatusOK, web.HomePage(web.Meta(c, "Kontor")))
-	})
+	if p.Home != nil {
+		app.Get("/", fiber.Handler(p.Home))
+	}
 
 	p.Lc.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error {
@@ -187,7 +205,11 @@ func New(p Params) (*Server, error) {
 					p.Log.Error("http server stopped", "error", err)
 				}
 			}()
-			p.Log.Info("kontor listening", "addr", s.Addr(), "database", string(p.DB.Dialect), "env", p.Config.Env)
+			dialect := "none"
+			if p.DB != nil {
+				dialect = string(p.DB.Dialect)
+			}
+			p.Log.Info("kontor listening", "addr", s.Addr(), "database", dialect, "env", p.Config.Env)
 			return nil
 		},
 		OnStop: func(ctx context.Context) error {

@@ -109,6 +109,7 @@ func newServerWith(t *testing.T, env map[string]string, routes ...httpserver.Rou
 		Idem:    idempotency.NewStore(db),
 		Routes:  append([]httpserver.Routes{probeRoutes{}}, routes...),
 		Lc:      lc,
+		Home:    func(c *fiber.Ctx) error { return c.SendString("home") },
 	})
 	if err != nil {
 		t.Fatal(err)

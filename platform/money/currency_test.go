@@ -8,6 +8,7 @@ import (
 )
 
 func TestParseCurrency(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in string
 		ok bool
@@ -55,6 +56,7 @@ func TestParseCurrency(t *testing.T) {
 }
 
 func TestMinorUnits(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		currency money.Currency
 		want     int32
@@ -74,6 +76,7 @@ func TestMinorUnits(t *testing.T) {
 }
 
 func TestFormat(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		amount   string
 		currency money.Currency

@@ -16,6 +16,7 @@ type payload struct {
 }
 
 func TestUnmarshalJSON(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		in   string
@@ -61,6 +62,7 @@ func TestUnmarshalJSON(t *testing.T) {
 }
 
 func TestUnmarshalJSONRejects(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want error
@@ -97,6 +99,7 @@ func TestUnmarshalJSONRejects(t *testing.T) {
 // The API promises that JSON numbers are read from their literal, never through
 // float64, where 0.1 + 0.2 is 0.30000000000000004.
 func TestJSONNumbersAreExact(t *testing.T) {
+	t.Parallel()
 	var amounts []money.Amount
 	if err := json.Unmarshal([]byte(`[0.1, 0.2]`), &amounts); err != nil {
 		t.Fatal(err)
@@ -107,6 +110,7 @@ func TestJSONNumbersAreExact(t *testing.T) {
 }
 
 func TestJSONPointerAndMapKey(t *testing.T) {
+	t.Parallel()
 	var withPointer struct {
 		Limit *money.Amount `json:"limit"`
 	}
@@ -125,6 +129,7 @@ func TestJSONPointerAndMapKey(t *testing.T) {
 }
 
 func TestText(t *testing.T) {
+	t.Parallel()
 	a := money.MustParse("-1234.5")
 	text, err := a.MarshalText()
 	if err != nil || string(text) != "-1234.50" {
@@ -155,6 +160,7 @@ func TestText(t *testing.T) {
 }
 
 func TestValue(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   money.Amount
 		want driver.Value
@@ -180,6 +186,7 @@ func TestValue(t *testing.T) {
 }
 
 func TestScan(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		src  any
@@ -206,6 +213,7 @@ func TestScan(t *testing.T) {
 }
 
 func TestScanRejects(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		src      any
@@ -241,6 +249,7 @@ func TestScanRejects(t *testing.T) {
 }
 
 func TestValueScanRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, s := range []string{
 		"0", "25000.5", "-500", "0.000000000000000001", "-0.123456789012345678",
 		"99999999999999999999.999999999999999999", "-99999999999999999999.999999999999999999", "1e19",
@@ -279,6 +288,7 @@ var (
 )
 
 func TestNullAmountJSON(t *testing.T) {
+	t.Parallel()
 	type optional struct {
 		Overdraft money.NullAmount `json:"overdraft"`
 	}
@@ -325,6 +335,7 @@ func TestNullAmountJSON(t *testing.T) {
 }
 
 func TestNullAmountSQL(t *testing.T) {
+	t.Parallel()
 	var n money.NullAmount
 	if v, err := n.Value(); v != nil || err != nil {
 		t.Errorf("absent Value() = %#v, %v; want nil, nil", v, err)

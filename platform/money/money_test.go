@@ -10,6 +10,7 @@ import (
 )
 
 func TestParseAccepts(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want string // canonical String() of the result
@@ -71,6 +72,7 @@ func TestParseAccepts(t *testing.T) {
 }
 
 func TestParseRejects(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want error
@@ -160,6 +162,7 @@ func TestParseRejects(t *testing.T) {
 
 // Every spelling of a number parses to the same value and the same canonical string.
 func TestParseEquivalentForms(t *testing.T) {
+	t.Parallel()
 	forms := [][]string{
 		{"1500", "1.5e3", "1.5E+3", "15e2", "150000e-2", "1500.000", "+1500"},
 		{"-0.015", "-1.5e-2", "-15E-3", "-0.0150"},
@@ -177,6 +180,7 @@ func TestParseEquivalentForms(t *testing.T) {
 }
 
 func TestErrorMessagesReadAfterAFieldName(t *testing.T) {
+	t.Parallel()
 	for _, err := range []error{money.ErrInvalid, money.ErrTooPrecise, money.ErrTooLarge, money.ErrInvalidCurrency} {
 		if msg := err.Error(); !strings.HasPrefix(msg, "must ") {
 			t.Errorf("error message %q should read after a field name (\"amount must ...\")", msg)
@@ -185,6 +189,7 @@ func TestErrorMessagesReadAfterAFieldName(t *testing.T) {
 }
 
 func TestMustParse(t *testing.T) {
+	t.Parallel()
 	if got := money.MustParse("12.30").String(); got != "12.30" {
 		t.Errorf("MustParse(12.30) = %q", got)
 	}
@@ -197,6 +202,7 @@ func TestMustParse(t *testing.T) {
 }
 
 func TestZeroValues(t *testing.T) {
+	t.Parallel()
 	var a money.Amount
 	if !a.IsZero() || !a.Equal(money.Zero) || a.String() != "0.00" || a.Sign() != 0 {
 		t.Errorf("zero value = %q (sign %d), want 0.00", a.String(), a.Sign())
@@ -210,6 +216,7 @@ func TestZeroValues(t *testing.T) {
 }
 
 func TestFromInt(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   int64
 		want string
@@ -228,6 +235,7 @@ func TestFromInt(t *testing.T) {
 }
 
 func TestString(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   money.Amount
 		want string
@@ -260,6 +268,7 @@ func TestString(t *testing.T) {
 // String must not depend on shopspring/decimal's package-level switches, which any
 // importer can flip.
 func TestStringIgnoresDecimalGlobals(t *testing.T) {
+	// Not parallel: it flips package-level switches the other tests read.
 	trim, sci := decimal.TrimTrailingZeros, decimal.UseScientificNotation
 	t.Cleanup(func() { decimal.TrimTrailingZeros, decimal.UseScientificNotation = trim, sci })
 	decimal.TrimTrailingZeros, decimal.UseScientificNotation = false, true
@@ -272,6 +281,7 @@ func TestStringIgnoresDecimalGlobals(t *testing.T) {
 }
 
 func TestStringFixed(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in     string
 		places int32
@@ -303,6 +313,7 @@ func TestStringFixed(t *testing.T) {
 }
 
 func TestArithmetic(t *testing.T) {
+	t.Parallel()
 	m := money.MustParse
 	tests := []struct {
 		name string
@@ -331,6 +342,7 @@ func TestArithmetic(t *testing.T) {
 }
 
 func TestArithmeticDoesNotAlias(t *testing.T) {
+	t.Parallel()
 	a := money.MustParse("1.5")
 	b := money.MustParse("2.5")
 	_ = a.Add(b)
@@ -344,6 +356,7 @@ func TestArithmeticDoesNotAlias(t *testing.T) {
 }
 
 func TestComparisons(t *testing.T) {
+	t.Parallel()
 	m := money.MustParse
 	tests := []struct {
 		a, b  money.Amount
@@ -371,6 +384,7 @@ func TestComparisons(t *testing.T) {
 }
 
 func TestSignPredicates(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in                       string
 		sign                     int
@@ -445,6 +459,7 @@ func FuzzParse(f *testing.F) {
 // TestSortKeyOrder holds the text order of keys to the numeric order of amounts,
 // across signs, magnitudes and the finest fraction.
 func TestSortKeyOrder(t *testing.T) {
+	t.Parallel()
 	values := []string{"-99999999999999999999.999999999999999999", "-1000", "-1.5", "-1.4999", "-0.000000000000000001", "0", "0.000000000000000001", "0.1", "1", "1.01", "10", "99999999999999999999.999999999999999999"}
 	var prev string
 	for i, v := range values {

@@ -61,6 +61,7 @@ func checkKeys(t *testing.T, a, b money.Amount) {
 // the range, and holds SortKey (total, ordered, reversible) and the checked arithmetic
 // (an error exactly when the exact result leaves the range) to their contracts.
 func TestRangeProperties(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
 	extremes := []money.Amount{
 		money.MaxAmount, money.MinAmount, money.Zero,
@@ -108,6 +109,7 @@ func TestRangeProperties(t *testing.T) {
 }
 
 func TestRangeLimits(t *testing.T) {
+	t.Parallel()
 	if got := money.MaxAmount.String(); got != "99999999999999999999.999999999999999999" {
 		t.Errorf("MaxAmount = %s", got)
 	}
@@ -146,6 +148,7 @@ func TestRangeLimits(t *testing.T) {
 // TestSortKeyPastTheRange is the defect of issue 10 item 1: a key of a sum past 20
 // integer digits panicked with "strings: negative Repeat count".
 func TestSortKeyPastTheRange(t *testing.T) {
+	t.Parallel()
 	huge := money.MaxAmount.Add(money.MaxAmount).Add(money.MaxAmount) // 21 digits
 	values := []money.Amount{
 		huge.Neg().Add(huge.Neg()), huge.Neg(), money.MinAmount, money.FromInt(-1), money.Zero,
@@ -160,6 +163,7 @@ func TestSortKeyPastTheRange(t *testing.T) {
 }
 
 func TestScanReadsTotalsPastTheRange(t *testing.T) {
+	t.Parallel()
 	// The value PostgreSQL's SUM returned in the audit of issue 10.
 	const total = "300000000000000002350.000000000000000005"
 	var a money.Amount
@@ -178,6 +182,7 @@ func TestScanReadsTotalsPastTheRange(t *testing.T) {
 }
 
 func TestParseSortKeyRejects(t *testing.T) {
+	t.Parallel()
 	for _, key := range []string{
 		"", "1", "x00000000000000000000000000000000000000", "1000000000000000000000000000000000000a0",
 		"10000000000000000000000000000000000000",                          // 38 bytes

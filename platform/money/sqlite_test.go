@@ -14,6 +14,7 @@ import (
 // while a column with NUMERIC affinity would turn "0.10" into a REAL, which Scan
 // must refuse rather than accept a rounded amount.
 func TestSQLiteRoundTrip(t *testing.T) {
+	t.Parallel()
 	db, err := sql.Open("sqlite", ":memory:")
 	if err != nil {
 		t.Fatal(err)

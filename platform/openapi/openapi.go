@@ -1,6 +1,6 @@
 // Package openapi assembles Kontor's OpenAPI 3.1 document from the parts each module
-// provides, serves it at /api/v1/openapi.json, and renders it as a readable reference
-// at /docs. Modules own their part, so the document grows with every feature without
+// provides and serves it at /api/v1/openapi.json (web/apidocs renders it as a
+// readable reference at /docs). Modules own their part, so the document grows with every feature without
 // a shared file everyone edits.
 package openapi
 

@@ -8,7 +8,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/kontor-app/kontor/platform/httpserver"
-	"github.com/kontor-app/kontor/web"
 )
 
 // Operation is one endpoint as the reference page shows it.
@@ -218,17 +217,15 @@ func asList(v any) []any {
 
 type routes struct{ doc *Document }
 
-// NewRoutes serves the document and its reference page.
+// NewRoutes serves the document; its reference page at /docs is the UI shell's
+// (web/apidocs).
 func NewRoutes(doc *Document) httpserver.Routes { return routes{doc: doc} }
 
-// Register adds GET /api/v1/openapi.json and GET /docs.
+// Register adds GET /api/v1/openapi.json.
 func (r routes) Register(rt *httpserver.Router) {
 	rt.Raw(fiber.MethodGet, "/api/v1/openapi.json", func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, "application/json")
 		c.Set(fiber.HeaderCacheControl, "no-cache")
 		return c.Send(r.doc.JSON)
-	})
-	rt.PublicPage(fiber.MethodGet, "/docs", func(c *fiber.Ctx) error {
-		return web.Render(c, fiber.StatusOK, referencePage(web.Meta(c, "API reference"), r.doc.Parsed, r.doc.Sections()))
 	})
 }

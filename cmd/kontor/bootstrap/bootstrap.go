@@ -30,10 +30,9 @@ import (
 	"github.com/kontor-app/kontor/platform/openapi"
 	"github.com/kontor-app/kontor/platform/outbound"
 	"github.com/kontor-app/kontor/platform/ratelimit"
+	"github.com/kontor-app/kontor/web"
+	"github.com/kontor-app/kontor/web/apidocs"
 )
-
-// LogOutput is where the application logs; tests may silence it.
-type LogOutput io.Writer
 
 // Options returns the whole application for cfg. Migrations are applied on start.
 func Options(cfg config.Config, logOut io.Writer) fx.Option {
@@ -64,6 +63,8 @@ func Options(cfg config.Config, logOut io.Writer) fx.Option {
 		events.Module,
 		kontorsync.Module,
 		outbound.Module,
+		web.Module,
+		apidocs.Module,
 		fx.Invoke(func(*httpserver.Server) {}),
 		fx.Invoke(func(*jobs.Client) {}),
 	)

@@ -552,16 +552,7 @@ func TestIdempotentPosts(t *testing.T) {
 
 func TestRateLimited(t *testing.T) {
 	inst := harness.Start(t, harness.Options{Engine: harness.SQLite, RateLimits: true})
-	k := &kontor{inst: inst}
-	_ = k
-	c := inst.Client()
-	email := fmt.Sprintf("rl-%d@example.test", seq.Add(1))
-	c.Post(t, "/api/v1/auth/register", map[string]string{"email": email, "password": password, "name": "rl"}).Expect(t, http.StatusCreated)
-	var pair struct {
-		AccessToken string `json:"access_token"`
-	}
-	c.Post(t, "/api/v1/auth/login", map[string]string{"email": email, "password": password}).Expect(t, http.StatusOK).JSON(t, &pair)
-	c.Token = pair.AccessToken
+	c := inst.Register(t, "rl").Client
 	for i := 0; i < 200; i++ {
 		res := c.Get(t, "/api/v1/accounts")
 		if res.Header.Get("X-RateLimit-Limit") == "" {

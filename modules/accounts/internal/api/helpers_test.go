@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -19,10 +18,6 @@ import (
 )
 
 func TestMain(m *testing.M) { harness.Main(m) }
-
-const password = "correct horse battery staple"
-
-var seq atomic.Int64
 
 // kontor is a running instance with a validator for its OpenAPI document: every
 // response a test receives through a user is checked against the document, status
@@ -65,19 +60,8 @@ type user struct {
 // newUser registers a user and logs in with a JWT.
 func (k *kontor) newUser(t *testing.T, who string) *user {
 	t.Helper()
-	c := k.inst.Client()
-	email := fmt.Sprintf("%s-%d@example.test", who, seq.Add(1))
-	reg := c.Post(t, "/api/v1/auth/register", map[string]string{"email": email, "password": password, "name": who}).Expect(t, http.StatusCreated)
-	var me struct {
-		ID string `json:"id"`
-	}
-	reg.JSON(t, &me)
-	var pair struct {
-		AccessToken string `json:"access_token"`
-	}
-	c.Post(t, "/api/v1/auth/login", map[string]string{"email": email, "password": password}).Expect(t, http.StatusOK).JSON(t, &pair)
-	c.Token = pair.AccessToken
-	return &user{k: k, c: c, email: email, id: me.ID}
+	u := k.inst.Register(t, who)
+	return &user{k: k, c: u.Client, email: u.Email, id: u.ID.String()}
 }
 
 // withAPIKey returns the same user authenticating with a new API key.

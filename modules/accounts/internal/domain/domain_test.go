@@ -14,6 +14,7 @@ import (
 var now = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 
 func TestAccountTypeFlags(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		typ                                         domain.AccountType
 		bank, retirement, credit, liability, invest bool
@@ -62,6 +63,7 @@ func TestAccountTypeFlags(t *testing.T) {
 }
 
 func TestSignedAmount(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		typ    domain.TransactionType
 		amount string
@@ -103,6 +105,7 @@ func entry(typ domain.TransactionType, amount string) domain.Transaction {
 }
 
 func TestPost(t *testing.T) {
+	t.Parallel()
 	linked := account(domain.Checking, "0", "0")
 	linked.ConnectionID = uuid.NullUUID{UUID: uuid.New(), Valid: true}
 	closed := account(domain.Checking, "0", "0")
@@ -147,6 +150,7 @@ func TestPost(t *testing.T) {
 }
 
 func TestLifecycle(t *testing.T) {
+	t.Parallel()
 	a := account(domain.Checking, "5", "0")
 	if err := a.SetStatus(domain.StatusInactive, now); err != nil || a.Status != domain.StatusInactive {
 		t.Fatalf("deactivate: %v", err)
@@ -189,6 +193,7 @@ func TestLifecycle(t *testing.T) {
 }
 
 func TestTransfer(t *testing.T) {
+	t.Parallel()
 	src, dst := account(domain.Checking, "100", "0"), account(domain.Savings, "0", "0")
 	rec, err := domain.Transfer(uuid.New(), uuid.New(), uuid.New(), src, dst, money.FromInt(60), "", now, now)
 	if err != nil {
@@ -212,6 +217,7 @@ func TestTransfer(t *testing.T) {
 }
 
 func TestMaskAndChecks(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{"": "", "12": "****12", "4111111111111111": "****1111", "ACC-0000012345": "****2345"} {
 		if got := domain.MaskAccountNumber(in); got != want {
 			t.Errorf("mask(%q) = %q", in, got)

@@ -1,23 +1,17 @@
 package web_test
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"sort"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/kontor-app/kontor/e2e/harness"
 )
 
 func TestMain(m *testing.M) { harness.Main(m) }
-
-const password = "correct horse battery staple"
-
-var seq atomic.Int64
 
 // person is a registered user with two clients: a browser session, logged in
 // through the login form, and a JSON API client for quick setup.
@@ -31,24 +25,9 @@ type person struct {
 // newPerson registers through the JSON API and logs in through the login form.
 func newPerson(t *testing.T, inst *harness.Instance, name string) *person {
 	t.Helper()
-	email := fmt.Sprintf("%s-%d@example.test", strings.ToLower(name), seq.Add(1))
-	api := inst.Client()
-	api.Post(t, "/api/v1/auth/register", map[string]string{"email": email, "password": password, "name": name}).Expect(t, http.StatusCreated)
-	var pair struct {
-		AccessToken string `json:"access_token"`
-	}
-	api.Post(t, "/api/v1/auth/login", map[string]string{"email": email, "password": password}).Expect(t, http.StatusOK).JSON(t, &pair)
-	api.Token = pair.AccessToken
-
-	b := inst.Client()
-	tok := b.CSRFToken(t, "/login")
-	res := b.PostForm(t, "/login", url.Values{"_csrf": {tok}, "email": {email}, "password": {password}})
-	if res.Status != http.StatusSeeOther {
-		t.Fatalf("log in: %d\n%s", res.Status, res.Body)
-	}
-	// Login rotates the CSRF token: the one from the login page is void now.
-	tok = b.CSRFToken(t, "/")
-	return &person{browser: b, api: api, csrf: tok, email: email}
+	u := inst.Register(t, name)
+	b, tok := u.Browser(t, inst)
+	return &person{browser: b, api: u.Client, csrf: tok, email: u.Email}
 }
 
 // post submits a form with the person's CSRF token.

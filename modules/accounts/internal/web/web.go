@@ -20,6 +20,7 @@ import (
 	"github.com/kontor-app/kontor/platform/apperr"
 	"github.com/kontor-app/kontor/platform/authn"
 	"github.com/kontor-app/kontor/platform/httpserver"
+	shell "github.com/kontor-app/kontor/web"
 )
 
 // Service is the part of the accounts use cases the pages call; the JSON API calls
@@ -70,111 +71,60 @@ func (r *Routes) Register(rt *httpserver.Router) {
 	rt.Page(fiber.MethodPost, "/transfers/new", httpserver.Authenticated(r.transfer))
 }
 
-// formErrors are a form's problems: messages by field name, shown under the
-// fields, and a summary for the top of the form.
-type formErrors struct {
-	Fields  map[string]string
-	Summary []string
-}
+// formErrors are a form's problems, as the shared kit maps them.
+type formErrors struct{ shell.FormProblems }
 
-func (f formErrors) field(name string) string { return f.Fields[name] }
+func (f formErrors) field(name string) string { return f.Field(name) }
 
 // present reports whether there is anything to show.
-func (f formErrors) present() bool { return len(f.Summary) > 0 || len(f.Fields) > 0 }
+func (f formErrors) present() bool { return f.Present() }
 
-// fieldLabels name the fields in the error summary as their labels do.
-var fieldLabels = map[string]string{
-	"name":                   "Name",
-	"account_type":           "Type",
-	"currency":               "Currency",
-	"opening_balance":        "Opening balance",
-	"account_number":         "Account number",
-	"subtype":                "Subtype",
-	"overdraft_limit":        "Overdraft limit",
-	"interest_rate":          "Interest rate",
-	"notes":                  "Notes",
-	"color":                  "Colour",
-	"icon":                   "Icon",
-	"status":                 "Status",
-	"balance_amount":         "Balance",
-	"type":                   "Type",
-	"amount":                 "Amount",
-	"description":            "Description",
-	"counterparty":           "Counterparty",
-	"booked_at":              "Date",
-	"source_account_id":      "From",
-	"destination_account_id": "To",
-	"start_date":             "From",
-	"end_date":               "To",
-	"transaction_type":       "Type",
-	"q":                      "Search",
-	"limit":                  "Page size",
-}
-
-// messageField says which field a non-validation error belongs to, so the message
-// also appears where the person must act.
-var messageField = map[apperr.Code]string{
-	domain.InsufficientFunds: "amount",
-	domain.CurrencyMismatch:  "destination_account_id",
+// accountForms are the labels of the accounts' forms and the codes they explain,
+// each with the field its message belongs to.
+var accountForms = shell.Form{
+	Labels: map[string]string{
+		"name":                   "Name",
+		"account_type":           "Type",
+		"currency":               "Currency",
+		"opening_balance":        "Opening balance",
+		"account_number":         "Account number",
+		"subtype":                "Subtype",
+		"overdraft_limit":        "Overdraft limit",
+		"interest_rate":          "Interest rate",
+		"notes":                  "Notes",
+		"color":                  "Colour",
+		"icon":                   "Icon",
+		"status":                 "Status",
+		"balance_amount":         "Balance",
+		"type":                   "Type",
+		"amount":                 "Amount",
+		"description":            "Description",
+		"counterparty":           "Counterparty",
+		"booked_at":              "Date",
+		"source_account_id":      "From",
+		"destination_account_id": "To",
+		"start_date":             "From",
+		"end_date":               "To",
+		"transaction_type":       "Type",
+		"q":                      "Search",
+		"limit":                  "Page size",
+	},
+	Codes: map[apperr.Code]string{
+		domain.InsufficientFunds: "amount", domain.CurrencyMismatch: "destination_account_id",
+		domain.AccountClosed: "", domain.ProviderManaged: "", apperr.Conflict: "", domain.DuplicateExternalID: "",
+		domain.AccountNotEmpty: "", domain.NothingToReconcile: "", apperr.PreconditionFailed: "",
+	},
 }
 
 // formErrorsOf turns a use-case error into what a form shows, with the status to
 // answer. It reports false for errors a form cannot explain, such as forbidden and
 // not_found, which go to the error handler and its error page.
 func formErrorsOf(err error) (formErrors, int, bool) {
-	e, ok := apperr.As(err)
-	if !ok {
-		return formErrors{}, 0, false
-	}
-	f := formErrors{Fields: map[string]string{}}
-	switch e.Code {
-	case apperr.ValidationFailed:
-		for _, fe := range e.Fields {
-			msg := namedByLabels(fe.Message)
-			if _, seen := f.Fields[fe.Field]; !seen {
-				f.Fields[fe.Field] = sentence(msg)
-			}
-			label := fieldLabels[fe.Field]
-			if label == "" {
-				label = fe.Field
-			}
-			f.Summary = append(f.Summary, label+": "+msg+".")
-		}
-	case domain.InsufficientFunds, domain.CurrencyMismatch, domain.AccountClosed, domain.ProviderManaged,
-		apperr.Conflict, domain.DuplicateExternalID, domain.AccountNotEmpty, domain.NothingToReconcile:
-		if name := messageField[e.Code]; name != "" {
-			f.Fields[name] = e.Message
-		}
-		f.Summary = []string{e.Message}
-	case apperr.PreconditionFailed:
+	f, status, ok := accountForms.ErrorsOf(err)
+	if e, _ := apperr.As(err); ok && e.Code == apperr.PreconditionFailed {
 		f.Summary = []string{"Someone changed this account while you were editing it. Check the values below and save again to apply them."}
-	default:
-		return formErrors{}, 0, false
 	}
-	return f, apperr.Status(e.Code), true
-}
-
-// namedByLabels replaces the API's field names in a message, such as "must not be
-// after end_date", with the labels the form shows.
-func namedByLabels(msg string) string {
-	for name, label := range fieldLabels {
-		if strings.Contains(name, "_") && strings.Contains(msg, name) {
-			msg = strings.ReplaceAll(msg, name, "“"+label+"”")
-		}
-	}
-	return msg
-}
-
-// sentence capitalises a field message and ends it with a full stop.
-func sentence(s string) string {
-	if s == "" {
-		return s
-	}
-	s = strings.ToUpper(s[:1]) + s[1:]
-	if !strings.HasSuffix(s, ".") {
-		s += "."
-	}
-	return s
+	return formErrors{f}, status, ok
 }
 
 // pathAccount returns the account the path's id names, as sub may see it.

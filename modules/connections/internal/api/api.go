@@ -61,16 +61,16 @@ func Spec() openapi.Spec { return openapi.Spec{Name: "connections", JSON: openap
 // Register adds the endpoints of API.md's "Providers and connections".
 func (r *Routes) Register(rt *httpserver.Router) {
 	rt.APIRead("/providers", r.providers)
-	rt.APIRead("/providers/:id/accounts", r.accounts)
-	rt.APIWrite(fiber.MethodPost, "/connections", r.create)
-	rt.APIWrite(fiber.MethodPost, "/connections/callback", r.callback)
-	rt.APIRead("/connections", r.list)
-	rt.APIRead("/connections/:id", r.get)
-	rt.APIWrite(fiber.MethodPatch, "/connections/:id", r.patch)
-	rt.APIWrite(fiber.MethodDelete, "/connections/:id", r.disconnect)
-	rt.APIWrite(fiber.MethodPost, "/connections/:id/reauthorize", r.reauthorize)
-	rt.APISync(fiber.MethodPost, "/connections/:id/imports", syncKey, r.importFile)
-	rt.APIRead("/connections/:id/accounts", r.accounts)
+	rt.APIRead("/providers/:id/accounts", httpserver.Authenticated(r.accounts))
+	rt.APIWrite(fiber.MethodPost, "/connections", httpserver.Authenticated(r.create))
+	rt.APIWrite(fiber.MethodPost, "/connections/callback", httpserver.Authenticated(r.callback))
+	rt.APIRead("/connections", httpserver.Authenticated(r.list))
+	rt.APIRead("/connections/:id", httpserver.Authenticated(r.get))
+	rt.APIWrite(fiber.MethodPatch, "/connections/:id", httpserver.Authenticated(r.patch))
+	rt.APIWrite(fiber.MethodDelete, "/connections/:id", httpserver.Authenticated(r.disconnect))
+	rt.APIWrite(fiber.MethodPost, "/connections/:id/reauthorize", httpserver.Authenticated(r.reauthorize))
+	rt.APISync(fiber.MethodPost, "/connections/:id/imports", syncKey, httpserver.Authenticated(r.importFile))
+	rt.APIRead("/connections/:id/accounts", httpserver.Authenticated(r.accounts))
 }
 
 // syncKey keys the PROVIDER_SYNC bucket by user and connection.
@@ -129,8 +129,6 @@ func connectionOf(v app.ConnectionView) connectionJSON {
 	return out
 }
 
-func subject(c *fiber.Ctx) (authn.Subject, error) { return authn.MustSubject(c.UserContext()) }
-
 // pathID reads the :id parameter; an id that is no UUID names nothing (404).
 func pathID(c *fiber.Ctx) (uuid.UUID, error) {
 	id, err := uuid.Parse(c.Params("id"))
@@ -160,11 +158,7 @@ func (r *Routes) providers(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"providers": out})
 }
 
-func (r *Routes) create(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) create(c *fiber.Ctx, sub authn.Subject) error {
 	var body struct {
 		Provider   string  `json:"provider"`
 		Alias      *string `json:"alias"`
@@ -188,11 +182,7 @@ func (r *Routes) create(c *fiber.Ctx) error {
 	})
 }
 
-func (r *Routes) callback(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) callback(c *fiber.Ctx, sub authn.Subject) error {
 	var body struct {
 		State            string `json:"state"`
 		Code             string `json:"code"`
@@ -210,11 +200,7 @@ func (r *Routes) callback(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"connection": connectionOf(v)})
 }
 
-func (r *Routes) list(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) list(c *fiber.Ctx, sub authn.Subject) error {
 	in := app.ListInput{Provider: c.Query("provider"), Status: domain.Status(c.Query("status")), Cursor: c.Query("cursor")}
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -234,11 +220,7 @@ func (r *Routes) list(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"connections": out, "next_cursor": optString(list.NextCursor), "has_more": list.HasMore})
 }
 
-func (r *Routes) get(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) get(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
@@ -265,11 +247,7 @@ func expectedVersion(header string) *int64 {
 	return &v
 }
 
-func (r *Routes) patch(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) patch(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
@@ -329,11 +307,7 @@ func decodeSettings(c *fiber.Ctx) (domain.Settings, error) {
 	return s, errs.Err()
 }
 
-func (r *Routes) disconnect(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) disconnect(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
@@ -345,11 +319,7 @@ func (r *Routes) disconnect(c *fiber.Ctx) error {
 	return sendConnection(c, fiber.StatusOK, v)
 }
 
-func (r *Routes) reauthorize(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) reauthorize(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
@@ -361,11 +331,7 @@ func (r *Routes) reauthorize(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"connection": connectionOf(re.Connection), "authorization_url": re.AuthorizationURL})
 }
 
-func (r *Routes) importFile(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) importFile(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
@@ -402,11 +368,7 @@ func (r *Routes) importFile(c *fiber.Ctx) error {
 	})
 }
 
-func (r *Routes) accounts(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) accounts(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err

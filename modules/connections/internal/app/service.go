@@ -141,8 +141,6 @@ func (s *Service) authorizeOwn(ctx context.Context, sub authn.Subject, action st
 	return s.authz.Authorize(ctx, sub, authz.Resource{Type: ResourceType, ID: "*", Owner: sub.UserID.String()}, action)
 }
 
-func notFound() error { return apperr.New(apperr.NotFound, "No connection with this id exists.") }
-
 // load returns the connection after checking sub may perform action on it: a
 // missing one is not_found, another user's forbidden.
 func (s *Service) load(ctx context.Context, sub authn.Subject, id uuid.UUID, action string) (domain.Connection, error) {

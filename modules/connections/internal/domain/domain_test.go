@@ -47,6 +47,7 @@ func mustOK(t *testing.T, err error) {
 }
 
 func TestNewConnection(t *testing.T) {
+	t.Parallel()
 	c := newConn(t, "sandbox", domain.StatusPending)
 	if c.Alias != "Main bank" || !c.AutoSync || c.SyncIntervalMinutes != 15 || c.NextSyncAt != nil || c.Reason != nil {
 		t.Fatalf("new connection %+v", c)
@@ -68,6 +69,7 @@ func TestNewConnection(t *testing.T) {
 // TestOutcomeTransitions holds the state machine: every provider outcome from every
 // status a sync can see.
 func TestOutcomeTransitions(t *testing.T) {
+	t.Parallel()
 	type want struct {
 		status   domain.Status
 		code     domain.ReasonCode // "" means no reason
@@ -137,6 +139,7 @@ func TestOutcomeTransitions(t *testing.T) {
 }
 
 func TestTransientFailuresBackOffThenError(t *testing.T) {
+	t.Parallel()
 	c := newConn(t, "sandbox", domain.StatusActive)
 	now := t0
 	var prev time.Duration
@@ -163,6 +166,7 @@ func TestTransientFailuresBackOffThenError(t *testing.T) {
 }
 
 func TestRetryAfterIsHonoured(t *testing.T) {
+	t.Parallel()
 	c := newConn(t, "sandbox", domain.StatusActive)
 	mustOK(t, c.RecordOutcome(domain.Outcome{Code: domain.CodeRateLimited, RetryAfter: 3 * time.Hour}, t0))
 	if got := c.NextSyncAt.Sub(t0); got != 3*time.Hour {
@@ -171,6 +175,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 }
 
 func TestOutcomeRefusedWhenNotLinked(t *testing.T) {
+	t.Parallel()
 	for _, s := range []domain.Status{domain.StatusPending, domain.StatusDisconnected} {
 		c := newConn(t, "sandbox", s)
 		if err := c.RecordOutcome(domain.Outcome{}, t0); err == nil {
@@ -180,6 +185,7 @@ func TestOutcomeRefusedWhenNotLinked(t *testing.T) {
 }
 
 func TestActivateDenyDisconnect(t *testing.T) {
+	t.Parallel()
 	for _, from := range []domain.Status{domain.StatusPending, domain.StatusNeedsReauth, domain.StatusError} {
 		c := newConn(t, "sandbox", from)
 		mustOK(t, c.Activate([]byte("new"), "Reauthorized.", t0))
@@ -213,6 +219,7 @@ func TestActivateDenyDisconnect(t *testing.T) {
 }
 
 func TestReauthorizable(t *testing.T) {
+	t.Parallel()
 	cases := map[domain.Status]bool{
 		domain.StatusPending: true, domain.StatusNeedsReauth: true, domain.StatusError: true,
 		domain.StatusActive: false, domain.StatusDisconnected: false,
@@ -230,6 +237,7 @@ func TestReauthorizable(t *testing.T) {
 }
 
 func TestSettings(t *testing.T) {
+	t.Parallel()
 	ptr := func(n int) *int { return &n }
 	c := newConn(t, "simplefin", domain.StatusActive)
 	for _, n := range []int{0, 10081, 59} {

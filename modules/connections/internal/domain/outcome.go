@@ -105,12 +105,6 @@ var defaultMessages = map[ReasonCode]string{
 	CodeProviderUnavailable: "The provider could not be reached; the sync will be retried later.",
 }
 
-// KnownCode reports whether code is one of the reason codes.
-func KnownCode(code ReasonCode) bool {
-	_, ok := transitions[code]
-	return ok
-}
-
 // maxBackoff bounds the wait after transient failures.
 const maxBackoff = 6 * time.Hour
 

@@ -54,19 +54,17 @@ func New(svc Service) *Routes { return &Routes{svc: svc} }
 // person, so a browser that is not signed in can finish the link. Fixed paths
 // come before /connections/:id.
 func (r *Routes) Register(rt *httpserver.Router) {
-	rt.Page(fiber.MethodGet, "/connections", r.listPage)
+	rt.Page(fiber.MethodGet, "/connections", httpserver.Authenticated(r.listPage))
 	rt.Page(fiber.MethodGet, "/connections/new", r.newPage)
-	rt.Page(fiber.MethodPost, "/connections", r.create)
+	rt.Page(fiber.MethodPost, "/connections", httpserver.Authenticated(r.create))
 	rt.PublicPage(fiber.MethodGet, "/connections/callback", r.callback)
-	rt.Page(fiber.MethodGet, "/connections/:id", r.connectionPage)
-	rt.Page(fiber.MethodPost, "/connections/:id/settings", r.settings)
-	rt.Page(fiber.MethodPost, "/connections/:id/imports", r.importFile)
-	rt.Page(fiber.MethodPost, "/connections/:id/reauthorize", r.reauthorize)
-	rt.Page(fiber.MethodGet, "/connections/:id/disconnect", r.disconnectPage)
-	rt.Page(fiber.MethodPost, "/connections/:id/disconnect", r.disconnect)
+	rt.Page(fiber.MethodGet, "/connections/:id", httpserver.Authenticated(r.connectionPage))
+	rt.Page(fiber.MethodPost, "/connections/:id/settings", httpserver.Authenticated(r.settings))
+	rt.Page(fiber.MethodPost, "/connections/:id/imports", httpserver.Authenticated(r.importFile))
+	rt.Page(fiber.MethodPost, "/connections/:id/reauthorize", httpserver.Authenticated(r.reauthorize))
+	rt.Page(fiber.MethodGet, "/connections/:id/disconnect", httpserver.Authenticated(r.disconnectPage))
+	rt.Page(fiber.MethodPost, "/connections/:id/disconnect", httpserver.Authenticated(r.disconnect))
 }
-
-func subject(c *fiber.Ctx) (authn.Subject, error) { return authn.MustSubject(c.UserContext()) }
 
 // render shows a page whose forms may answer with a redirect to a bank's consent
 // page: browsers hold such redirects to the page's form-action, so the banks'
@@ -95,76 +93,45 @@ func connectionPath(id uuid.UUID) string { return "/connections/" + id.String() 
 // and its sync history (the connections module links to it, never imports it).
 func syncPagePath(id uuid.UUID) string { return "/syncs/connections/" + id.String() }
 
-// formErrors are a form's problems by field and as a summary.
-type formErrors struct {
-	Fields  map[string]string
-	Summary []string
+// formErrors are a form's problems, as the shared kit maps them.
+type formErrors struct{ shell.FormProblems }
+
+func (f formErrors) field(name string) string { return f.Field(name) }
+
+// problems is a form's problems from messages by field and a summary.
+func problems(fields map[string]string, summary ...string) formErrors {
+	return formErrors{shell.FormProblems{Fields: fields, Summary: summary}}
 }
 
-func (f formErrors) field(name string) string { return f.Fields[name] }
-
-var fieldLabels = map[string]string{
-	"provider": "Provider", "alias": "Name", "setup_token": "Setup token", "file": "Statement file",
-	"auto_sync": "Sync automatically", "sync_interval_minutes": "Sync every (minutes)",
+// connectionForms are the labels of the connections' forms and the codes they
+// explain, each with the field its message belongs to.
+var connectionForms = shell.Form{
+	Labels: map[string]string{
+		"provider": "Provider", "alias": "Name", "setup_token": "Setup token", "file": "Statement file",
+		"auto_sync": "Sync automatically", "sync_interval_minutes": "Sync every (minutes)",
+	},
+	Codes: map[apperr.Code]string{
+		domain.CodeTokenCompromisedErr: "setup_token", domain.CodeProviderFailed: "setup_token",
+		apperr.PayloadTooLarge: "file", apperr.PreconditionFailed: "", domain.CodeNotImportable: "",
+		apperr.ConnectionNotActive: "", domain.CodeDisconnected: "", apperr.Conflict: "",
+	},
 }
 
 // formErrorsOf turns a use-case error into what a form shows, with its status; it
 // reports false for errors only the error page can explain.
 func formErrorsOf(err error) (formErrors, int, bool) {
-	e, ok := apperr.As(err)
-	if !ok {
-		return formErrors{}, 0, false
-	}
-	f := formErrors{Fields: map[string]string{}}
-	switch e.Code {
-	case apperr.ValidationFailed:
-		for _, fe := range e.Fields {
-			label := fieldLabels[fe.Field]
-			if label == "" {
-				label = fe.Field
-			}
-			if _, seen := f.Fields[fe.Field]; !seen {
-				f.Fields[fe.Field] = sentence(fe.Message)
-			}
-			f.Summary = append(f.Summary, label+": "+fe.Message+".")
-		}
-	case domain.CodeTokenCompromisedErr, domain.CodeProviderFailed:
-		f.Fields["setup_token"] = e.Message
-		f.Summary = []string{e.Message}
-	case domain.CodeInvalidStatementFile:
+	if e, ok := apperr.As(err); ok && e.Code == domain.CodeInvalidStatementFile {
 		msg := e.Message
 		if line, ok := e.Details["line"].(int); ok && line > 0 {
 			msg += " (line " + strconv.Itoa(line) + ")"
 		}
-		f.Fields["file"] = msg
-		f.Summary = []string{msg + " Nothing of the file was imported."}
-	case apperr.PayloadTooLarge:
-		f.Fields["file"] = e.Message
-		f.Summary = []string{e.Message}
-	case apperr.PreconditionFailed, domain.CodeNotImportable, apperr.ConnectionNotActive, domain.CodeDisconnected, apperr.Conflict:
-		f.Summary = []string{e.Message}
-	default:
-		return formErrors{}, 0, false
+		return problems(map[string]string{"file": msg}, msg+" Nothing of the file was imported."), apperr.Status(e.Code), true
 	}
-	return f, apperr.Status(e.Code), true
+	f, status, ok := connectionForms.ErrorsOf(err)
+	return formErrors{f}, status, ok
 }
 
-func sentence(s string) string {
-	if s == "" {
-		return s
-	}
-	s = strings.ToUpper(s[:1]) + s[1:]
-	if !strings.HasSuffix(s, ".") {
-		s += "."
-	}
-	return s
-}
-
-func (r *Routes) listPage(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) listPage(c *fiber.Ctx, sub authn.Subject) error {
 	in := app.ListInput{Cursor: c.Query("cursor"), Limit: app.MaxLimit}
 	list, err := r.svc.ListConnections(c.UserContext(), sub, in)
 	if err != nil {
@@ -192,11 +159,7 @@ func (r *Routes) renderNew(c *fiber.Ctx, status int, form newForm, errs formErro
 	return r.render(c, status, newPage(shell.Meta(c, "Link an account"), v))
 }
 
-func (r *Routes) create(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) create(c *fiber.Ctx, sub authn.Subject) error {
 	form := newForm{Provider: c.FormValue("provider"), Alias: c.FormValue("alias")}
 	created, err := r.svc.CreateConnection(c.UserContext(), sub, app.CreateInput{Provider: form.Provider, Alias: form.Alias, SetupToken: c.FormValue("setup_token")})
 	if err != nil {
@@ -268,11 +231,7 @@ func (r *Routes) details(c *fiber.Ctx, sub authn.Subject, id uuid.UUID) (detailV
 	return v, nil
 }
 
-func (r *Routes) connectionPage(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) connectionPage(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
@@ -295,11 +254,7 @@ func (r *Routes) renderWith(c *fiber.Ctx, sub authn.Subject, id uuid.UUID, statu
 	return r.render(c, status, connectionPage(shell.Meta(c, v.Connection.Title), v))
 }
 
-func (r *Routes) settings(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) settings(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
@@ -312,7 +267,7 @@ func (r *Routes) settings(c *fiber.Ctx) error {
 		if n, err := strconv.Atoi(strings.TrimSpace(form.Interval)); err == nil {
 			s.AutoSync, s.SyncIntervalMinutes = &form.AutoSync, &n
 		} else {
-			errs = formErrors{Fields: map[string]string{"sync_interval_minutes": "Enter a whole number of minutes."}, Summary: []string{"Sync every (minutes): enter a whole number."}}
+			errs = problems(map[string]string{"sync_interval_minutes": "Enter a whole number of minutes."}, "Sync every (minutes): enter a whole number.")
 		}
 	}
 	in := app.PatchInput{ID: id, Settings: s}
@@ -335,18 +290,14 @@ func (r *Routes) settings(c *fiber.Ctx) error {
 	return r.renderWith(c, sub, id, fiber.StatusUnprocessableEntity, func(v *detailView) { form.Version = v.Settings.Version; v.Settings, v.SettingsErrors = form, errs })
 }
 
-func (r *Routes) importFile(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) importFile(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
 	fh, ferr := c.FormFile("file")
 	if ferr != nil {
-		errs := formErrors{Fields: map[string]string{"file": "Choose an OFX or QFX file."}, Summary: []string{"Statement file: choose an OFX or QFX file."}}
+		errs := problems(map[string]string{"file": "Choose an OFX or QFX file."}, "Statement file: choose an OFX or QFX file.")
 		return r.renderWith(c, sub, id, fiber.StatusUnprocessableEntity, func(v *detailView) { v.ImportErrors = errs })
 	}
 	f, err := fh.Open()
@@ -365,11 +316,7 @@ func (r *Routes) importFile(c *fiber.Ctx) error {
 	return r.renderWith(c, sub, id, fiber.StatusOK, func(v *detailView) { v.Summary = &sum; v.SummaryFile = fh.Filename })
 }
 
-func (r *Routes) reauthorize(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) reauthorize(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
@@ -385,11 +332,7 @@ func (r *Routes) reauthorize(c *fiber.Ctx) error {
 	return c.Redirect(re.AuthorizationURL, fiber.StatusSeeOther)
 }
 
-func (r *Routes) disconnectPage(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) disconnectPage(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
@@ -401,11 +344,7 @@ func (r *Routes) disconnectPage(c *fiber.Ctx) error {
 	return shell.Render(c, fiber.StatusOK, disconnectPage(shell.Meta(c, "Disconnect "+v.Connection.Title), v))
 }
 
-func (r *Routes) disconnect(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) disconnect(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err

@@ -54,14 +54,14 @@ func (r *Routes) Register(rt *httpserver.Router) {
 	rt.APIPublic(fiber.MethodPost, "/auth/refresh", r.refresh)
 	// Logout is public: the refresh token in the body is the credential.
 	rt.APIPublic(fiber.MethodPost, "/auth/logout", r.logout)
-	rt.APIRead("/me", r.me)
-	rt.APIWrite(fiber.MethodPatch, "/me", r.updateMe)
-	rt.APIWrite(fiber.MethodPost, "/me/password", r.changePassword)
+	rt.APIRead("/me", httpserver.Authenticated(r.me))
+	rt.APIWrite(fiber.MethodPatch, "/me", httpserver.Authenticated(r.updateMe))
+	rt.APIWrite(fiber.MethodPost, "/me/password", httpserver.Authenticated(r.changePassword))
 	rt.APIRead("/me/export", r.export)
-	rt.APIWrite(fiber.MethodDelete, "/me", r.deleteMe)
-	rt.APIWrite(fiber.MethodPost, "/api-keys", r.createAPIKey)
-	rt.APIRead("/api-keys", r.listAPIKeys)
-	rt.APIWrite(fiber.MethodDelete, "/api-keys/:id", r.revokeAPIKey)
+	rt.APIWrite(fiber.MethodDelete, "/me", httpserver.Authenticated(r.deleteMe))
+	rt.APIWrite(fiber.MethodPost, "/api-keys", httpserver.Authenticated(r.createAPIKey))
+	rt.APIRead("/api-keys", httpserver.Authenticated(r.listAPIKeys))
+	rt.APIWrite(fiber.MethodDelete, "/api-keys/:id", httpserver.Authenticated(r.revokeAPIKey))
 }
 
 // userJSON is the user object of the contract.
@@ -194,11 +194,7 @@ func (r *Routes) logout(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-func (r *Routes) me(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) me(c *fiber.Ctx, sub authn.Subject) error {
 	u, err := r.svc.Me(c.UserContext(), sub)
 	if err != nil {
 		return err
@@ -207,11 +203,7 @@ func (r *Routes) me(c *fiber.Ctx) error {
 	return c.JSON(userOf(u))
 }
 
-func (r *Routes) createAPIKey(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) createAPIKey(c *fiber.Ctx, sub authn.Subject) error {
 	var body struct {
 		Name      string  `json:"name"`
 		ExpiresAt *string `json:"expires_at"`
@@ -240,11 +232,7 @@ func (r *Routes) createAPIKey(c *fiber.Ctx) error {
 	})
 }
 
-func (r *Routes) listAPIKeys(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) listAPIKeys(c *fiber.Ctx, sub authn.Subject) error {
 	keys, err := r.svc.ListAPIKeys(c.UserContext(), sub)
 	if err != nil {
 		return err
@@ -256,11 +244,7 @@ func (r *Routes) listAPIKeys(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"api_keys": out})
 }
 
-func (r *Routes) revokeAPIKey(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) revokeAPIKey(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := uuid.Parse(c.Params("id"))
 	if err != nil {
 		// A malformed id names no key, so it is not found rather than a bad request.
@@ -272,11 +256,7 @@ func (r *Routes) revokeAPIKey(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-func (r *Routes) updateMe(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) updateMe(c *fiber.Ctx, sub authn.Subject) error {
 	var body struct {
 		Name            *string `json:"name"`
 		Email           *string `json:"email"`
@@ -296,11 +276,7 @@ func (r *Routes) updateMe(c *fiber.Ctx) error {
 	return c.JSON(userOf(u))
 }
 
-func (r *Routes) changePassword(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) changePassword(c *fiber.Ctx, sub authn.Subject) error {
 	var body struct {
 		CurrentPassword string `json:"current_password"`
 		NewPassword     string `json:"new_password"`
@@ -355,11 +331,7 @@ func StreamExport(c *fiber.Ctx, svc interface {
 
 func (r *Routes) export(c *fiber.Ctx) error { return StreamExport(c, r.svc, r.log) }
 
-func (r *Routes) deleteMe(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) deleteMe(c *fiber.Ctx, sub authn.Subject) error {
 	var body struct {
 		Confirmation string `json:"confirmation"`
 	}

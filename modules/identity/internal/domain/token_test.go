@@ -14,6 +14,7 @@ import (
 )
 
 func TestNewSecretAndHash(t *testing.T) {
+	t.Parallel()
 	a, err := domain.NewSecret()
 	if err != nil {
 		t.Fatal(err)
@@ -33,6 +34,7 @@ func TestNewSecretAndHash(t *testing.T) {
 }
 
 func TestRefreshTokenCheckExchange(t *testing.T) {
+	t.Parallel()
 	id, user := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
 	tok, secret, err := domain.NewRefreshToken(id, user, uuid.Nil, t0)
 	if err != nil {
@@ -72,6 +74,7 @@ func TestRefreshTokenCheckExchange(t *testing.T) {
 }
 
 func TestNewAPIKey(t *testing.T) {
+	t.Parallel()
 	id, user := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
 	future := t0.Add(time.Hour)
 	k, key, err := domain.NewAPIKey(id, user, "  CI deploys ", &future, t0)
@@ -111,6 +114,7 @@ func TestNewAPIKey(t *testing.T) {
 }
 
 func TestAPIKeyUsableAndRevoke(t *testing.T) {
+	t.Parallel()
 	exp := t0.Add(time.Hour)
 	k := domain.APIKey{ExpiresAt: &exp}
 	tests := []struct {
@@ -137,6 +141,7 @@ func TestAPIKeyUsableAndRevoke(t *testing.T) {
 }
 
 func TestAPIKeyNeedsUseRecorded(t *testing.T) {
+	t.Parallel()
 	k := domain.APIKey{}
 	if !k.NeedsUseRecorded(t0) {
 		t.Error("never used: want a record")
@@ -151,6 +156,7 @@ func TestAPIKeyNeedsUseRecorded(t *testing.T) {
 }
 
 func TestSession(t *testing.T) {
+	t.Parallel()
 	s, token, err := domain.NewSession(uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), t0)
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 var t0 = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 
 func TestParseEmail(t *testing.T) {
+	t.Parallel()
 	local := strings.Repeat("a", 64)
 	long := local + "@" + strings.Repeat("b", 185) + ".com" // 254 characters
 	tests := []struct {
@@ -45,6 +46,7 @@ func TestParseEmail(t *testing.T) {
 }
 
 func TestParseName(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want string
@@ -69,6 +71,7 @@ func TestParseName(t *testing.T) {
 }
 
 func TestCheckPassword(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in  string
 		err error
@@ -93,6 +96,7 @@ func TestCheckPassword(t *testing.T) {
 }
 
 func TestNewUser(t *testing.T) {
+	t.Parallel()
 	id := uuid.Must(uuid.NewV7())
 	u, err := domain.NewUser(id, " ADA@example.com", " Ada ", "$argon2id$...", t0)
 	if err != nil {
@@ -113,6 +117,7 @@ func TestNewUser(t *testing.T) {
 }
 
 func TestLockout(t *testing.T) {
+	t.Parallel()
 	type step struct {
 		at         time.Duration // since t0
 		success    bool
@@ -184,6 +189,7 @@ func TestLockout(t *testing.T) {
 }
 
 func TestNeedsLoginReset(t *testing.T) {
+	t.Parallel()
 	u := domain.User{}
 	if u.NeedsLoginReset() {
 		t.Error("fresh user needs a reset")

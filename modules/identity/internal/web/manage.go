@@ -25,11 +25,7 @@ func formError(c *fiber.Ctx, err error, render func(formErrors, int) error) erro
 	return render(errs, status)
 }
 
-func (r *Routes) profilePage(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) profilePage(c *fiber.Ctx, sub authn.Subject) error {
 	u, err := r.svc.Me(c.UserContext(), sub)
 	if err != nil {
 		return err
@@ -37,11 +33,7 @@ func (r *Routes) profilePage(c *fiber.Ctx) error {
 	return shell.Render(c, fiber.StatusOK, profilePage(shell.Meta(c, "Name and e-mail address"), profileForm{Name: u.Name, Email: u.Email}))
 }
 
-func (r *Routes) updateProfile(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) updateProfile(c *fiber.Ctx, sub authn.Subject) error {
 	form := profileForm{Name: c.FormValue("name"), Email: c.FormValue("email")}
 	in := app.UpdateProfileInput{Name: &form.Name, Email: &form.Email, CurrentPassword: c.FormValue("current_password"), ClientIP: c.IP()}
 	if _, err := r.svc.UpdateProfile(c.UserContext(), sub, in); err != nil {
@@ -58,11 +50,7 @@ func (r *Routes) passwordPage(c *fiber.Ctx) error {
 	return shell.Render(c, fiber.StatusOK, passwordPage(shell.Meta(c, "Change password"), passwordForm{}))
 }
 
-func (r *Routes) changePassword(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) changePassword(c *fiber.Ctx, sub authn.Subject) error {
 	in := app.ChangePasswordInput{CurrentPassword: c.FormValue("current_password"), NewPassword: c.FormValue("new_password"), ClientIP: c.IP()}
 	if _, err := r.svc.ChangePassword(c.UserContext(), sub, in); err != nil {
 		return formError(c, err, func(errs formErrors, status int) error {
@@ -76,19 +64,11 @@ func (r *Routes) changePassword(c *fiber.Ctx) error {
 // export downloads the data export, the same archive as GET /api/v1/me/export.
 func (r *Routes) export(c *fiber.Ctx) error { return api.StreamExport(c, r.svc, r.log) }
 
-func (r *Routes) deletePage(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) deletePage(c *fiber.Ctx, sub authn.Subject) error {
 	return shell.Render(c, fiber.StatusOK, deletePage(shell.Meta(c, "Delete your account"), deleteForm{Email: sub.Email}))
 }
 
-func (r *Routes) deleteAccount(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) deleteAccount(c *fiber.Ctx, sub authn.Subject) error {
 	form := deleteForm{Email: sub.Email, Confirmation: c.FormValue("confirmation")}
 	if err := r.svc.DeleteAccount(c.UserContext(), sub, app.DeleteAccountInput{Confirmation: form.Confirmation}); err != nil {
 		return formError(c, err, func(errs formErrors, status int) error {

@@ -65,76 +65,48 @@ func (r *Routes) Register(rt *httpserver.Router) {
 	rt.LimitedPage(fiber.MethodPost, "/register", r.register)
 	rt.PublicPage(fiber.MethodGet, "/login", r.loginPage)
 	rt.LimitedPage(fiber.MethodPost, "/login", r.login)
-	rt.Page(fiber.MethodPost, "/logout", r.logout)
-	rt.Page(fiber.MethodGet, "/settings", r.settingsPage)
-	rt.Page(fiber.MethodPost, "/settings/api-keys", r.createAPIKey)
-	rt.Page(fiber.MethodPost, "/settings/api-keys/:id/revoke", r.revokeAPIKey)
-	rt.Page(fiber.MethodGet, "/settings/profile", r.profilePage)
-	rt.Page(fiber.MethodPost, "/settings/profile", r.updateProfile)
+	rt.Page(fiber.MethodPost, "/logout", httpserver.Authenticated(r.logout))
+	rt.Page(fiber.MethodGet, "/settings", httpserver.Authenticated(r.settingsPage))
+	rt.Page(fiber.MethodPost, "/settings/api-keys", httpserver.Authenticated(r.createAPIKey))
+	rt.Page(fiber.MethodPost, "/settings/api-keys/:id/revoke", httpserver.Authenticated(r.revokeAPIKey))
+	rt.Page(fiber.MethodGet, "/settings/profile", httpserver.Authenticated(r.profilePage))
+	rt.Page(fiber.MethodPost, "/settings/profile", httpserver.Authenticated(r.updateProfile))
 	rt.Page(fiber.MethodGet, "/settings/password", r.passwordPage)
-	rt.Page(fiber.MethodPost, "/settings/password", r.changePassword)
+	rt.Page(fiber.MethodPost, "/settings/password", httpserver.Authenticated(r.changePassword))
 	rt.Page(fiber.MethodGet, "/settings/export.zip", r.export)
-	rt.Page(fiber.MethodGet, "/settings/delete", r.deletePage)
-	rt.Page(fiber.MethodPost, "/settings/delete", r.deleteAccount)
+	rt.Page(fiber.MethodGet, "/settings/delete", httpserver.Authenticated(r.deletePage))
+	rt.Page(fiber.MethodPost, "/settings/delete", httpserver.Authenticated(r.deleteAccount))
 	rt.PublicPage(fiber.MethodGet, app.ResetPath, r.resetPasswordPage)
 	rt.LimitedPage(fiber.MethodPost, app.ResetPath, r.resetPassword)
 }
 
-// formErrors are a form's problems: messages by field name and a summary for the
-// top of the form.
-type formErrors struct {
-	Fields  map[string]string
-	Summary []string
-}
+// formErrors are a form's problems, as the shared kit maps them.
+type formErrors struct{ shell.FormProblems }
 
-func (f formErrors) field(name string) string { return f.Fields[name] }
+func (f formErrors) field(name string) string { return f.Field(name) }
 
-// fieldLabels name the fields in the error summary as their labels do.
-var fieldLabels = map[string]string{
-	"email":            "E-mail address",
-	"password":         "Password",
-	"name":             "Name",
-	"expires_at":       "Expires on",
-	"current_password": "Current password",
-	"new_password":     "New password",
-	"confirmation":     "Confirmation",
+// identityForms are the labels of the identity forms and the codes they explain,
+// each with the field its message belongs to.
+var identityForms = shell.Form{
+	Labels: map[string]string{
+		"email":            "E-mail address",
+		"password":         "Password",
+		"name":             "Name",
+		"expires_at":       "Expires on",
+		"current_password": "Current password",
+		"new_password":     "New password",
+		"confirmation":     "Confirmation",
+	},
+	Codes: map[apperr.Code]string{apperr.EmailTaken: "email", apperr.InvalidCredentials: "", apperr.AccountLocked: "", apperr.InvalidToken: ""},
+	Order: []string{"name", "email", "current_password", "new_password", "password", "confirmation", "expires_at"},
 }
 
 // formErrorsOf turns a use-case error into what a form shows, with the status to
 // answer. It reports false for errors a form cannot explain, which go to the error
 // handler and its error page.
 func formErrorsOf(err error) (formErrors, int, bool) {
-	e, ok := apperr.As(err)
-	if !ok {
-		return formErrors{}, 0, false
-	}
-	f := formErrors{Fields: map[string]string{}}
-	switch e.Code {
-	case apperr.ValidationFailed:
-		for _, fe := range e.Fields {
-			f.Fields[fe.Field] = capitalise(fe.Message) + "."
-			label := fieldLabels[fe.Field]
-			if label == "" {
-				label = fe.Field
-			}
-			f.Summary = append(f.Summary, label+": "+fe.Message+".")
-		}
-	case apperr.EmailTaken:
-		f.Fields["email"] = e.Message
-		f.Summary = []string{e.Message}
-	case apperr.InvalidCredentials, apperr.AccountLocked, apperr.InvalidToken:
-		f.Summary = []string{e.Message}
-	default:
-		return formErrors{}, 0, false
-	}
-	return f, apperr.Status(e.Code), true
-}
-
-func capitalise(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	f, status, ok := identityForms.ErrorsOf(err)
+	return formErrors{f}, status, ok
 }
 
 // safeNext returns next when it is a path on this site, else "/". Only paths
@@ -248,11 +220,7 @@ func (r *Routes) login(c *fiber.Ctx) error {
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
 
-func (r *Routes) logout(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) logout(c *fiber.Ctx, sub authn.Subject) error {
 	if err := r.svc.EndSession(c.UserContext(), sub); err != nil {
 		return err
 	}
@@ -262,17 +230,13 @@ func (r *Routes) logout(c *fiber.Ctx) error {
 }
 
 // settingsPage shows the profile and API keys.
-func (r *Routes) settingsPage(c *fiber.Ctx) error {
-	return r.renderSettings(c, fiber.StatusOK, settingsView{})
+func (r *Routes) settingsPage(c *fiber.Ctx, sub authn.Subject) error {
+	return r.renderSettings(c, sub, fiber.StatusOK, settingsView{})
 }
 
 // renderSettings loads what the settings page shows and renders it with v's form
 // state and, right after creation, the new key.
-func (r *Routes) renderSettings(c *fiber.Ctx, status int, v settingsView) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) renderSettings(c *fiber.Ctx, sub authn.Subject, status int, v settingsView) error {
 	u, err := r.svc.Me(c.UserContext(), sub)
 	if err != nil {
 		return err
@@ -296,11 +260,7 @@ func (r *Routes) renderSettings(c *fiber.Ctx, status int, v settingsView) error 
 // dateLayout is the value format of <input type="date">.
 const dateLayout = "2006-01-02"
 
-func (r *Routes) createAPIKey(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) createAPIKey(c *fiber.Ctx, sub authn.Subject) error {
 	form := keyForm{Name: c.FormValue("name"), ExpiresOn: strings.TrimSpace(c.FormValue("expires_at"))}
 	in := app.CreateAPIKeyInput{Name: form.Name}
 	if form.ExpiresOn != "" {
@@ -308,7 +268,7 @@ func (r *Routes) createAPIKey(c *fiber.Ctx) error {
 		day, err := time.Parse(dateLayout, form.ExpiresOn)
 		if err != nil {
 			form.Errors, _, _ = formErrorsOf(apperr.Validation(apperr.FieldError{Field: "expires_at", Message: "must be a date such as 2027-01-31"}))
-			return r.renderSettings(c, fiber.StatusUnprocessableEntity, settingsView{Form: form})
+			return r.renderSettings(c, sub, fiber.StatusUnprocessableEntity, settingsView{Form: form})
 		}
 		in.ExpiresAt = &day
 	}
@@ -319,16 +279,12 @@ func (r *Routes) createAPIKey(c *fiber.Ctx) error {
 			return err
 		}
 		form.Errors = errs
-		return r.renderSettings(c, status, settingsView{Form: form})
+		return r.renderSettings(c, sub, status, settingsView{Form: form})
 	}
-	return r.renderSettings(c, fiber.StatusOK, settingsView{Created: &created})
+	return r.renderSettings(c, sub, fiber.StatusOK, settingsView{Created: &created})
 }
 
-func (r *Routes) revokeAPIKey(c *fiber.Ctx) error {
-	sub, err := authn.MustSubject(c.UserContext())
-	if err != nil {
-		return err
-	}
+func (r *Routes) revokeAPIKey(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := uuid.Parse(c.Params("id"))
 	if err != nil {
 		return apperr.New(apperr.NotFound, "No API key has this id.")

@@ -82,9 +82,6 @@ func New(st *store.Store, set Settings) *Service {
 	return &Service{st: st, set: set, faults: &faultState{m: map[string]*personaFaults{}}}
 }
 
-// ClientID is the registered client's id.
-func (s *Service) ClientID() string { return s.set.ClientID }
-
 // CheckClient validates a client id and redirect URI from an authorization request.
 func (s *Service) CheckClient(clientID, redirectURI string) error {
 	if clientID != s.set.ClientID {

@@ -4,7 +4,6 @@
 package api
 
 import (
-	"bufio"
 	"context"
 	_ "embed"
 	"log/slog"
@@ -98,26 +97,19 @@ func (r *Routes) export(c *fiber.Ctx, s authn.Subject, format domain.Format) err
 	return nil
 }
 
-// Stream answers with doc: its media type, Content-Disposition for downloads, and a
-// body written while the ledger is read. The status and headers are final before the
-// first entry is read, so an error while streaming can only cut the body short; it
-// is logged with the request id.
+// Stream answers with doc, written while the ledger is read (see
+// httpserver.StreamDownload); CSV and PDF are attachments.
 func Stream(c *fiber.Ctx, doc *app.Document, log *slog.Logger) {
-	c.Set(fiber.HeaderContentType, doc.Format.MediaType())
 	c.Set(fiber.HeaderVary, fiber.HeaderAccept)
-	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	if doc.Format.IsDownload() {
-		c.Set(fiber.HeaderContentDisposition, domain.Disposition(doc.FileName))
+	d := httpserver.Download{
+		ContentType: doc.Format.MediaType(),
+		Write:       doc.WriteTo,
+		LogAttrs:    []any{"account_id", doc.Header.Account.ID.String(), "format", string(doc.Format)},
 	}
-	ctx := context.WithoutCancel(c.UserContext())
-	rid := httpserver.RequestID(c)
-	c.Status(fiber.StatusOK)
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		if err := doc.WriteTo(ctx, w); err != nil {
-			log.ErrorContext(ctx, "statement cut short", "request_id", rid, "account_id", doc.Header.Account.ID.String(), "format", string(doc.Format), "error", err.Error())
-		}
-		_ = w.Flush()
-	})
+	if doc.Format.IsDownload() {
+		d.FileName = doc.FileName
+	}
+	httpserver.StreamDownload(c, log, d)
 }
 
 //go:embed openapi.json

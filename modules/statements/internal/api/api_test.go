@@ -8,7 +8,6 @@ import (
 	"mime"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -24,8 +23,6 @@ func TestMain(m *testing.M) {
 	openapi3filter.RegisterBodyDecoder("application/pdf", openapi3filter.FileBodyDecoder)
 	harness.Main(m)
 }
-
-var seq atomic.Int64
 
 // kontor is a running instance whose every statement response is validated against
 // the OpenAPI document it serves.
@@ -61,19 +58,8 @@ type user struct {
 
 func (k *kontor) newUser(t *testing.T, name string) *user {
 	t.Helper()
-	c := k.inst.Client()
-	email := fmt.Sprintf("statements-%d@example.test", seq.Add(1))
-	const password = "correct horse battery staple"
-	var me struct {
-		ID string `json:"id"`
-	}
-	c.Post(t, "/api/v1/auth/register", map[string]string{"email": email, "password": password, "name": name}).Expect(t, http.StatusCreated).JSON(t, &me)
-	var pair struct {
-		AccessToken string `json:"access_token"`
-	}
-	c.Post(t, "/api/v1/auth/login", map[string]string{"email": email, "password": password}).Expect(t, http.StatusOK).JSON(t, &pair)
-	c.Token = pair.AccessToken
-	return &user{k: k, c: c, id: me.ID}
+	u := k.inst.Register(t, name)
+	return &user{k: k, c: u.Client, id: u.ID.String()}
 }
 
 // account creates a manual account with an opening balance booked on 2025-12-01 and

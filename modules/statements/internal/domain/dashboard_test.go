@@ -10,6 +10,7 @@ import (
 )
 
 func TestNetWorthWalksBackFromTheCurrentBalances(t *testing.T) {
+	t.Parallel()
 	today := time.Date(2026, 6, 30, 15, 0, 0, 0, time.UTC)
 	day := func(daysAgo int) time.Time { return DayOf(today).AddDate(0, 0, -daysAgo) }
 	accounts := []AccountSnapshot{
@@ -52,6 +53,7 @@ func TestNetWorthWalksBackFromTheCurrentBalances(t *testing.T) {
 }
 
 func TestAllocateAndAttention(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 6, 30, 12, 0, 0, 0, time.UTC)
 	old := now.Add(-72 * time.Hour)
 	recent := now.Add(-time.Hour)
@@ -76,6 +78,7 @@ func TestAllocateAndAttention(t *testing.T) {
 // TestNetWorthChartStartsAtTheFirstEntry pins that a currency whose history began
 // inside the window is charted from its first day, not from weeks of zero.
 func TestNetWorthChartStartsAtTheFirstEntry(t *testing.T) {
+	t.Parallel()
 	today := time.Date(2026, 6, 30, 15, 0, 0, 0, time.UTC)
 	day := func(daysAgo int) time.Time { return DayOf(today).AddDate(0, 0, -daysAgo) }
 	accounts := []AccountSnapshot{{Currency: "EUR", Balance: money.MustParse("80")}}

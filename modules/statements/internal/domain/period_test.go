@@ -8,6 +8,7 @@ import (
 )
 
 func TestParsePeriod(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 5, 17, 22, 30, 0, 0, time.UTC)
 	tests := []struct {
 		name       string
@@ -43,6 +44,7 @@ func TestParsePeriod(t *testing.T) {
 }
 
 func TestParsePeriodInQuarterBoundaries(t *testing.T) {
+	t.Parallel()
 	// January's last quarter lies in the year before, which time.Date normalises.
 	p, err := ParsePeriod(PeriodInput{Preset: "last_quarter"}, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil || p.String() != "2025-10-01 – 2025-12-31" {
@@ -60,6 +62,7 @@ func TestParsePeriodInQuarterBoundaries(t *testing.T) {
 }
 
 func TestParsePeriodRejects(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 5, 17, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name   string
@@ -96,6 +99,7 @@ func TestParsePeriodRejects(t *testing.T) {
 }
 
 func TestPeriodBounds(t *testing.T) {
+	t.Parallel()
 	p := Period{Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC)}
 	inside := []time.Time{p.Start, time.Date(2026, 1, 31, 23, 59, 59, 999999999, time.UTC)}
 	outside := []time.Time{p.Start.Add(-time.Nanosecond), time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)}
@@ -112,6 +116,7 @@ func TestPeriodBounds(t *testing.T) {
 }
 
 func TestFileName(t *testing.T) {
+	t.Parallel()
 	p := Period{Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC)}
 	if got := FileName("ACC-12345", p, CSV); got != "statement-ACC-12345-2026-01-01-2026-01-31.csv" {
 		t.Fatalf("FileName = %q", got)

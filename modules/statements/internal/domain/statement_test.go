@@ -68,6 +68,7 @@ func randomLedger(r *rand.Rand, n int, from time.Time, days int) ledger {
 // balance is the sum of everything before the start, and the closing balance is the
 // sum of everything up to the end, to the last digit.
 func TestStatementInvariantsHoldForRandomLedgers(t *testing.T) {
+	t.Parallel()
 	seed := uint64(time.Now().UnixNano())
 	if v := os.Getenv("STATEMENT_SEED"); v != "" {
 		var err error
@@ -133,6 +134,7 @@ func TestStatementInvariantsHoldForRandomLedgers(t *testing.T) {
 }
 
 func TestBuilderRefusesEntriesOutsideThePeriodOrOrder(t *testing.T) {
+	t.Parallel()
 	p := Period{Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC)}
 	b := NewBuilder(p, money.MustParse("10.00"))
 	if _, err := b.Add(Entry{BookedAt: p.Until(), Amount: money.FromInt(1)}); !errors.Is(err, ErrOutOfPeriod) {
@@ -150,6 +152,7 @@ func TestBuilderRefusesEntriesOutsideThePeriodOrOrder(t *testing.T) {
 }
 
 func TestBuilderExample(t *testing.T) {
+	t.Parallel()
 	// The seed document's example: 5000 opening, +1000 salary, -500 rent.
 	p := Period{Start: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2025, 1, 31, 0, 0, 0, 0, time.UTC)}
 	b := NewBuilder(p, money.MustParse("5000.00"))

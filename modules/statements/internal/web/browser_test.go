@@ -19,20 +19,14 @@ import (
 
 func TestMain(m *testing.M) { harness.Main(m) }
 
-const password = "correct horse battery staple"
+const password = harness.Password
 
 // seed registers a user over the API and gives them an account with a few months
 // of transactions; it returns the account id and the user's e-mail address.
 func seed(t *testing.T, inst *harness.Instance) (accountID, email string) {
 	t.Helper()
-	c := inst.Client()
-	email = fmt.Sprintf("dashboard-%d@example.test", time.Now().UnixNano())
-	c.Post(t, "/api/v1/auth/register", map[string]string{"email": email, "password": password, "name": "Grace Hopper"}).Expect(t, http.StatusCreated)
-	var pair struct {
-		AccessToken string `json:"access_token"`
-	}
-	c.Post(t, "/api/v1/auth/login", map[string]string{"email": email, "password": password}).Expect(t, http.StatusOK).JSON(t, &pair)
-	c.Token = pair.AccessToken
+	u := inst.Register(t, "Grace Hopper")
+	c, email := u.Client, u.Email
 	var acc struct {
 		ID string `json:"id"`
 	}
@@ -171,7 +165,7 @@ func TestDashboardAndStatementDownloadsInTheBrowser(t *testing.T) {
 	if h := b.Text("h1"); h != "Statement of Everyday" {
 		t.Fatalf("heading on a bad period: %q", h)
 	}
-	if html := b.HTML(); !strings.Contains(html, "From must not be after To") || strings.Contains(html, "start_date must") {
+	if html := b.HTML(); !strings.Contains(html, "From: must not be after “To”") || strings.Contains(html, "start_date must") {
 		t.Fatalf("the error is not in the form's words:\n%s", html)
 	}
 

@@ -4,7 +4,6 @@
 package web
 
 import (
-	"bufio"
 	"context"
 	"log/slog"
 	"net/url"
@@ -161,16 +160,9 @@ func (r *Routes) download(f domain.Format) httpserver.SubjectHandler {
 		if err != nil {
 			return err
 		}
-		c.Set(fiber.HeaderContentType, doc.Format.MediaType())
-		c.Set(fiber.HeaderCacheControl, "private, no-store")
-		c.Set(fiber.HeaderContentDisposition, domain.Disposition(doc.FileName))
-		ctx := context.WithoutCancel(c.UserContext())
-		rid := httpserver.RequestID(c)
-		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-			if err := doc.WriteTo(ctx, w); err != nil {
-				r.log.ErrorContext(ctx, "statement download cut short", "request_id", rid, "account_id", id.String(), "format", string(f), "error", err.Error())
-			}
-			_ = w.Flush()
+		httpserver.StreamDownload(c, r.log, httpserver.Download{
+			ContentType: doc.Format.MediaType(), FileName: doc.FileName, Write: doc.WriteTo,
+			LogAttrs: []any{"account_id", id.String(), "format", string(f)},
 		})
 		return nil
 	}
@@ -253,31 +245,26 @@ func (m statementModel) shownEnd() string {
 	return m.Input.EndDate
 }
 
-// fieldLabels are the picker's labels for the period's field names, so problems
-// read in the form's words ("From must not be after To"), not the API's.
-var fieldLabels = strings.NewReplacer("start_date", "From", "end_date", "To", "period", "Period")
-
-func (m statementModel) fieldError(name string) string {
-	for _, e := range m.Errors {
-		if e.Field == name {
-			return fieldLabels.Replace(e.Message) + "."
-		}
-	}
-	return ""
+// periodForm is the picker's labels and order, so problems read in the form's
+// words ("From: must not be after “To”."), not the API's, top to bottom.
+var periodForm = kweb.Form{
+	Labels: map[string]string{"period": "Period", "start_date": "From", "end_date": "To"},
+	Order:  []string{"period", "start_date", "end_date"},
 }
+
+// problems are the period's problems as the form shows them.
+func (m statementModel) problems() kweb.FormProblems {
+	if len(m.Errors) == 0 {
+		return kweb.FormProblems{}
+	}
+	f, _, _ := periodForm.ErrorsOf(apperr.Validation(m.Errors...))
+	return f
+}
+
+func (m statementModel) fieldError(name string) string { return m.problems().Field(name) }
 
 // errorList is the summary above the form, in the form's order: Period, From, To.
-func (m statementModel) errorList() []string {
-	var out []string
-	for _, name := range []string{"period", "start_date", "end_date"} {
-		for _, e := range m.Errors {
-			if e.Field == name {
-				out = append(out, fieldLabels.Replace(e.Field)+" "+fieldLabels.Replace(e.Message)+".")
-			}
-		}
-	}
-	return out
-}
+func (m statementModel) errorList() []string { return m.problems().Summary }
 
 func presetOptions() []kweb.Option {
 	out := make([]kweb.Option, len(domain.Presets))

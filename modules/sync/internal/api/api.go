@@ -50,11 +50,11 @@ func Spec() openapi.Spec { return openapi.Spec{Name: "sync", JSON: openapiJSON} 
 
 // Register adds the endpoints of API.md's "Sync".
 func (r *Routes) Register(rt *httpserver.Router) {
-	rt.APISync(fiber.MethodPost, "/accounts/syncs", SyncKey, r.syncAccounts)
-	rt.APISync(fiber.MethodPost, "/transactions/syncs", SyncKey, r.syncTransactions)
-	rt.APIRead("/syncs", r.list)
-	rt.APIRead("/syncs/balances", r.balances) // before /syncs/:id
-	rt.APIRead("/syncs/:id", r.get)
+	rt.APISync(fiber.MethodPost, "/accounts/syncs", SyncKey, httpserver.Authenticated(r.syncAccounts))
+	rt.APISync(fiber.MethodPost, "/transactions/syncs", SyncKey, httpserver.Authenticated(r.syncTransactions))
+	rt.APIRead("/syncs", httpserver.Authenticated(r.list))
+	rt.APIRead("/syncs/balances", httpserver.Authenticated(r.balances)) // before /syncs/:id
+	rt.APIRead("/syncs/:id", httpserver.Authenticated(r.get))
 }
 
 // SyncKey keys the PROVIDER_SYNC bucket by user and the connection the body
@@ -115,8 +115,6 @@ func parseSync(c *fiber.Ctx, allowStart bool) (app.SyncInput, error) {
 	return in, errs.Err()
 }
 
-func subject(c *fiber.Ctx) (authn.Subject, error) { return authn.MustSubject(c.UserContext()) }
-
 // accountSyncJSON is the Dashtam statistics of an account sync.
 type accountSyncJSON struct {
 	SyncID          string `json:"sync_id"`
@@ -142,11 +140,7 @@ type transactionSyncJSON struct {
 	Message    string `json:"message"`
 }
 
-func (r *Routes) syncAccounts(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) syncAccounts(c *fiber.Ctx, sub authn.Subject) error {
 	in, err := parseSync(c, false)
 	if err != nil {
 		return err
@@ -161,11 +155,7 @@ func (r *Routes) syncAccounts(c *fiber.Ctx) error {
 		AccountsUpdated: s.AccountsUpdated})
 }
 
-func (r *Routes) syncTransactions(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) syncTransactions(c *fiber.Ctx, sub authn.Subject) error {
 	in, err := parseSync(c, true)
 	if err != nil {
 		return err
@@ -222,11 +212,7 @@ func RunOf(r domain.Run, now time.Time) RunJSON {
 	return out
 }
 
-func (r *Routes) list(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) list(c *fiber.Ctx, sub authn.Subject) error {
 	var in app.ListInput
 	if v := c.Query("connection_id"); v != "" {
 		id, err := uuid.Parse(v)
@@ -267,11 +253,7 @@ func (r *Routes) list(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"syncs": out, "next_cursor": next, "has_more": next != nil})
 }
 
-func (r *Routes) get(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) get(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := uuid.Parse(c.Params("id"))
 	if err != nil {
 		return apperr.New(apperr.NotFound, "No sync with this id exists.")
@@ -315,11 +297,7 @@ func dateParam(c *fiber.Ctx, name string, def time.Time) (time.Time, *apperr.Fie
 
 // balances serves GET /syncs/balances: an account's daily provider and ledger
 // balances as its syncs recorded them.
-func (r *Routes) balances(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) balances(c *fiber.Ctx, sub authn.Subject) error {
 	var errs apperr.Fields
 	var accountID uuid.UUID
 	switch v := c.Query("account_id"); {

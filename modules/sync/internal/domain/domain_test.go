@@ -18,6 +18,7 @@ func pending(id, amount string, day int, party string) domain.Fact {
 }
 
 func TestMatchPending(t *testing.T) {
+	t.Parallel()
 	posted := func(amount string, day int, party string) domain.Fact {
 		return domain.Fact{AccountID: "acc", ID: "posted", Amount: money.MustParse(amount), Date: d(day), Counterparty: party}
 	}
@@ -78,6 +79,7 @@ func in(id string, pending bool, amount string, day int, pendingID string) domai
 }
 
 func TestApplyTwiceEqualsOnce(t *testing.T) {
+	t.Parallel()
 	page := domain.Page{Upserts: []domain.Incoming{in("a", false, "-1.00", 0, ""), in("p", true, "-2.00", 1, ""), in("b", false, "3.00", 2, "")}}
 	var s store
 	first := domain.Apply(s.known(), page)
@@ -97,6 +99,7 @@ func TestApplyTwiceEqualsOnce(t *testing.T) {
 }
 
 func TestPendingPostsUnderNewID(t *testing.T) {
+	t.Parallel()
 	var s store
 	s.save(domain.Apply(s.known(), domain.Page{Upserts: []domain.Incoming{in("p", true, "-10.00", 0, "")}}))
 	// Plaid-style: the posted one names the pending one, and the pending one is removed.
@@ -119,6 +122,7 @@ func TestPendingPostsUnderNewID(t *testing.T) {
 }
 
 func TestRemovalBeforePostingIsUndone(t *testing.T) {
+	t.Parallel()
 	var s store
 	s.save(domain.Apply(s.known(), domain.Page{Upserts: []domain.Incoming{in("p", true, "-10.00", 0, "")}}))
 	plan := domain.Apply(s.known(), domain.Page{Removed: []domain.Key{{ID: "p"}}})
@@ -133,6 +137,7 @@ func TestRemovalBeforePostingIsUndone(t *testing.T) {
 }
 
 func TestHeuristicMatchAndSuggestion(t *testing.T) {
+	t.Parallel()
 	var s store
 	s.save(domain.Apply(s.known(), domain.Page{Upserts: []domain.Incoming{in("p1", true, "-10.00", 0, ""), in("p2", true, "-5.00", 0, ""), in("p3", true, "-5.00", 1, "")}}))
 	plan := domain.Apply(s.known(), domain.Page{Upserts: []domain.Incoming{in("x", false, "-10.00", 3, ""), in("y", false, "-5.00", 3, "")}})
@@ -145,6 +150,7 @@ func TestHeuristicMatchAndSuggestion(t *testing.T) {
 }
 
 func TestWindowCompleteness(t *testing.T) {
+	t.Parallel()
 	var s store
 	s.save(domain.Apply(s.known(), domain.Page{Upserts: []domain.Incoming{in("p", true, "-1.00", 5, ""), in("old", true, "-1.00", -40, ""), in("posted", false, "7.00", 5, "")}}))
 	window := func(complete bool) *domain.PageWindow {
@@ -160,6 +166,7 @@ func TestWindowCompleteness(t *testing.T) {
 }
 
 func TestAddedAndRemovedInOnePage(t *testing.T) {
+	t.Parallel()
 	plan := domain.Apply(domain.Known{}, domain.Page{Upserts: []domain.Incoming{in("p", true, "-1.00", 0, "")}, Removed: []domain.Key{{ID: "p"}}})
 	if len(plan.Upserts["acc"]) != 0 || len(plan.Removals["acc"]) != 1 {
 		t.Fatalf("the ledger must see the last word only: %v %v", plan.Upserts, plan.Removals)
@@ -167,6 +174,7 @@ func TestAddedAndRemovedInOnePage(t *testing.T) {
 }
 
 func TestBudget(t *testing.T) {
+	t.Parallel()
 	now := day0
 	var b domain.Budget
 	for i := 0; i < 24; i++ {
@@ -189,6 +197,7 @@ func TestBudget(t *testing.T) {
 }
 
 func TestWindowStartAndScheduleDecisions(t *testing.T) {
+	t.Parallel()
 	now := day0
 	if got := domain.WindowStart(nil, nil, now); !got.Equal(now.AddDate(0, 0, -90)) {
 		t.Fatalf("first window %v", got)
@@ -217,6 +226,7 @@ func TestWindowStartAndScheduleDecisions(t *testing.T) {
 }
 
 func TestDecide(t *testing.T) {
+	t.Parallel()
 	now := day0
 	past, future := now.Add(-time.Minute), now.Add(time.Hour)
 	active := domain.Schedulable{Provider: "sandbox", Status: "active", AutoSync: true, NextSyncAt: &past}

@@ -50,13 +50,13 @@ var liveJS []byte
 // Register adds the pages; all need a signed-in user and the platform checks
 // the CSRF token of every POST. Fixed paths come before /syncs/:id-like ones.
 func (r *Routes) Register(rt *httpserver.Router) {
-	rt.Page(fiber.MethodGet, "/syncs", r.history)
-	rt.Page(fiber.MethodGet, "/syncs/suggestions", r.suggestions)
-	rt.Page(fiber.MethodPost, "/syncs/suggestions/:id/confirm", r.confirm)
-	rt.Page(fiber.MethodPost, "/syncs/suggestions/:id/reject", r.reject)
-	rt.Page(fiber.MethodGet, "/syncs/connections/:id", r.connection)
-	rt.Page(fiber.MethodPost, "/syncs/connections/:id", r.syncNow)
-	rt.Page(fiber.MethodGet, "/syncs/runs/:id", r.run)
+	rt.Page(fiber.MethodGet, "/syncs", httpserver.Authenticated(r.history))
+	rt.Page(fiber.MethodGet, "/syncs/suggestions", httpserver.Authenticated(r.suggestions))
+	rt.Page(fiber.MethodPost, "/syncs/suggestions/:id/confirm", httpserver.Authenticated(r.confirm))
+	rt.Page(fiber.MethodPost, "/syncs/suggestions/:id/reject", httpserver.Authenticated(r.reject))
+	rt.Page(fiber.MethodGet, "/syncs/connections/:id", httpserver.Authenticated(r.connection))
+	rt.Page(fiber.MethodPost, "/syncs/connections/:id", httpserver.Authenticated(r.syncNow))
+	rt.Page(fiber.MethodGet, "/syncs/runs/:id", httpserver.Authenticated(r.run))
 	rt.Page(fiber.MethodGet, "/syncs/events", r.events)
 	rt.PublicPage(fiber.MethodGet, "/syncs/live.js", live)
 }
@@ -82,11 +82,7 @@ func (r *Routes) events(c *fiber.Ctx) error {
 	return r.stream(c)
 }
 
-func (r *Routes) run(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) run(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := uuid.Parse(c.Params("id"))
 	if err != nil {
 		return apperr.New(apperr.NotFound, "No sync with this id exists.")
@@ -98,16 +94,10 @@ func (r *Routes) run(c *fiber.Ctx) error {
 	return shell.Render(c, fiber.StatusOK, runPage(shell.Meta(c, "Sync run"), viewOf(run, time.Now().UTC())))
 }
 
-func subject(c *fiber.Ctx) (authn.Subject, error) { return authn.MustSubject(c.UserContext()) }
-
 // ConnectionPath is the "Sync now" page of a connection.
 func ConnectionPath(id uuid.UUID) string { return "/syncs/connections/" + id.String() }
 
-func (r *Routes) runs(c *fiber.Ctx, conn uuid.NullUUID) (app.RunList, error) {
-	sub, err := subject(c)
-	if err != nil {
-		return app.RunList{}, err
-	}
+func (r *Routes) runs(c *fiber.Ctx, sub authn.Subject, conn uuid.NullUUID) (app.RunList, error) {
 	in := app.ListInput{ConnectionID: conn, Limit: 50}
 	if v := c.Query("before"); v != "" {
 		id, err := uuid.Parse(v)
@@ -119,7 +109,7 @@ func (r *Routes) runs(c *fiber.Ctx, conn uuid.NullUUID) (app.RunList, error) {
 	return r.svc.ListRuns(c.UserContext(), sub, in)
 }
 
-func (r *Routes) history(c *fiber.Ctx) error {
+func (r *Routes) history(c *fiber.Ctx, sub authn.Subject) error {
 	var conn uuid.NullUUID
 	if v := c.Query("connection_id"); v != "" {
 		id, err := uuid.Parse(v)
@@ -128,7 +118,7 @@ func (r *Routes) history(c *fiber.Ctx) error {
 		}
 		conn = uuid.NullUUID{UUID: id, Valid: true}
 	}
-	list, err := r.runs(c, conn)
+	list, err := r.runs(c, sub, conn)
 	if err != nil {
 		return err
 	}
@@ -147,12 +137,12 @@ func next(c *fiber.Ctx, list app.RunList) string {
 	return c.Path() + "?" + q.Encode()
 }
 
-func (r *Routes) connection(c *fiber.Ctx) error {
+func (r *Routes) connection(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := uuid.Parse(c.Params("id"))
 	if err != nil {
 		return apperr.New(apperr.NotFound, "No connection with this id exists.")
 	}
-	list, err := r.runs(c, uuid.NullUUID{UUID: id, Valid: true})
+	list, err := r.runs(c, sub, uuid.NullUUID{UUID: id, Valid: true})
 	if err != nil {
 		return err
 	}
@@ -160,11 +150,7 @@ func (r *Routes) connection(c *fiber.Ctx) error {
 	return shell.Render(c, fiber.StatusOK, connectionPage(m, id.String(), views(list, time.Now().UTC()), next(c, list)))
 }
 
-func (r *Routes) syncNow(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) syncNow(c *fiber.Ctx, sub authn.Subject) error {
 	id, err := uuid.Parse(c.Params("id"))
 	if err != nil {
 		return apperr.New(apperr.NotFound, "No connection with this id exists.")
@@ -201,11 +187,7 @@ func (r *Routes) syncNow(c *fiber.Ctx) error {
 	return c.Redirect(RunPath(run.ID), fiber.StatusSeeOther)
 }
 
-func (r *Routes) suggestions(c *fiber.Ctx) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) suggestions(c *fiber.Ctx, sub authn.Subject) error {
 	var acct uuid.NullUUID
 	if v := c.Query("account_id"); v != "" {
 		id, err := uuid.Parse(v)
@@ -226,15 +208,11 @@ func (r *Routes) suggestions(c *fiber.Ctx) error {
 	return shell.Render(c, fiber.StatusOK, suggestionsPage(shell.Meta(c, "Pending matches to check"), out, c.OriginalURL()))
 }
 
-func (r *Routes) confirm(c *fiber.Ctx) error { return r.resolve(c, true) }
+func (r *Routes) confirm(c *fiber.Ctx, sub authn.Subject) error { return r.resolve(c, sub, true) }
 
-func (r *Routes) reject(c *fiber.Ctx) error { return r.resolve(c, false) }
+func (r *Routes) reject(c *fiber.Ctx, sub authn.Subject) error { return r.resolve(c, sub, false) }
 
-func (r *Routes) resolve(c *fiber.Ctx, confirm bool) error {
-	sub, err := subject(c)
-	if err != nil {
-		return err
-	}
+func (r *Routes) resolve(c *fiber.Ctx, sub authn.Subject, confirm bool) error {
 	id, err := uuid.Parse(c.Params("id"))
 	if err != nil {
 		return apperr.New(apperr.NotFound, "No open suggestion with this id exists.")
