@@ -291,6 +291,9 @@ type TransactionSyncResult struct {
 	Modified  int
 	Removed   int
 	Unchanged int
+	// ZeroAmountSkipped counts the provider's rows of amount zero, which the ledger
+	// (movements only) does not enter; one that had an amount before is withdrawn.
+	ZeroAmountSkipped int
 }
 
 // ProviderSync mirrors provider data into the ledger, for the connections and sync

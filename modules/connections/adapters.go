@@ -60,7 +60,7 @@ func (a accountsAdapter) SyncTransactions(ctx context.Context, sub authn.Subject
 		}
 	}
 	res, err := a.sync.SyncTransactions(ctx, sub, accounts.TransactionBatch{AccountID: in.AccountID, Upserts: ups, Removed: in.Removed, ReportedBalance: in.ReportedBalance})
-	return app.TransactionCounts(res), err
+	return app.TransactionCounts{Added: res.Added, Modified: res.Modified, Removed: res.Removed, Unchanged: res.Unchanged}, err
 }
 
 // DeactivateConnection makes the connection's accounts inactive.

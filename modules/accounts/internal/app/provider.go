@@ -212,6 +212,10 @@ type TransactionSyncResult struct {
 	Modified  int
 	Removed   int
 	Unchanged int
+	// ZeroAmountSkipped counts the provider's rows of amount zero (a waived fee, a
+	// memo line): the ledger holds movements only, so they are not entered, and one
+	// that had an amount before is withdrawn (counted in Removed too).
+	ZeroAmountSkipped int
 }
 
 func (in *ProviderTransactionsInput) check() error {
@@ -282,6 +286,19 @@ func (s *Service) SyncProviderTransactions(ctx context.Context, sub authn.Subjec
 			return a.Remove(prev, now)
 		}
 		for _, t := range in.Upserts {
+			if t.Amount.IsZero() {
+				res.ZeroAmountSkipped++
+				for _, id := range []string{t.ProviderTransactionID, t.PendingTransactionID} {
+					if id == "" {
+						continue
+					}
+					if err := remove(id); err != nil {
+						return err
+					}
+				}
+				seen[t.ProviderTransactionID] = true
+				continue
+			}
 			seen[t.ProviderTransactionID] = true
 			e := s.providerEntry(t, a.Currency, now)
 			prev, ok := known[t.ProviderTransactionID]

@@ -155,6 +155,20 @@ func TestSyncProviderTransactionsRules(t *testing.T) {
 	if err != nil || res.Added != 1 || balance() != "988.00" {
 		t.Fatalf("history before the first sync is absorbed by the opening entry: %+v %v %s", res, err, balance())
 	}
+	// A zero-amount row (a waived fee) is not a movement: skipped, and a known entry
+	// whose amount the provider turns to zero is withdrawn, its pending twin too.
+	res, err = sync(f.alice, ProviderTransactionsInput{Upserts: []ProviderTransactionInput{tx("z1", "", "0", false, later), tx("p3", "", "-4", true, later)}})
+	if err != nil || res.ZeroAmountSkipped != 1 || res.Added != 1 || balance() != "988.00" || len(f.repo.entries[a.ID]) != 4 {
+		t.Fatalf("a zero-amount row: %+v %v %s, %d entries", res, err, balance(), len(f.repo.entries[a.ID]))
+	}
+	res, err = sync(f.alice, ProviderTransactionsInput{Upserts: []ProviderTransactionInput{tx("p4", "p3", "0", false, later), tx("p2", "", "0", false, later)}})
+	if err != nil || res.ZeroAmountSkipped != 2 || res.Removed != 2 || balance() != "1000.00" || len(f.repo.entries[a.ID]) != 2 {
+		t.Fatalf("amounts turned to zero withdraw their entries: %+v %v %s, %d entries", res, err, balance(), len(f.repo.entries[a.ID]))
+	}
+	res, err = sync(f.alice, ProviderTransactionsInput{Upserts: []ProviderTransactionInput{tx("p2", "", "-12", false, later)}})
+	if err != nil || res.Added != 1 || balance() != "988.00" {
+		t.Fatalf("the entry back with its amount: %+v %v %s", res, err, balance())
+	}
 	for _, c := range []struct {
 		name string
 		sub  authn.Subject
