@@ -202,9 +202,10 @@ func TestConnectionsRevokedPersonaReauthorize(t *testing.T) {
 		t.Fatalf("reauthorization made another connection: %+v", all.Connections)
 	}
 
-	// Syncs after the repair work and duplicate nothing.
+	// Syncs after the repair work and duplicate nothing. The last run failed, so a
+	// manual sync need not wait the interval (no force).
 	waitIdle(t, a, conn, 2*time.Minute)
-	a.post(t, "/api/v1/accounts/syncs", map[string]any{"connection_id": conn, "force": true}).Expect(t, http.StatusCreated).JSON(t, &acc)
+	a.post(t, "/api/v1/accounts/syncs", map[string]any{"connection_id": conn}).Expect(t, http.StatusCreated).JSON(t, &acc)
 	if acc.Status != "succeeded" || acc.Created != 0 {
 		t.Fatalf("account sync after the repair: %+v", acc)
 	}

@@ -199,7 +199,9 @@ type Repository interface {
 	SaveRun(ctx context.Context, r domain.Run) error
 	InterruptRuns(ctx context.Context, connectionID uuid.UUID, now time.Time) error
 	Run(ctx context.Context, id uuid.UUID) (domain.Run, error)
-	// LastSuccess is when the connection's last successful run of kind finished.
+	// LastSuccess is when the connection's last successful run of kind ended; nil
+	// when none did or the connection's last finished run failed (a manual sync
+	// after a failure, e.g. right after reauthorizing, need not wait the interval).
 	LastSuccess(ctx context.Context, connectionID uuid.UUID, kind domain.Kind) (*time.Time, error)
 	Runs(ctx context.Context, f RunFilter) ([]domain.Run, error)
 	AccountMap(ctx context.Context, connectionID uuid.UUID) (map[string]uuid.UUID, error)

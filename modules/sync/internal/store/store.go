@@ -230,10 +230,22 @@ func (s *Store) Run(ctx context.Context, id uuid.UUID) (domain.Run, error) {
 	return row.toDomain()
 }
 
-// LastSuccess returns when the connection's last successful run of kind ended.
+// LastSuccess returns when the connection's last successful run of kind ended;
+// nil when none did, or when the connection's last finished run (of any kind)
+// failed, so a person repairing a broken link is not told to wait.
 func (s *Store) LastSuccess(ctx context.Context, connectionID uuid.UUID, kind domain.Kind) (*time.Time, error) {
+	var last []runRow
+	err := s.conn(ctx).NewSelect().Model(&last).Where("connection_id = ?", connectionID.String()).
+		Where("status IN (?)", bun.In([]string{string(domain.StatusSucceeded), string(domain.StatusFailed)})).
+		Order("id DESC").Limit(1).Scan(ctx)
+	if err != nil {
+		return nil, apperr.Wrap(err, "load last sync")
+	}
+	if len(last) == 0 || last[0].Status == string(domain.StatusFailed) {
+		return nil, nil
+	}
 	var rows []runRow
-	err := s.conn(ctx).NewSelect().Model(&rows).Where("connection_id = ?", connectionID.String()).
+	err = s.conn(ctx).NewSelect().Model(&rows).Where("connection_id = ?", connectionID.String()).
 		Where("status = ?", string(domain.StatusSucceeded)).Where("kind = ?", string(kind)).
 		Order("id DESC").Limit(1).Scan(ctx)
 	if err != nil {
