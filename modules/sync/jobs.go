@@ -63,6 +63,9 @@ func registration(svc *app.Service) jobs.Registration {
 			return err
 		})
 		jobs.AddWorker[ConnectionArgs](r, &syncWorker{svc: svc})
+		// A sync killed with its process is run again 31 minutes later at most,
+		// not after River's default hour (its lease lapsed long before).
+		r.DeclareTimeout(JobTimeout)
 		return r.AddPeriodic(jobs.Periodic{ID: "sync_tick", Interval: TickInterval, Args: func() river.JobArgs { return TickArgs{} }, RunOnStart: true})
 	}
 }

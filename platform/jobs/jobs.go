@@ -62,6 +62,28 @@ type Registry struct {
 	workers  *river.Workers
 	periodic []*river.PeriodicJob
 	ids      map[string]bool
+	// longest is the longest timeout a worker declared (DeclareTimeout).
+	longest time.Duration
+}
+
+// DeclareTimeout tells the client that a worker's jobs may run for up to d (its
+// Timeout). River's rescuer takes a job still "running" after RescueAfter(longest)
+// to belong to a process that died, and runs it again; without a declaration that
+// happens after River's default of an hour, during which a job unique while it
+// lives (a connection's sync) blocks its successors.
+func (r *Registry) DeclareTimeout(d time.Duration) {
+	r.longest = max(r.longest, d)
+}
+
+// RescueAfter is how long a job may stay "running" before the rescuer runs it
+// again: a minute past the longest declared timeout (a job that ran that long was
+// cancelled by its own timeout already, so only a dead process leaves one behind).
+// Zero means River's default.
+func RescueAfter(longest time.Duration) time.Duration {
+	if longest <= 0 {
+		return 0
+	}
+	return longest + time.Minute
 }
 
 // AddWorker registers w for the job kind its args type names. Registering one kind
@@ -227,13 +249,14 @@ type clientOptions struct {
 
 func newClient(db *database.DB, o clientOptions, reg *Registry) (*Client, error) {
 	cfg := &river.Config{
-		Logger:            o.Log.With("component", "river"),
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}},
-		Workers:           reg.workers,
-		PeriodicJobs:      reg.periodic,
-		SoftStopTimeout:   o.ShutdownTimeout,
-		FetchPollInterval: o.FetchPollInterval,
-		ErrorHandler:      &errorLogger{log: o.Log},
+		Logger:               o.Log.With("component", "river"),
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}},
+		Workers:              reg.workers,
+		PeriodicJobs:         reg.periodic,
+		RescueStuckJobsAfter: RescueAfter(reg.longest),
+		SoftStopTimeout:      o.ShutdownTimeout,
+		FetchPollInterval:    o.FetchPollInterval,
+		ErrorHandler:         &errorLogger{log: o.Log},
 	}
 	var (
 		rc  *river.Client[*sql.Tx]

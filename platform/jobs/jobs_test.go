@@ -349,3 +349,25 @@ func TestStopCancelsJobsAfterTheShutdownTimeout(t *testing.T) {
 		}
 	})
 }
+
+// TestDeclaredTimeoutSetsTheRescue: a worker's declared timeout moves River's
+// rescue of stuck jobs from its default hour to a minute past it, and River
+// accepts the configuration on both engines.
+func TestDeclaredTimeoutSetsTheRescue(t *testing.T) {
+	if got := RescueAfter(0); got != 0 {
+		t.Fatalf("no declaration: %s, want River's default (0)", got)
+	}
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		reg := &Registry{workers: river.NewWorkers(), ids: map[string]bool{}}
+		reg.DeclareTimeout(5 * time.Minute)
+		reg.DeclareTimeout(30 * time.Minute)
+		reg.DeclareTimeout(time.Minute)
+		if got := RescueAfter(reg.longest); got != 31*time.Minute {
+			t.Fatalf("rescue after %s, want 31m (the longest timeout and a minute)", got)
+		}
+		AddWorkFunc(reg, func(context.Context, *river.Job[syncArgs]) error { return nil })
+		if _, err := newClient(db, clientOptions{Workers: 1, Log: quiet, ShutdownTimeout: time.Second}, reg); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
