@@ -1,9 +1,14 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
 
 	"github.com/kontor-app/kontor/e2e/harness"
 )
@@ -62,6 +67,38 @@ func TestBrowserRegisterCreateAPIKeyAndLogOut(t *testing.T) {
 		t.Fatalf("the page shows the key %q, want kontor_…", key)
 	}
 	b.KeepScreenshot("settings")
+
+	// With JavaScript, a button copies the key: the page says so only once the
+	// clipboard took it, and the clipboard holds the key.
+	grant := func(name string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+				Permission: &cdpbrowser.PermissionDescriptor{Name: name, AllowWithoutSanitization: true},
+				Setting:    cdpbrowser.PermissionSettingGranted, Origin: inst.BaseURL,
+			})
+			return err
+		})
+	}
+	if err := chromedp.Do(b.Context(), grant("clipboard-read"), grant("clipboard-write")); err != nil {
+		t.Fatal(err)
+	}
+	b.Click(`button[data-copy="new-api-key"]`)
+	copied := ""
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if copied = b.Text(`[data-copy-status="new-api-key"]`); copied != "" {
+			break
+		}
+	}
+	if copied != "Copied." {
+		t.Fatalf("after the copy button the page says %q, want \"Copied.\"", copied)
+	}
+	clip, err := chromedp.Run(b.Context(), chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if clip != key {
+		t.Fatalf("the clipboard holds %q, want the key", clip)
+	}
 
 	client := inst.Client()
 	client.Token = key

@@ -35,6 +35,41 @@
       });
     });
 
+    // A "copy" button copies the value of the input it names (data-copy) and
+    // says so in its live region (data-copy-status).
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      var id = button.getAttribute("data-copy");
+      var input = document.getElementById(id);
+      var status = document.querySelector('[data-copy-status="' + id + '"]');
+      if (!input) {
+        return;
+      }
+      function said(text) {
+        if (status) {
+          status.textContent = text;
+        }
+      }
+      button.addEventListener("click", function () {
+        input.focus();
+        input.select();
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(input.value).then(function () {
+            said("Copied.");
+          }, function () {
+            said("Could not copy: the key is selected, copy it with Ctrl+C or ⌘C.");
+          });
+          return;
+        }
+        var ok = false;
+        try {
+          ok = document.execCommand("copy");
+        } catch (e) {
+          ok = false;
+        }
+        said(ok ? "Copied." : "The key is selected: copy it with Ctrl+C or ⌘C.");
+      });
+    });
+
     // A form summary of errors takes focus, so keyboard and screen-reader
     // users start at the list of problems.
     var summary = document.getElementById("form-errors");

@@ -448,7 +448,8 @@ func settingsPage(m shell.PageMeta, v settingsView) templ.Component {
 }
 
 // newKeyNotice shows a key right after it was made, the only time it can be seen.
-// The input is read-only so the key can be selected and copied without JavaScript.
+// The input is read-only so the key can be selected and copied without JavaScript;
+// with it, a button copies it to the clipboard (app.js, data-copy).
 func newKeyNotice(c app.CreatedAPIKey) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -477,7 +478,7 @@ func newKeyNotice(c app.CreatedAPIKey) templ.Component {
 		var templ_7745c5c3_Var21 string
 		templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(c.APIKey.Name)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `modules/identity/internal/web/settings.templ`, Line: 132, Col: 63}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `modules/identity/internal/web/settings.templ`, Line: 133, Col: 63}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var21))
 		if templ_7745c5c3_Err != nil {
@@ -490,13 +491,13 @@ func newKeyNotice(c app.CreatedAPIKey) templ.Component {
 		var templ_7745c5c3_Var22 string
 		templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinStringErrs(c.Key)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `modules/identity/internal/web/settings.templ`, Line: 133, Col: 80}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `modules/identity/internal/web/settings.templ`, Line: 134, Col: 80}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var22))
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "\" autocomplete=\"off\" spellcheck=\"false\" aria-describedby=\"new-api-key-warning\"><p id=\"new-api-key-warning\"><strong>Copy it now.</strong> Kontor keeps only a fingerprint of the key and cannot show it again.</p></div></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "\" autocomplete=\"off\" spellcheck=\"false\" aria-describedby=\"new-api-key-warning\"><p id=\"new-api-key-warning\"><strong>Copy it now.</strong> Kontor keeps only a fingerprint of the key and cannot show it again.</p><p class=\"js-only\"><button type=\"button\" class=\"secondary\" data-copy=\"new-api-key\">Copy the key</button> <span data-copy-status=\"new-api-key\" aria-live=\"polite\"></span></p></div></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
