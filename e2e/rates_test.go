@@ -171,7 +171,7 @@ func TestAmountsFinerThanTheMinorUnitAreRefused(t *testing.T) {
 	}
 	c.Post(t, "/api/v1/accounts", map[string]any{"name": "Yen", "account_type": "checking", "currency": "JPY", "opening_balance": "10000"}).Expect(t, http.StatusCreated).JSON(t, &jpy)
 	// Files write JPY without decimals.
-	csv := string(c.Get(t, "/api/v1/accounts/"+jpy.ID+"/statement?format=csv").Expect(t, http.StatusOK).Body)
+	csv := string(c.Get(t, "/api/v1/accounts/"+jpy.ID+"/statement/csv").Expect(t, http.StatusOK).Body)
 	if !strings.Contains(csv, ",10000,JPY,10000,") {
 		t.Errorf("the JPY statement CSV does not write 10000 plainly:\n%s", csv)
 	}
