@@ -127,15 +127,7 @@ func (l *Log) After(ctx context.Context, user uuid.UUID, afterID int64, limit in
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("read event log: %w", err)
 	}
-	out := make([]Event, 0, len(rows))
-	for i := range rows {
-		e, err := rows[i].event()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, nil
+	return eventsOf(rows)
 }
 
 // LastID returns the highest id in the log, 0 when it is empty.
@@ -165,6 +157,11 @@ func (l *Log) OfType(ctx context.Context, t Type, since time.Time, limit int) ([
 		Order("id").Limit(int64(limit)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("read event log: %w", err)
 	}
+	return eventsOf(rows)
+}
+
+// eventsOf turns rows read from the log into events, in their order.
+func eventsOf(rows []eventRow) ([]Event, error) {
 	out := make([]Event, 0, len(rows))
 	for i := range rows {
 		e, err := rows[i].event()

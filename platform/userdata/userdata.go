@@ -6,6 +6,7 @@ package userdata
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 
 	"github.com/google/uuid"
@@ -35,3 +36,14 @@ const (
 	ExportersGroup = `group:"user_exporters"`
 	ErasersGroup   = `group:"user_erasers"`
 )
+
+// WriteJSON adds a file named name to an export, holding v as indented JSON.
+func WriteJSON(create CreateFunc, name string, v any) error {
+	w, err := create(name)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"github.com/kontor-app/kontor/platform/spreadsheet"
 	"io"
 
 	"github.com/google/uuid"
@@ -51,7 +52,7 @@ func (e *Exporter) ExportUser(ctx context.Context, sub authn.Subject, create use
 		q.Cursor = page.NextCursor
 	}
 	all.NextCursor, all.HasMore = "", false
-	if err := writeJSON(create, "accounts.json", AccountListBody(all)); err != nil {
+	if err := userdata.WriteJSON(create, "accounts.json", AccountListBody(all)); err != nil {
 		return err
 	}
 	for _, a := range all.Accounts {
@@ -60,16 +61,6 @@ func (e *Exporter) ExportUser(ctx context.Context, sub authn.Subject, create use
 		}
 	}
 	return nil
-}
-
-func writeJSON(create userdata.CreateFunc, name string, v any) error {
-	w, err := create(name)
-	if err != nil {
-		return err
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // eachTransaction calls fn with every page of the account's entries, in the API's
@@ -138,8 +129,8 @@ func (e *Exporter) exportTransactions(ctx context.Context, sub authn.Subject, a 
 	err = e.eachTransaction(ctx, sub, a.ID, func(t domain.Transaction) error {
 		j := transactionOf(t)
 		return cw.Write([]string{
-			j.ID, j.AccountID, j.BookedAt, j.Type, j.Status, j.Amount.String(), j.Currency, spreadsheetSafe(j.Description),
-			spreadsheetSafe(deref(j.Counterparty)), spreadsheetSafe(deref(j.ExternalID)), spreadsheetSafe(deref(j.ProviderTransactionID)),
+			j.ID, j.AccountID, j.BookedAt, j.Type, j.Status, j.Amount.String(), j.Currency, spreadsheet.SafeCell(j.Description),
+			spreadsheet.SafeCell(deref(j.Counterparty)), spreadsheet.SafeCell(deref(j.ExternalID)), spreadsheet.SafeCell(deref(j.ProviderTransactionID)),
 			deref(j.TransferID), j.CreatedAt,
 		})
 	})
@@ -155,20 +146,4 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
-}
-
-// spreadsheetSafe keeps text from banks and other people from running as a formula
-// when the CSV is opened in a spreadsheet, as the statement CSV does: text starting
-// with =, +, -, @, a tab or a carriage return gets a leading apostrophe, which
-// spreadsheets hide and read as "this is text". Amounts are numbers and keep their
-// sign.
-func spreadsheetSafe(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
-	}
-	return s
 }

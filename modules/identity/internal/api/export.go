@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/kontor-app/kontor/modules/identity/internal/domain"
 	"github.com/kontor-app/kontor/platform/authn"
@@ -31,7 +30,7 @@ func (e *Exporter) ExportUser(ctx context.Context, sub authn.Subject, create use
 	if err != nil {
 		return err
 	}
-	if err := writeJSON(create, "profile.json", userOf(u)); err != nil {
+	if err := userdata.WriteJSON(create, "profile.json", userOf(u)); err != nil {
 		return err
 	}
 	keys, err := e.svc.ListAPIKeys(ctx, sub)
@@ -42,15 +41,5 @@ func (e *Exporter) ExportUser(ctx context.Context, sub authn.Subject, create use
 	for i, k := range keys {
 		out[i] = apiKeyOf(k)
 	}
-	return writeJSON(create, "api_keys.json", map[string]any{"api_keys": out})
-}
-
-func writeJSON(create userdata.CreateFunc, name string, v any) error {
-	w, err := create(name)
-	if err != nil {
-		return err
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	return userdata.WriteJSON(create, "api_keys.json", map[string]any{"api_keys": out})
 }

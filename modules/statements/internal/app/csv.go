@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/csv"
+	"github.com/kontor-app/kontor/platform/spreadsheet"
 	"io"
 
 	"github.com/kontor-app/kontor/modules/statements/internal/domain"
@@ -40,12 +41,12 @@ func (r *csvRenderer) Line(l domain.Line) error {
 	r.record[0] = l.BookedAt.UTC().Format(domain.DateLayout)
 	r.record[1] = timestamp(l.BookedAt)
 	r.record[2] = l.TransactionID.String()
-	r.record[3] = spreadsheetSafe(l.Description)
+	r.record[3] = spreadsheet.SafeCell(l.Description)
 	r.record[4] = l.Type
 	r.record[5] = money.Plain(l.Amount, money.Currency(r.currency))
 	r.record[6] = r.currency
 	r.record[7] = money.Plain(l.BalanceAfter, money.Currency(r.currency))
-	r.record[8] = spreadsheetSafe(l.Counterparty)
+	r.record[8] = spreadsheet.SafeCell(l.Counterparty)
 	r.record[9] = r.number
 	if err := r.w.Write(r.record); err != nil {
 		return err
@@ -62,19 +63,4 @@ func (r *csvRenderer) Line(l domain.Line) error {
 func (r *csvRenderer) End(domain.Totals) error {
 	r.w.Flush()
 	return r.w.Error()
-}
-
-// spreadsheetSafe keeps a description from being run as a formula when the file is
-// opened in a spreadsheet: text starting with =, +, -, @, a tab or a carriage return
-// gets a leading apostrophe, which spreadsheets hide and read as "this is text".
-// Descriptions come from banks and other people, so they are not trusted.
-func spreadsheetSafe(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
-	}
-	return s
 }
