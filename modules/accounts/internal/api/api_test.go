@@ -302,7 +302,7 @@ func TestCloseAccount(t *testing.T) {
 	u := k.newUser(t, "cl")
 	a := u.createAccount(t, `{"name":"Savings","account_type":"savings","currency":"RWF","opening_balance":"500"}`)
 	p := problem(t, u.do(t, http.MethodDelete, "/accounts/"+a.ID, nil), http.StatusConflict, "account_not_empty")
-	if p.Details["account_id"] != a.ID || p.Details["current_balance"] != "500.00" {
+	if p.Details["account_id"] != a.ID || p.Details["current_balance"] != "500" {
 		t.Fatalf("details %v", p.Details)
 	}
 	u.record(t, a.ID, "withdrawal", "500")
