@@ -244,3 +244,63 @@ func TestPhoneHeaderFitsOneRowWithAMenu(t *testing.T) {
 	}
 	shot("390-light-signed-out")
 }
+
+// TestBrowserTooManyLoginsKeepTheForm: on a phone, the 6th login from one IP
+// within the AUTH limit (5 at once) answers 429 with the login form again: the
+// e-mail address still typed, the password empty, the error summary saying how
+// long to wait in words and taking the focus, and no axe-core violation, in the
+// light and the dark scheme.
+func TestBrowserTooManyLoginsKeepTheForm(t *testing.T) {
+	axeSource, err := os.ReadFile(filepath.Join("testdata", "axe-core", "axe.min.js"))
+	if err != nil {
+		t.Fatalf("axe-core: %v", err)
+	}
+	inst := start(t, harness.Options{RateLimits: true})
+	b := harness.NewBrowser(t)
+	b.BaseURL = inst.BaseURL
+	emulate(t, b, 390, 844, true, "light")
+	email := newEmail("nobody")
+	b.Navigate("/login")
+	for i := range 5 {
+		b.Fill(loginForm+` input[name="email"]`, email)
+		b.Fill(loginForm+` input[name="password"]`, "not the password")
+		if status := b.Submit(loginForm + ` button[type="submit"]`); status != http.StatusUnauthorized {
+			t.Fatalf("login %d answered %d, want 401", i+1, status)
+		}
+	}
+	// The 6th login, and a 7th in the dark scheme (the page is loaded in the
+	// scheme it is checked in, so no colour is caught mid-transition).
+	for _, scheme := range []string{"light", "dark"} {
+		emulate(t, b, 390, 844, true, scheme)
+		// A slow machine may have earned a token back (one every 12 s): a 401
+		// spends it, and the next try is refused again.
+		status := 0
+		for try := 0; try < 3 && status != http.StatusTooManyRequests; try++ {
+			b.Fill(loginForm+` input[name="email"]`, email)
+			b.Fill(loginForm+` input[name="password"]`, "not the password")
+			status = b.Submit(loginForm + ` button[type="submit"]`)
+		}
+		if status != http.StatusTooManyRequests {
+			t.Fatalf("%s: the login after five answered %d, want 429", scheme, status)
+		}
+		if got := b.Value(loginForm + ` input[name="email"]`); got != email {
+			t.Errorf("%s: the e-mail field holds %q, want %q", scheme, got, email)
+		}
+		if got := b.Value(loginForm + ` input[name="password"]`); got != "" {
+			t.Errorf("%s: the password field was filled in again: %q", scheme, got)
+		}
+		if msg := b.Text(formErrors); !strings.Contains(msg, "Too many attempts. Try again in ") || !strings.Contains(msg, "second") {
+			t.Errorf("%s: the error summary says %q", scheme, msg)
+		}
+		if id := evaluate[string](t, b, `document.activeElement.id`); id != "form-errors" {
+			t.Errorf("%s: the focus is on %q, want the error summary", scheme, id)
+		}
+		if why := measureLayout(t, b, 390).overflows(390); why != "" {
+			t.Errorf("%s: the 429 page scrolls sideways: %s", scheme, why)
+		}
+		if v := runAxe(t, b, string(axeSource)); len(v) != 0 {
+			t.Errorf("%s: axe-core: %+v", scheme, v)
+		}
+		t.Logf("screenshot %s", b.KeepScreenshot("390-"+scheme))
+	}
+}
