@@ -36,7 +36,7 @@ type Service interface {
 	RevokeAPIKey(ctx context.Context, sub authn.Subject, id uuid.UUID) error
 	UpdateProfile(ctx context.Context, sub authn.Subject, in app.UpdateProfileInput) (domain.User, error)
 	ChangePassword(ctx context.Context, sub authn.Subject, in app.ChangePasswordInput) (app.TokenPair, error)
-	Export(ctx context.Context, sub authn.Subject, w io.Writer) error
+	OpenExport(ctx context.Context, sub authn.Subject) (app.ExportFile, error)
 	DeleteAccount(ctx context.Context, sub authn.Subject, in app.DeleteAccountInput) error
 	CheckPasswordReset(ctx context.Context, token string) error
 	ResetPassword(ctx context.Context, in app.ResetPasswordInput) (domain.User, error)
@@ -74,7 +74,7 @@ func (r *Routes) Register(rt *httpserver.Router) {
 	rt.Page(fiber.MethodPost, "/settings/profile", httpserver.Authenticated(r.updateProfile))
 	rt.Page(fiber.MethodGet, "/settings/password", r.passwordPage)
 	rt.Page(fiber.MethodPost, "/settings/password", httpserver.Authenticated(r.changePassword))
-	rt.Page(fiber.MethodGet, "/settings/export.zip", r.export)
+	rt.Page(fiber.MethodGet, "/settings/export.zip", httpserver.Authenticated(r.export))
 	rt.Page(fiber.MethodGet, "/settings/delete", httpserver.Authenticated(r.deletePage))
 	rt.Page(fiber.MethodPost, "/settings/delete", httpserver.Authenticated(r.deleteAccount))
 	rt.PublicPage(fiber.MethodGet, app.ResetPath, r.resetPasswordPage)
