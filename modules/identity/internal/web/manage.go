@@ -110,6 +110,13 @@ func (r *Routes) resetPasswordPage(c *fiber.Ctx) error {
 	return shell.Render(c, fiber.StatusOK, resetPasswordPage(resetMeta(c), form))
 }
 
+// resetPasswordRefused answers a new password the rate limit refused: the form
+// again, with its one-time token, and the wait.
+func (r *Routes) resetPasswordRefused(c *fiber.Ctx, err *apperr.Error) error {
+	form := resetForm{Token: c.FormValue("token"), Errors: tooMany(err)}
+	return shell.Render(c, fiber.StatusTooManyRequests, resetPasswordPage(resetMeta(c), form))
+}
+
 func (r *Routes) resetPassword(c *fiber.Ctx) error {
 	form := resetForm{Token: c.FormValue("token")}
 	_, err := r.svc.ResetPassword(c.UserContext(), app.ResetPasswordInput{Token: form.Token, NewPassword: c.FormValue("new_password")})

@@ -59,12 +59,13 @@ func New(svc Service, secureCookies bool, log *slog.Logger) *Routes {
 }
 
 // Register adds the pages. The form posts that check passwords are rate limited
-// per client IP like the API's login.
+// per client IP like the API's login; a refused post gets its form back with what
+// was typed (never a password) and how long to wait.
 func (r *Routes) Register(rt *httpserver.Router) {
 	rt.PublicPage(fiber.MethodGet, "/register", r.registerPage)
-	rt.LimitedPage(fiber.MethodPost, "/register", r.register)
+	rt.LimitedForm(fiber.MethodPost, "/register", r.register, r.registerRefused)
 	rt.PublicPage(fiber.MethodGet, "/login", r.loginPage)
-	rt.LimitedPage(fiber.MethodPost, "/login", r.login)
+	rt.LimitedForm(fiber.MethodPost, "/login", r.login, r.loginRefused)
 	rt.Page(fiber.MethodPost, "/logout", httpserver.Authenticated(r.logout))
 	rt.Page(fiber.MethodGet, "/settings", httpserver.Authenticated(r.settingsPage))
 	rt.Page(fiber.MethodPost, "/settings/api-keys", httpserver.Authenticated(r.createAPIKey))
@@ -77,7 +78,7 @@ func (r *Routes) Register(rt *httpserver.Router) {
 	rt.Page(fiber.MethodGet, "/settings/delete", httpserver.Authenticated(r.deletePage))
 	rt.Page(fiber.MethodPost, "/settings/delete", httpserver.Authenticated(r.deleteAccount))
 	rt.PublicPage(fiber.MethodGet, app.ResetPath, r.resetPasswordPage)
-	rt.LimitedPage(fiber.MethodPost, app.ResetPath, r.resetPassword)
+	rt.LimitedForm(fiber.MethodPost, app.ResetPath, r.resetPassword, r.resetPasswordRefused)
 }
 
 // formErrors are a form's problems, as the shared kit maps them.
@@ -218,6 +219,25 @@ func (r *Routes) login(c *fiber.Ctx) error {
 	r.setSessionCookie(c, sess.Token, sess.ExpiresAt)
 	shell.SetFlash(c, shell.Flash{Kind: shell.FlashSuccess, Message: "Welcome back, " + sess.User.Name + "."})
 	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+// tooMany are the form errors of a post the client IP's rate limit refused.
+func tooMany(err *apperr.Error) formErrors {
+	return formErrors{shell.TooManyAttempts(err.RetryAfter)}
+}
+
+// loginRefused answers a login the rate limit refused: the form again, with the
+// e-mail address and where to go next, and the wait.
+func (r *Routes) loginRefused(c *fiber.Ctx, err *apperr.Error) error {
+	form := loginForm{Email: c.FormValue("email"), Next: safeNext(c.FormValue("next")), Errors: tooMany(err)}
+	return shell.Render(c, fiber.StatusTooManyRequests, loginPage(shell.Meta(c, "Log in"), form))
+}
+
+// registerRefused answers a registration the rate limit refused: the form again,
+// with the name and e-mail address, and the wait.
+func (r *Routes) registerRefused(c *fiber.Ctx, err *apperr.Error) error {
+	form := registerForm{Email: c.FormValue("email"), Name: c.FormValue("name"), Errors: tooMany(err)}
+	return shell.Render(c, fiber.StatusTooManyRequests, registerPage(shell.Meta(c, "Register"), form))
 }
 
 func (r *Routes) logout(c *fiber.Ctx, sub authn.Subject) error {
