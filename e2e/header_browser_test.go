@@ -289,7 +289,7 @@ func TestBrowserTooManyLoginsKeepTheForm(t *testing.T) {
 		if got := b.Value(loginForm + ` input[name="password"]`); got != "" {
 			t.Errorf("%s: the password field was filled in again: %q", scheme, got)
 		}
-		if msg := b.Text(formErrors); !strings.Contains(msg, "Too many attempts. Try again in ") || !strings.Contains(msg, "second") {
+		if msg := b.Text(formErrors); !strings.Contains(msg, "Please wait") || !strings.Contains(msg, "Too many attempts. Try again in ") || !strings.Contains(msg, "second") {
 			t.Errorf("%s: the error summary says %q", scheme, msg)
 		}
 		if id := evaluate[string](t, b, `document.activeElement.id`); id != "form-errors" {

@@ -14,6 +14,9 @@ import (
 type FormProblems struct {
 	Fields  map[string]string
 	Summary []string
+	// Title, when set, heads the summary instead of the count of problems to fix
+	// (a refusal to wait out is not a problem the person can fix in the form).
+	Title string
 }
 
 // Field returns the message to show under the field name, or "".
@@ -129,7 +132,7 @@ func Sentence(s string) string {
 // it too often, with the wait of the Retry-After (in seconds) in words: "Too many
 // attempts. Try again in 12 seconds."
 func TooManyAttempts(retryAfter int) FormProblems {
-	return FormProblems{Fields: map[string]string{}, Summary: []string{"Too many attempts. Try again in " + Wait(retryAfter) + "."}}
+	return FormProblems{Fields: map[string]string{}, Title: "Please wait", Summary: []string{"Too many attempts. Try again in " + Wait(retryAfter) + "."}}
 }
 
 // Wait writes a wait of seconds in words: in seconds below a minute ("1

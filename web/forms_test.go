@@ -73,7 +73,7 @@ func TestWaitInWords(t *testing.T) {
 		}
 	}
 	f := web.TooManyAttempts(12)
-	if !reflect.DeepEqual(f.Summary, []string{"Too many attempts. Try again in 12 seconds."}) || len(f.Fields) != 0 {
+	if !reflect.DeepEqual(f.Summary, []string{"Too many attempts. Try again in 12 seconds."}) || len(f.Fields) != 0 || f.Title != "Please wait" {
 		t.Errorf("TooManyAttempts(12) = %+v", f)
 	}
 }

@@ -102,7 +102,7 @@ func registerPage(m shell.PageMeta, f registerForm) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = shell.FormCard(shell.FormCardProps{Errors: f.Errors.Summary, Action: "/register", CSRFToken: m.CSRFToken}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = shell.FormCard(shell.FormCardProps{Errors: f.Errors.Summary, ErrorsTitle: f.Errors.Title, Action: "/register", CSRFToken: m.CSRFToken}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -205,7 +205,7 @@ func loginPage(m shell.PageMeta, f loginForm) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = shell.FormCard(shell.FormCardProps{Errors: f.Errors.Summary, Action: "/login", CSRFToken: m.CSRFToken}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var6), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = shell.FormCard(shell.FormCardProps{Errors: f.Errors.Summary, ErrorsTitle: f.Errors.Title, Action: "/login", CSRFToken: m.CSRFToken}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var6), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -410,7 +410,7 @@ func resetPasswordPage(m shell.PageMeta, f resetForm) templ.Component {
 					}
 					return nil
 				})
-				templ_7745c5c3_Err = shell.FormCard(shell.FormCardProps{Errors: f.Errors.Summary, Action: "/reset-password", CSRFToken: m.CSRFToken}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var14), templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = shell.FormCard(shell.FormCardProps{Errors: f.Errors.Summary, ErrorsTitle: f.Errors.Title, Action: "/reset-password", CSRFToken: m.CSRFToken}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var14), templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -227,6 +227,9 @@ func TestTooManyPostsGetTheFormBackWithTheWait(t *testing.T) {
 		if n, err := strconv.Atoi(retry); m == nil || m[1] != retry || err != nil || n < 1 || n > 12 {
 			t.Errorf("Retry-After %q and the page's wait %q; want the same number of seconds, 1 to 12:\n%s", retry, m, page)
 		}
+		if !strings.Contains(page, "Please wait") || strings.Contains(page, "Please fix") {
+			t.Errorf("the summary is not headed as a wait:\n%s", page)
+		}
 		if !strings.Contains(page, `<form method="post" action="`+form+`"`) {
 			t.Errorf("no %s form on the 429 page:\n%s", form, page)
 		}
