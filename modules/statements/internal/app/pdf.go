@@ -1,13 +1,17 @@
 package app
 
 import (
+	"bytes"
+	"compress/gzip"
 	_ "embed"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"sync"
 	"unicode"
-	"unicode/utf8"
+
+	"golang.org/x/text/width"
 
 	"github.com/johnfercher/go-tree/node"
 	"github.com/johnfercher/maroto/v2"
@@ -32,9 +36,11 @@ import (
 // every statement (subset to the glyphs it uses), so names in Latin, Greek,
 // Cyrillic, Hebrew and Arabic letters print as they were written. Helvetica, the
 // built-in font used before, knows only Windows-1252 and printed "Łódź" as "?ód?".
-// DejaVu has no Chinese, Japanese or Korean glyphs: such characters are drawn as
-// empty boxes (a CJK font would add tens of megabytes to the binary). The files
-// and their licence are in fonts/ (see fonts/README.md).
+// DejaVu has no Chinese, Japanese or Korean glyphs, so a statement that has any
+// is set in Kontor Sans CJK instead: DejaVu Sans with the CJK glyphs of
+// WenQuanYi Micro Hei added (fonts/build-cjk.py), one font for a name that mixes
+// "Łódź", "日本語", "한국어" and "עברית". The files, how they were made and their
+// licences are in fonts/ (see fonts/README.md).
 const pdfFont = "dejavu"
 
 //go:embed fonts/DejaVuSans.ttf
@@ -43,12 +49,56 @@ var dejaVuSans []byte
 //go:embed fonts/DejaVuSans-Bold.ttf
 var dejaVuSansBold []byte
 
-// pdfFonts registers the embedded fonts with maroto.
-func pdfFonts() []*entity.CustomFont {
-	return []*entity.CustomFont{
-		{Family: pdfFont, Style: fontstyle.Normal, Bytes: dejaVuSans},
-		{Family: pdfFont, Style: fontstyle.Bold, Bytes: dejaVuSansBold},
+// The CJK fonts are stored gzipped (2 MB each instead of 4) and unpacked once,
+// by the first statement that needs them.
+var (
+	//go:embed fonts/KontorSansCJK.ttf.gz
+	cjkSansGzip []byte
+	//go:embed fonts/KontorSansCJK-Bold.ttf.gz
+	cjkSansBoldGzip []byte
+
+	cjkFonts = sync.OnceValues(func() ([2][]byte, error) {
+		var fonts [2][]byte
+		for i, packed := range [][]byte{cjkSansGzip, cjkSansBoldGzip} {
+			zr, err := gzip.NewReader(bytes.NewReader(packed))
+			if err != nil {
+				return fonts, fmt.Errorf("statement font: %w", err)
+			}
+			if fonts[i], err = io.ReadAll(zr); err != nil {
+				return fonts, fmt.Errorf("statement font: %w", err)
+			}
+		}
+		return fonts, nil
+	})
+)
+
+// pdfFonts registers the embedded fonts with maroto, under the one family name
+// every text uses: DejaVu Sans, or Kontor Sans CJK when cjk is set.
+func pdfFonts(cjk bool) ([]*entity.CustomFont, error) {
+	regular, bold := dejaVuSans, dejaVuSansBold
+	if cjk {
+		fonts, err := cjkFonts()
+		if err != nil {
+			return nil, err
+		}
+		regular, bold = fonts[0], fonts[1]
 	}
+	return []*entity.CustomFont{
+		{Family: pdfFont, Style: fontstyle.Normal, Bytes: regular},
+		{Family: pdfFont, Style: fontstyle.Bold, Bytes: bold},
+	}, nil
+}
+
+// hasCJK reports whether s holds a Chinese, Japanese or Korean character, which
+// DejaVu Sans cannot draw.
+func hasCJK(s string) bool {
+	for _, r := range s {
+		if r >= 0x1100 && (unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul, unicode.Bopomofo) ||
+			r >= 0x3000 && r <= 0x303f || r >= 0xff00 && r <= 0xffef) {
+			return true
+		}
+	}
+	return false
 }
 
 // Layout of the transaction table, in millimetres and as shares of the width.
@@ -95,6 +145,8 @@ type pdfRenderer struct {
 	w      io.Writer
 	header domain.Header
 	lines  []*tableLine
+	// cjk is set once a line holds a Chinese, Japanese or Korean character.
+	cjk bool
 }
 
 func newPDFRenderer(w io.Writer) *pdfRenderer {
@@ -109,6 +161,7 @@ func (r *pdfRenderer) Begin(h domain.Header) error {
 
 func (r *pdfRenderer) Line(l domain.Line) error {
 	cur := r.header.Account.Currency
+	r.cjk = r.cjk || hasCJK(l.Description) || hasCJK(l.Counterparty)
 	r.lines = append(r.lines, &tableLine{cells: [6]string{
 		l.BookedAt.UTC().Format(domain.HumanDateLayout),
 		printable(truncateRunes(l.Description, descriptionRunes)),
@@ -122,11 +175,15 @@ func (r *pdfRenderer) Line(l domain.Line) error {
 
 func (r *pdfRenderer) End(t domain.Totals) error {
 	h := r.header
+	fonts, err := pdfFonts(r.cjk || hasCJK(h.HolderName) || hasCJK(h.Account.Name))
+	if err != nil {
+		return err
+	}
 	generated := "Generated " + h.GeneratedAt.UTC().Format(domain.HumanDateLayout+", 15:04") + " UTC by Kontor"
 	b := config.NewBuilder().
 		WithPageSize(pagesize.A4).
 		WithLeftMargin(15).WithRightMargin(15).WithTopMargin(15).WithBottomMargin(12).
-		WithCustomFonts(pdfFonts()).
+		WithCustomFonts(fonts).
 		WithDefaultFont(&props.Font{Family: pdfFont, Size: 9}).
 		WithCompression(true).
 		WithTitle("Account statement "+h.Account.MaskedNumber()+" "+h.Period.String(), true).
@@ -300,13 +357,24 @@ func typeLabel(t string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// truncateRunes cuts s to at most n characters, ending with an ellipsis when cut.
+// truncateRunes cuts s to at most n columns, ending with an ellipsis when cut. A
+// wide character (Chinese, Japanese, Korean, full-width forms) takes two columns,
+// as it takes about twice the room of a Latin letter on the page.
 func truncateRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
+	cols, cut := 0, -1
+	for i, r := range s {
+		cols++
+		if k := width.LookupRune(r).Kind(); k == width.EastAsianWide || k == width.EastAsianFullwidth {
+			cols++
+		}
+		if cut < 0 && cols > n-1 {
+			cut = i // the first character the ellipsis has no room beside
+		}
+		if cols > n {
+			return strings.TrimSpace(s[:cut]) + "…"
+		}
 	}
-	runes := []rune(s)
-	return strings.TrimSpace(string(runes[:n-1])) + "…"
+	return s
 }
 
 // printable readies text from banks and people for the PDF: control characters

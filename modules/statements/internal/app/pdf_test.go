@@ -2,16 +2,22 @@ package app
 
 import (
 	"bytes"
+	"compress/zlib"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
+	"golang.org/x/image/font/sfnt"
+	"golang.org/x/image/math/fixed"
 
 	"github.com/kontor-app/kontor/modules/statements/internal/domain"
 	"github.com/kontor-app/kontor/platform/money"
@@ -178,6 +184,12 @@ func TestPrintable(t *testing.T) {
 	if got := truncateRunes("ÄÖÜ long description", 5); got != "ÄÖÜ …" && got != "ÄÖÜ…" {
 		t.Fatalf("truncateRunes = %q", got)
 	}
+	// A wide character takes two columns: five fit in ten, the ellipsis after four.
+	for in, want := range map[string]string{"日本語": "日本語", "東京都港区六本木ヒルズ": "東京都港…", "AB日本語です": "AB日本語…", "ABCDEFGHIJ": "ABCDEFGHIJ", "ABCDEFGHIJK": "ABCDEFGHI…"} {
+		if got := truncateRunes(in, 10); got != want {
+			t.Errorf("truncateRunes(%q, 10) = %q, want %q", in, got, want)
+		}
+	}
 }
 
 // TestPDFPrintsUnicodeNames renders a statement of an account with a name in
@@ -194,6 +206,9 @@ func TestPDFPrintsUnicodeNames(t *testing.T) {
 	f.ledger.entries[accountID] = append(entries[:1:1], domain.Entry{
 		TransactionID: txID(11), BookedAt: time.Date(2025, 1, 2, 9, 0, 0, 0, time.UTC),
 		Description: "Αθήνα Москва", Counterparty: "Zoë Ølsen", Type: "deposit", Amount: money.MustParse("1.00"),
+	}, domain.Entry{
+		TransactionID: txID(12), BookedAt: time.Date(2025, 1, 2, 10, 0, 0, 0, time.UTC),
+		Description: "東京 한국어", Counterparty: "カフェ", Type: "deposit", Amount: money.MustParse("2.00"),
 	})
 	f.ledger.entries[accountID] = append(f.ledger.entries[accountID], entries[1:]...)
 	in := StatementInput{AccountID: accountID, Period: january}
@@ -204,7 +219,7 @@ func TestPDFPrintsUnicodeNames(t *testing.T) {
 		}
 	}
 	text := pdfText(t, pdf)
-	for _, want := range []string{"Ümlaut Konto — Łódź", "עברית", "Αθήνα Москва", "Zoë Ølsen", "****2345"} {
+	for _, want := range []string{"Ümlaut Konto — Łódź 日本語", "עברית", "Αθήνα Москва", "Zoë Ølsen", "****2345", "東京 한국어"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("PDF text lacks %q", want)
 		}
@@ -212,8 +227,111 @@ func TestPDFPrintsUnicodeNames(t *testing.T) {
 	if strings.Contains(text, "?ód?") {
 		t.Error("the PDF still prints unknown characters as question marks")
 	}
+	// pdftotext reads characters back even where the font has no glyph (an empty
+	// box is printed), so the glyphs are checked too: a font embedded in the PDF
+	// draws every letter of the name and of the lines.
+	embedded := embeddedFonts(t, pdf)
+	for _, f := range embedded {
+		if family, err := f.Name(nil, sfnt.NameIDFamily); err != nil || family != "Kontor Sans CJK" {
+			t.Errorf("the statement embeds %q (%v), want Kontor Sans CJK", family, err)
+		}
+	}
+	wantGlyphs(t, embedded, acc.Name+"Αθήνα Москва Zoë Ølsen 東京 한국어 カフェ")
+	fonts, err := cjkFonts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, style := range []string{"regular", "bold"} { // the bold one sets labels and headings
+		f, err := sfnt.Parse(fonts[i])
+		if err != nil {
+			t.Fatalf("%s CJK font: %v", style, err)
+		}
+		wantGlyphs(t, []*sfnt.Font{f}, "Ümlaut Łódź 日本語 עברית 한국어 カフェ")
+	}
 	if t.Failed() {
 		t.Logf("PDF text:\n%s", text)
+	}
+}
+
+// wantGlyphs fails t unless one of fonts draws every letter of s: a glyph with
+// an outline.
+func wantGlyphs(t *testing.T, fonts []*sfnt.Font, s string) {
+	t.Helper()
+	var buf sfnt.Buffer
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.Is(unicode.Mn, r) {
+			continue
+		}
+		drawn := false
+		for _, f := range fonts {
+			g, err := f.GlyphIndex(&buf, r)
+			if err != nil || g == 0 {
+				continue
+			}
+			if segs, err := f.LoadGlyph(&buf, g, fixed.I(12), nil); err == nil && len(segs) > 0 {
+				drawn = true
+				break
+			}
+		}
+		if !drawn {
+			t.Errorf("no font draws %q", r)
+		}
+	}
+}
+
+var (
+	pdfStream = regexp.MustCompile(`(?s)<<([^<>]*?/Length1 \d+[^<>]*?)>>\s*stream\r?\n`)
+	pdfLength = regexp.MustCompile(`/Length (\d+)`)
+)
+
+// embeddedFonts returns the TrueType fonts embedded in pdf (the FontFile2 streams,
+// which carry a Length1).
+func embeddedFonts(t *testing.T, pdf []byte) []*sfnt.Font {
+	t.Helper()
+	var fonts []*sfnt.Font
+	for _, m := range pdfStream.FindAllSubmatchIndex(pdf, -1) {
+		l := pdfLength.FindSubmatch(pdf[m[2]:m[3]])
+		n, err := strconv.Atoi(string(l[1]))
+		if err != nil || m[1]+n > len(pdf) {
+			t.Fatalf("font stream length %q", l)
+		}
+		zr, err := zlib.NewReader(bytes.NewReader(pdf[m[1] : m[1]+n]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := sfnt.Parse(data)
+		if err != nil {
+			t.Fatalf("embedded font: %v", err)
+		}
+		fonts = append(fonts, f)
+	}
+	if len(fonts) == 0 {
+		t.Fatal("the PDF embeds no font")
+	}
+	return fonts
+}
+
+// TestPDFWithoutCJKKeepsDejaVu: a statement with no Chinese, Japanese or Korean
+// character is set in DejaVu Sans, and stays small.
+func TestPDFWithoutCJKKeepsDejaVu(t *testing.T) {
+	f := newFixture()
+	for i, e := range f.ledger.entries[accountID] {
+		if hasCJK(e.Description) { // the fixture's "東京 transfer"
+			f.ledger.entries[accountID][i].Description = "Tokyo transfer"
+		}
+	}
+	pdf := export(t, f, ExportInput{StatementInput: StatementInput{AccountID: accountID, Period: january}, Format: domain.PDF})
+	for _, f := range embeddedFonts(t, pdf) {
+		if family, err := f.Name(nil, sfnt.NameIDFamily); err != nil || family != "DejaVu Sans" {
+			t.Errorf("a statement without CJK text embeds %q (%v), want DejaVu Sans", family, err)
+		}
+	}
+	if hasCJK("Ümlaut Konto — Łódź עברית Αθήνα Москва") || !hasCJK("カ") || !hasCJK("한") || !hasCJK("日") || !hasCJK("，") {
+		t.Error("hasCJK misjudges a script")
 	}
 }
 
