@@ -8,6 +8,7 @@ import (
 	"mime"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
@@ -34,15 +35,34 @@ const ImmutableCache = "public, max-age=31536000, immutable"
 // matching ETag answers 304 without the body.
 const revalidateCache = "public, no-cache"
 
-// asset is one embedded file, ready to serve: its body as stored and compressed
-// with brotli and gzip once, at start-up, instead of per request.
+// asset is one embedded file, ready to serve: its body as stored and, for text,
+// compressed with brotli and gzip once instead of per request. Compressing every
+// asset at the best levels takes a few hundred milliseconds, so it is not done
+// when the program starts (every command and test binary would wait for it) but
+// by the first request for the asset, or by the warm-up StaticMount starts.
 type asset struct {
-	contentType string
-	etag        string
-	hashed      string
-	body        []byte
-	brotli      []byte
-	gzip        []byte
+	contentType  string
+	etag         string
+	hashed       string
+	body         []byte
+	compressible bool
+
+	pack   sync.Once
+	brotli []byte
+	gzip   []byte
+}
+
+// packed returns the asset's brotli and gzip bodies, compressing them on the
+// first call; both are nil for a type that is not compressed.
+func (a *asset) packed() (brotli, gzip []byte) {
+	if !a.compressible {
+		return nil, nil
+	}
+	a.pack.Do(func() {
+		a.brotli = fasthttp.AppendBrotliBytesLevel(nil, a.body, fasthttp.CompressBrotliBestCompression)
+		a.gzip = fasthttp.AppendGzipBytesLevel(nil, a.body, fasthttp.CompressBestCompression)
+	})
+	return a.brotli, a.gzip
 }
 
 // assets indexes the embedded files by their plain name ("css/app.css") and by
@@ -74,10 +94,8 @@ func buildAssets() assetIndex {
 			etag:        `W/"` + hash + `"`,
 			hashed:      strings.TrimSuffix(name, ext) + "." + hash + ext,
 			body:        body,
-		}
-		if compressible(a.contentType) {
-			a.brotli = fasthttp.AppendBrotliBytesLevel(nil, body, fasthttp.CompressBrotliBestCompression)
-			a.gzip = fasthttp.AppendGzipBytesLevel(nil, body, fasthttp.CompressBestCompression)
+
+			compressible: compressible(contentTypeOf(ext)),
 		}
 		idx.byName[name] = a
 		idx.byHashed[a.hashed] = a
@@ -147,25 +165,33 @@ func serveStatic(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, a.contentType)
 	c.Set(fiber.HeaderCacheControl, cache)
 	c.Set(fiber.HeaderETag, a.etag)
-	if a.brotli != nil {
+	if a.compressible {
 		c.Vary(fiber.HeaderAcceptEncoding)
 	}
 	if match := c.Get(fiber.HeaderIfNoneMatch); match != "" && strings.Contains(match, a.etag) {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
 	body := a.body
+	br, gz := a.packed()
 	switch {
-	case a.brotli != nil && c.Context().Request.Header.HasAcceptEncoding("br"):
-		body = a.brotli
+	case br != nil && c.Context().Request.Header.HasAcceptEncoding("br"):
+		body = br
 		c.Set(fiber.HeaderContentEncoding, "br")
-	case a.gzip != nil && c.Context().Request.Header.HasAcceptEncoding("gzip"):
-		body = a.gzip
+	case gz != nil && c.Context().Request.Header.HasAcceptEncoding("gzip"):
+		body = gz
 		c.Set(fiber.HeaderContentEncoding, "gzip")
 	}
 	return c.Send(body)
 }
 
-// StaticMount serves the embedded assets under StaticPrefix.
+// StaticMount serves the embedded assets under StaticPrefix. It starts
+// compressing them in the background, so that the first pages a server serves
+// find them ready.
 func StaticMount() httpserver.StaticMount {
+	go func() {
+		for _, a := range assets.byName {
+			a.packed()
+		}
+	}()
 	return httpserver.StaticMount{Prefix: StaticPrefix, Handler: serveStatic}
 }
