@@ -246,3 +246,11 @@ func plural(n int, one, many string) string {
 	}
 	return strconv.Itoa(n) + " " + many
 }
+
+// accountsWords counts accounts in words: "1 account", "5 accounts".
+func accountsWords(n int) string {
+	if n == 1 {
+		return "1 account"
+	}
+	return itoa(n) + " accounts"
+}

@@ -208,6 +208,8 @@ type accountRow struct {
 	BalanceAmount string
 	Currency      string
 	Status        string
+	// Negative marks a balance below zero, which MoneyText shows with its sign and colour.
+	Negative bool
 }
 
 func (r *Routes) details(c *fiber.Ctx, sub authn.Subject, id uuid.UUID) (detailView, error) {
@@ -222,7 +224,7 @@ func (r *Routes) details(c *fiber.Ctx, sub authn.Subject, id uuid.UUID) (detailV
 	rows := make([]accountRow, len(list.Accounts))
 	for i, a := range list.Accounts {
 		rows[i] = accountRow{
-			ID: a.ID.String(), Name: a.Name, AccountType: a.Type, BalanceAmount: shell.Money(a.Balance, a.Currency),
+			ID: a.ID.String(), Name: a.Name, AccountType: a.Type, BalanceAmount: shell.Money(a.Balance, a.Currency), Negative: a.Balance.IsNegative(),
 			Currency: string(a.Currency), Status: a.Status,
 		}
 	}
