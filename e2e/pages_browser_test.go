@@ -93,6 +93,9 @@ type pageCheck struct {
 	Amounts         int      `json:"amounts"`
 	// Overlaps lists bar-chart values whose text runs into their bar.
 	Overlaps []string `json:"overlaps"`
+	// Clipped lists the tables (by caption) wider than the frame they scroll in:
+	// on a phone, columns past the frame's edge are out of sight.
+	Clipped []string `json:"clipped"`
 }
 
 // overflows reports why the page is wider than the device it was laid out for,
@@ -142,8 +145,16 @@ const layoutScript = `((device) => {
       if (v && b.right > v.left + 0.5) overlaps.push((values[i].lastChild || values[i]).textContent + ' [bar ends ' + Math.round(b.right) + ', value starts ' + Math.round(v.left) + ']');
     });
   }
+  const clipped = [];
+  for (const frame of document.querySelectorAll('figure.table-scroll')) {
+    if (frame.getBoundingClientRect().width === 0 || frame.closest('details:not([open])')) continue;
+    if (frame.scrollWidth > frame.clientWidth + 1) {
+      const caption = frame.querySelector('caption');
+      clipped.push((caption ? caption.textContent.trim() : 'a table') + ' [' + frame.scrollWidth + ' > ' + frame.clientWidth + ']');
+    }
+  }
   return {scrollWidth: document.documentElement.scrollWidth, bodyScrollWidth: document.body.scrollWidth,
-    innerWidth: window.innerWidth, clientWidth: document.documentElement.clientWidth, outside: out, amounts: n, overlaps: overlaps};
+    innerWidth: window.innerWidth, clientWidth: document.documentElement.clientWidth, outside: out, amounts: n, overlaps: overlaps, clipped: clipped};
 })`
 
 // measureLayout runs layoutScript for a device of the given width.
@@ -318,6 +329,9 @@ func TestPagesFitPhonesAndPassAxe(t *testing.T) {
 				for _, o := range check.Outside {
 					fail(p, "amount@"+vp.name, fmt.Sprintf("%s: amount outside the viewport: %s", key, o))
 				}
+				for _, o := range check.Clipped {
+					fail(p, "table@"+vp.name, fmt.Sprintf("%s: a table is wider than its frame, columns out of sight: %s", key, o))
+				}
 				violations := runAxe(t, b, string(axeSource))
 				if len(violations) == 0 {
 					report[key] = "0 violations"
@@ -439,6 +453,13 @@ func TestLayoutCheckCatchesAPageWiderThanAPhone(t *testing.T) {
 			fmt.Fprint(w, page(`dd .money{white-space:normal;overflow-wrap:anywhere}`))
 			return
 		}
+		if r.URL.Path == "/table" {
+			fmt.Fprint(w, `<!DOCTYPE html><html lang="en"><head><meta name="viewport" content="width=device-width, initial-scale=1">`+
+				`<style>body{margin:0} figure{margin:0;overflow-x:auto} td{white-space:nowrap;padding:0 2rem}</style></head><body><main>`+
+				`<figure class="table-scroll"><table><caption>Runs</caption><tr><td>29 Nov 2026</td><td>Transactions</td><td>Succeeded</td>`+
+				`<td>1.2 s</td><td>The bank refused the token; reconnect</td></tr></table></figure></main></body></html>`)
+			return
+		}
 		fmt.Fprint(w, page(""))
 	}))
 	defer srv.Close()
@@ -458,7 +479,13 @@ func TestLayoutCheckCatchesAPageWiderThanAPhone(t *testing.T) {
 	}
 
 	b.Navigate("/fixed")
-	if fixed := measureLayout(t, b, 390); fixed.overflows(390) != "" || len(fixed.Outside) != 0 {
+	if fixed := measureLayout(t, b, 390); fixed.overflows(390) != "" || len(fixed.Outside) != 0 || len(fixed.Clipped) != 0 {
 		t.Errorf("the page whose amount breaks failed the check: %+v (%s)", fixed, fixed.overflows(390))
+	}
+	// A table wider than its scrolling frame keeps the page narrow but hides its
+	// last columns: that is reported too.
+	b.Navigate("/table")
+	if table := measureLayout(t, b, 390); table.overflows(390) != "" || len(table.Clipped) != 1 || !strings.HasPrefix(table.Clipped[0], "Runs [") {
+		t.Errorf("a table wider than its frame: %+v (%s)", table, table.overflows(390))
 	}
 }
