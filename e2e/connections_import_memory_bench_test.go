@@ -1,14 +1,18 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"os"
+	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -83,7 +87,11 @@ func streamUpload(tb testing.TB, base, token, connectionID string, file []byte) 
 // size in a process and database of its own. It reports the server process's RSS
 // just before the import, its peak RSS (VmHWM, reset just before the import so
 // start-up and log-in do not count) after the first import and after both, and
-// both times. SQLite and PostgreSQL by default; KONTOR_BENCH_ENGINE=sqlite or
+// both times; and, from the runtime's own trace of each garbage collection during
+// the first import (GODEBUG=gctrace=1), how many ran, the largest live heap one
+// left (what the import holds) and the largest heap one started at (what it holds
+// plus the garbage the collector's goal lets build up). SQLite and PostgreSQL by
+// default; KONTOR_BENCH_ENGINE=sqlite or
 // postgres runs one; KONTOR_BENCH_BINARY names a kontor binary built elsewhere
 // (another commit, to compare) instead of this tree's.
 //
@@ -119,7 +127,7 @@ func BenchmarkConnectionsImportMemory(b *testing.B) {
 		name  string
 		n     int
 		file  []byte
-		proc  *kontorProcess
+		proc  *tracedKontor
 		base  string
 		token string
 	}
@@ -148,7 +156,7 @@ func BenchmarkConnectionsImportMemory(b *testing.B) {
 
 // importServer starts the kontor binary on a database of its own and returns it
 // with its base URL and a user's access token.
-func importServer(b *testing.B, binary string, engine harness.Engine) (*kontorProcess, string, string) {
+func importServer(b *testing.B, binary string, engine harness.Engine) (*tracedKontor, string, string) {
 	addr := freeAddr(b)
 	env := map[string]string{
 		"KONTOR_ADDR": addr, "KONTOR_BASE_URL": "http://" + addr, "KONTOR_ENV": "development",
@@ -162,7 +170,8 @@ func importServer(b *testing.B, binary string, engine harness.Engine) (*kontorPr
 	if err != nil {
 		b.Fatal(err)
 	}
-	p := startKontor(b, binary, env)
+	env["GODEBUG"] = "gctrace=1"
+	p := startTracedKontor(b, binary, env)
 	inst := &harness.Instance{BaseURL: env["KONTOR_BASE_URL"], Config: cfg}
 	anon := newAPI(inst, nil, false)
 	email := newEmail("bench-import-memory")
@@ -172,7 +181,7 @@ func importServer(b *testing.B, binary string, engine harness.Engine) (*kontorPr
 	return p, inst.BaseURL, pair.AccessToken
 }
 
-func importMemoryOnce(b *testing.B, p *kontorProcess, base, token string, file []byte, n int) {
+func importMemoryOnce(b *testing.B, p *tracedKontor, base, token string, file []byte, n int) {
 	a := newAPI(&harness.Instance{BaseURL: base}, nil, false).with(token)
 	var created struct {
 		Connection connectionJSON `json:"connection"`
@@ -185,11 +194,13 @@ func importMemoryOnce(b *testing.B, p *kontorProcess, base, token string, file [
 	if err := os.WriteFile("/proc/"+strconv.Itoa(pid)+"/clear_refs", []byte("5"), 0); err != nil {
 		b.Logf("the peak could not be reset (%v): it includes start-up and log-in", err)
 	}
+	gcs := len(p.collections())
 	b.StartTimer()
 	start := time.Now()
 	sum := streamUpload(b, base, token, created.Connection.ID, file)
 	first := time.Since(start)
 	_, peakFirst := processRSS(pid)
+	during := p.collections()[gcs:]
 	start = time.Now()
 	again := streamUpload(b, base, token, created.Connection.ID, file)
 	second := time.Since(start)
@@ -202,6 +213,88 @@ func importMemoryOnce(b *testing.B, p *kontorProcess, base, token string, file [
 	b.ReportMetric(before, "rss-before-MiB")
 	b.ReportMetric(peakFirst, "peak-rss-import-MiB")
 	b.ReportMetric(peak, "peak-rss-MiB")
+	var live, heap float64
+	for _, c := range during {
+		live, heap = max(live, c.live), max(heap, c.start)
+	}
+	b.ReportMetric(float64(len(during)), "gcs")
+	b.ReportMetric(live, "max-live-heap-MB")
+	b.ReportMetric(heap, "max-heap-MB")
 	b.ReportMetric(first.Seconds(), "import-s")
 	b.ReportMetric(second.Seconds(), "reimport-s")
+}
+
+// tracedKontor is the kontor binary run with GODEBUG=gctrace=1: the runtime writes a
+// line per garbage collection to stderr, kept here.
+type tracedKontor struct {
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	logs bytes.Buffer
+	done chan struct{}
+}
+
+func (p *tracedKontor) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.logs.Write(b)
+}
+
+// collection is one garbage collection as gctrace reports it: the heap when it
+// started and the live heap it left, in MB.
+type collection struct{ start, live float64 }
+
+var gcLine = regexp.MustCompile(`(?m)^gc \d+ @.*?, (\d+)->(\d+)->(\d+) MB, `)
+
+// collections returns every collection so far, oldest first.
+func (p *tracedKontor) collections() []collection {
+	p.mu.Lock()
+	text := p.logs.String()
+	p.mu.Unlock()
+	var out []collection
+	for _, m := range gcLine.FindAllStringSubmatch(text, -1) {
+		start, _ := strconv.ParseFloat(m[1], 64)
+		live, _ := strconv.ParseFloat(m[3], 64)
+		out = append(out, collection{start: start, live: live})
+	}
+	return out
+}
+
+// startTracedKontor runs the kontor binary like startKontor, keeping its output
+// where collections can read it while it runs.
+func startTracedKontor(tb testing.TB, binary string, env map[string]string) *tracedKontor {
+	tb.Helper()
+	cmd := exec.Command(binary, "serve")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	p := &tracedKontor{cmd: cmd, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = p, p
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	go func() { _ = cmd.Wait(); close(p.done) }()
+	tb.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-p.done
+	})
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		select {
+		case <-p.done:
+			tb.Fatalf("kontor exited before it was ready: %s", p.logs.String())
+		default:
+		}
+		res, err := http.Get(env["KONTOR_BASE_URL"] + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return p
+			}
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("kontor not ready after two minutes")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

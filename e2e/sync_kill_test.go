@@ -41,7 +41,7 @@ type kontorProcess struct {
 
 // startKontor runs the kontor binary with env (over a minimal environment) and
 // waits until /readyz answers 200.
-func startKontor(t testing.TB, binary string, env map[string]string) *kontorProcess {
+func startKontor(t *testing.T, binary string, env map[string]string) *kontorProcess {
 	t.Helper()
 	cmd := exec.Command(binary, "serve")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
