@@ -3,10 +3,13 @@ package e2e
 import (
 	"bytes"
 	"encoding/base64"
+	"html"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kontor-app/kontor/e2e/harness"
 )
@@ -219,13 +222,43 @@ func TestConnectionsBadInputJSON(t *testing.T) {
 		t.Fatalf("a bad callback linked something: %+v", c)
 	}
 
+	// A state past its ten minutes. The clock of a running server cannot be moved,
+	// so the stored expiry is: the callback is refused over JSON and on the page a
+	// browser lands on, and the connection stays pending with nothing linked.
+	var late struct {
+		Connection       connectionJSON `json:"connection"`
+		AuthorizationURL string         `json:"authorization_url"`
+	}
+	a.post(t, "/api/v1/connections", map[string]any{"provider": "sandbox", "alias": "Late"}).Expect(t, http.StatusCreated).JSON(t, &late)
+	lq := consent(t, late.AuthorizationURL, "standard", "allow")
+	res, err := inst.DB.NewUpdate().Table("connection_oauth_states").Set("expires_at = ?", time.Now().Add(-time.Second).UTC()).
+		Where("connection_id = ?", late.Connection.ID).Exec(t.Context())
+	if n, _ := res.RowsAffected(); err != nil || n != 1 {
+		t.Fatalf("expiring the state: %d rows, %v", n, err)
+	}
+	page, err := http.Get(inst.BaseURL + "/connections/callback?" + lq.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	if page.StatusCode != http.StatusBadRequest || !strings.Contains(html.UnescapeString(string(body)), "has expired; start the link again") {
+		t.Fatalf("an expired state on the callback page: %d %s", page.StatusCode, body)
+	}
+	a.post(t, "/api/v1/connections/callback", map[string]any{"state": lq.Get("state"), "code": lq.Get("code")}).ExpectProblem(t, http.StatusBadRequest, "invalid_state")
+	var lc connectionJSON
+	a.get(t, "/api/v1/connections/"+late.Connection.ID).Expect(t, http.StatusOK).JSON(t, &lc)
+	if lc.Status != "pending" || lc.AccountsCount != 0 {
+		t.Fatalf("an expired state linked something: %+v", lc)
+	}
+
 	// A statement into a sandbox connection.
 	upload(t, a, created.Connection.ID, "checking.ofx", ofxStatement("")).ExpectProblem(t, http.StatusConflict, "connection_not_importable")
 	var all struct {
 		Connections []connectionJSON `json:"connections"`
 	}
 	a.get(t, "/api/v1/connections").Expect(t, http.StatusOK).JSON(t, &all)
-	if len(all.Connections) != 1 {
+	if len(all.Connections) != 2 {
 		t.Fatalf("bad input made connections: %+v", all.Connections)
 	}
 }

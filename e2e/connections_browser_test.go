@@ -115,7 +115,7 @@ func TestConnectionsBrowserOFX(t *testing.T) {
 	}
 	accountsExpectText(t, b, ".import-summary", "1 account created")
 	accountsExpectText(t, b, ".import-summary", "3 transactions added")
-	accountsExpectText(t, b, ".connection-account", "1257.83 USD")
+	accountsExpectText(t, b, ".connection-account", "1,257.83 USD")
 	connectionsScreens(t, b, "connection")
 
 	// Again: nothing added.

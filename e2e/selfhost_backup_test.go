@@ -16,6 +16,7 @@ import (
 	"github.com/kontor-app/kontor/e2e/bench"
 	"github.com/kontor-app/kontor/e2e/harness"
 	"github.com/kontor-app/kontor/platform/database"
+	"github.com/kontor-app/kontor/platform/money"
 )
 
 // TestBackupDuringWritesRestores takes `kontor backup`'s snapshot of a serving SQLite
@@ -206,7 +207,11 @@ func TestBackupDuringWritesRestores(t *testing.T) {
 		t.Fatalf("restored instance lists %d accounts", len(list.Accounts))
 	}
 	for _, a := range list.Accounts {
-		if a.Balance != balances[a.ID] {
+		// The API writes the currency's minor units (ETH: 18 digits), the database
+		// the canonical form: they must be the same number.
+		served, err1 := money.Parse(a.Balance)
+		stored, err2 := money.Parse(balances[a.ID])
+		if err1 != nil || err2 != nil || !served.Equal(stored) {
 			t.Fatalf("account %s: served balance %s, stored %s", a.ID, a.Balance, balances[a.ID])
 		}
 	}

@@ -167,8 +167,12 @@ func moneyDisplay(amount string, negative bool) string {
 	return "−" + trimmed
 }
 
-// formErrorsTitle heads the summary of a form's problems.
-func formErrorsTitle(n int) string {
+// formErrorsTitle heads the summary of a form's problems: title when the form
+// gives one, else how many problems there are to fix.
+func formErrorsTitle(title string, n int) string {
+	if title != "" {
+		return title
+	}
 	if n == 1 {
 		return "Please fix 1 problem"
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kontor-app/kontor/platform/apperr"
@@ -13,6 +14,9 @@ import (
 type FormProblems struct {
 	Fields  map[string]string
 	Summary []string
+	// Title, when set, heads the summary instead of the count of problems to fix
+	// (a refusal to wait out is not a problem the person can fix in the form).
+	Title string
 }
 
 // Field returns the message to show under the field name, or "".
@@ -122,4 +126,26 @@ func Sentence(s string) string {
 		s += "."
 	}
 	return s
+}
+
+// TooManyAttempts is what a form shows when its client was refused for sending
+// it too often, with the wait of the Retry-After (in seconds) in words: "Too many
+// attempts. Try again in 12 seconds."
+func TooManyAttempts(retryAfter int) FormProblems {
+	return FormProblems{Fields: map[string]string{}, Title: "Please wait", Summary: []string{"Too many attempts. Try again in " + Wait(retryAfter) + "."}}
+}
+
+// Wait writes a wait of seconds in words: in seconds below a minute ("1
+// second", "45 seconds"), else in minutes rounded up ("1 minute", "3 minutes"),
+// so a person who waits as told is let in. A wait below one second is "1
+// second".
+func Wait(seconds int) string {
+	n, unit := max(seconds, 1), "second"
+	if n >= 60 {
+		n, unit = (n+59)/60, "minute"
+	}
+	if n != 1 {
+		unit += "s"
+	}
+	return strconv.Itoa(n) + " " + unit
 }

@@ -61,3 +61,19 @@ func TestFormErrorsOf(t *testing.T) {
 		t.Error("no problems are present")
 	}
 }
+
+// TestWaitInWords: a Retry-After reads as seconds below a minute and as whole
+// minutes, rounded up, from a minute on.
+func TestWaitInWords(t *testing.T) {
+	t.Parallel()
+	for secs, want := range map[int]string{0: "1 second", 1: "1 second", 12: "12 seconds", 59: "59 seconds",
+		60: "1 minute", 61: "2 minutes", 120: "2 minutes", 900: "15 minutes"} {
+		if got := web.Wait(secs); got != want {
+			t.Errorf("Wait(%d) = %q, want %q", secs, got, want)
+		}
+	}
+	f := web.TooManyAttempts(12)
+	if !reflect.DeepEqual(f.Summary, []string{"Too many attempts. Try again in 12 seconds."}) || len(f.Fields) != 0 || f.Title != "Please wait" {
+		t.Errorf("TooManyAttempts(12) = %+v", f)
+	}
+}

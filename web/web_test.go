@@ -114,7 +114,8 @@ func assertShell(t *testing.T, body string) {
 		`<meta name="csrf-token" content="` + testToken + `">`,
 		`<a class="skip-link" href="#main">`,
 		`<header class="site-header">`,
-		`<nav class="site-nav" aria-label="Main">`,
+		`<nav class="site-nav site-nav--`,
+		`aria-label="Main">`,
 		`<main id="main"`,
 		`<footer class="site-footer">`,
 		`href="/docs">API reference</a>`,
@@ -157,7 +158,7 @@ func TestHomePageLoggedOut(t *testing.T) {
 			t.Errorf("landing page lacks %q", want)
 		}
 	}
-	for _, unwanted := range []string{`action="/logout"`, `href="/accounts"`, `Log out`} {
+	for _, unwanted := range []string{`action="/logout"`, `href="/accounts"`, `Log out`, `nav-menu`} {
 		if strings.Contains(body, unwanted) {
 			t.Errorf("a visitor's page shows %q", unwanted)
 		}
@@ -188,15 +189,32 @@ func TestHomePageLoggedIn(t *testing.T) {
 		t.Error("a signed-in page offers to log in")
 	}
 
-	form := regexp.MustCompile(`(?s)<form method="post" action="/logout"[^>]*>(.*?)</form>`).FindStringSubmatch(body)
-	if form == nil {
-		t.Fatal("no logout form posting to /logout")
+	// The navigation is there twice: as the wide row and in the phone's Menu
+	// disclosure (the stylesheet shows one); each has the logout form.
+	forms := regexp.MustCompile(`(?s)<form method="post" action="/logout"[^>]*>(.*?)</form>`).FindAllStringSubmatch(body, -1)
+	if len(forms) != 2 {
+		t.Fatalf("%d logout forms posting to /logout, want 2 (row and menu)", len(forms))
 	}
-	if !strings.Contains(form[1], `<input type="hidden" name="_csrf" value="`+testToken+`">`) {
-		t.Errorf("logout form lacks the CSRF token: %s", form[1])
+	for _, form := range forms {
+		if !strings.Contains(form[1], `<input type="hidden" name="_csrf" value="`+testToken+`">`) {
+			t.Errorf("logout form lacks the CSRF token: %s", form[1])
+		}
+		if !strings.Contains(form[1], "Log out") || !strings.Contains(form[1], "Ada Lovelace") {
+			t.Errorf("logout button should say Log out and name the user: %s", form[1])
+		}
 	}
-	if !strings.Contains(form[1], "Log out") || !strings.Contains(form[1], "Ada Lovelace") {
-		t.Errorf("logout button should say Log out and name the user: %s", form[1])
+	menu := regexp.MustCompile(`(?s)<details class="nav-menu">\s*<summary class="nav-menu__button">(.*?)</summary>\s*<nav class="nav-menu__panel" aria-label="Main">(.*?)</nav>\s*</details>`).FindStringSubmatch(body)
+	if menu == nil {
+		t.Fatalf("no Menu disclosure holding the navigation:\n%s", body)
+	}
+	if !strings.Contains(menu[1], ">Menu</span>") || !strings.Contains(menu[1], `aria-hidden="true"`) {
+		t.Errorf("the Menu button has no text name beside a hidden icon: %s", menu[1])
+	}
+	for _, want := range []string{`<a href="/" aria-current="page">Dashboard</a>`, `<a href="/accounts">Accounts</a>`,
+		`<a href="/connections">Connections</a>`, `<a href="/settings">Settings</a>`, `action="/logout"`} {
+		if !strings.Contains(menu[2], want) {
+			t.Errorf("the menu lacks %q", want)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package httpserver
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/kontor-app/kontor/platform/apperr"
 	"github.com/kontor-app/kontor/platform/authn"
 	"github.com/kontor-app/kontor/platform/idempotency"
 	"github.com/kontor-app/kontor/platform/ratelimit"
@@ -74,6 +75,14 @@ func (r *Router) PublicPage(method, path string, h fiber.Handler) {
 // forms), keyed by client IP.
 func (r *Router) LimitedPage(method, path string, h fiber.Handler) {
 	r.app.Add(method, path, r.limiter.Handler(r.limiter.Policies().Auth, ratelimit.ByIP), h)
+}
+
+// LimitedForm is LimitedPage for a form that answers its own refusals: when the
+// client IP's AUTH bucket is empty, refused renders the 429 (the form again, with
+// what was typed and how long to wait) in place of the generic error page. The
+// Retry-After header is set before refused runs.
+func (r *Router) LimitedForm(method, path string, h fiber.Handler, refused func(c *fiber.Ctx, err *apperr.Error) error) {
+	r.app.Add(method, path, r.limiter.HandlerOr(r.limiter.Policies().Auth, ratelimit.ByIP, refused), h)
 }
 
 // Raw adds a route with no house policy, for operational endpoints only.

@@ -55,10 +55,21 @@ func NewLimiter(store Store, p Policies, disabled bool) *Limiter {
 // Policies returns the policies the limiter was built with.
 func (l *Limiter) Policies() Policies { return l.policies }
 
+// Refused answers a request the limiter refused, instead of the error handler's
+// generic answer: a page shows its form again with err's message and wait. err is
+// the RateLimited error with RetryAfter set; the Retry-After header is already set
+// when Refused runs.
+type Refused func(c *fiber.Ctx, err *apperr.Error) error
+
 // Handler returns middleware that takes a token from the bucket of policy p named by
 // key(c), sets the X-RateLimit headers, and refuses the request with RateLimited and
 // a Retry-After when the bucket is empty.
 func (l *Limiter) Handler(p Policy, key func(c *fiber.Ctx) string) fiber.Handler {
+	return l.HandlerOr(p, key, nil)
+}
+
+// HandlerOr is Handler whose refusals refused answers, when it is not nil.
+func (l *Limiter) HandlerOr(p Policy, key func(c *fiber.Ctx) string, refused Refused) fiber.Handler {
 	if key == nil {
 		key = ByIP
 	}
@@ -86,8 +97,13 @@ func (l *Limiter) Handler(p Policy, key func(c *fiber.Ctx) string) fiber.Handler
 		c.Set(HeaderRemaining, strconv.Itoa(d.Remaining))
 		c.Set(HeaderReset, strconv.FormatInt(ceilUnix(d.Reset), 10))
 		if !d.Allowed {
-			return apperr.New(apperr.RateLimited, "Too many requests; try again in a moment.").
-				WithRetryAfter(ceilSeconds(d.RetryAfter))
+			wait := ceilSeconds(d.RetryAfter)
+			err := apperr.New(apperr.RateLimited, "Too many requests; try again in a moment.").WithRetryAfter(wait)
+			if refused != nil {
+				c.Set(fiber.HeaderRetryAfter, strconv.Itoa(wait))
+				return refused(c, err)
+			}
+			return err
 		}
 		return c.Next()
 	}

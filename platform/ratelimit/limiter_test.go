@@ -257,3 +257,39 @@ func TestModule(t *testing.T) {
 		}
 	})
 }
+
+// TestHandlerOrHandsRefusalsToTheirRenderer: a page answers its own refusals
+// (the form again, with the wait) through HandlerOr, with Retry-After already
+// set; the request's handler never runs; allowed requests are not touched.
+func TestHandlerOrHandsRefusalsToTheirRenderer(t *testing.T) {
+	p := Policy{Name: "AUTH", Burst: 1, PerMinute: 4} // one token every 15 s
+	clk := &clock{now: t0}
+	l := NewLimiter(NewMemoryStore(), Policies{Auth: p}, false)
+	l.now = clk.Now
+	var handled int
+	var got *apperr.Error
+	app := fiber.New(fiber.Config{ErrorHandler: errorHandler})
+	app.Get("/", l.HandlerOr(p, ByIP, func(c *fiber.Ctx, err *apperr.Error) error {
+		got = err
+		return c.Status(http.StatusTooManyRequests).SendString("form, wait " + c.GetRespHeader(fiber.HeaderRetryAfter))
+	}), func(c *fiber.Ctx) error { handled++; return c.SendString("ok") })
+
+	if res := get(t, app, ""); res.StatusCode != http.StatusOK || got != nil {
+		t.Fatalf("first request: %d, refused %v", res.StatusCode, got)
+	}
+	res := get(t, app, "")
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") != "15" {
+		t.Fatalf("second request: %d, Retry-After %q; want 429 and 15", res.StatusCode, res.Header.Get("Retry-After"))
+	}
+	if got == nil || got.Code != apperr.RateLimited || got.RetryAfter != 15 {
+		t.Fatalf("the renderer got %+v, want RateLimited with RetryAfter 15", got)
+	}
+	body := make([]byte, 64)
+	n, _ := res.Body.Read(body)
+	if string(body[:n]) != "form, wait 15" {
+		t.Errorf("body %q: the renderer's answer was not sent", body[:n])
+	}
+	if handled != 1 {
+		t.Errorf("the handler ran %d times, want once (the refused request must not reach it)", handled)
+	}
+}

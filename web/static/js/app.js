@@ -70,6 +70,23 @@
       });
     });
 
+    // The phone's Menu (a <details> that works without this) also closes with
+    // Escape, handing focus back to its button, and with a click outside it.
+    var menu = document.querySelector("details.nav-menu");
+    if (menu) {
+      document.addEventListener("keydown", function (evt) {
+        if (evt.key === "Escape" && menu.open) {
+          menu.open = false;
+          menu.querySelector("summary").focus();
+        }
+      });
+      document.addEventListener("click", function (evt) {
+        if (menu.open && !menu.contains(evt.target)) {
+          menu.open = false;
+        }
+      });
+    }
+
     // A form summary of errors takes focus, so keyboard and screen-reader
     // users start at the list of problems.
     var summary = document.getElementById("form-errors");

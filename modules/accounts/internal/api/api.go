@@ -17,6 +17,7 @@ import (
 	"github.com/kontor-app/kontor/platform/apperr"
 	"github.com/kontor-app/kontor/platform/authn"
 	"github.com/kontor-app/kontor/platform/httpserver"
+	"github.com/kontor-app/kontor/platform/money"
 )
 
 // Service is the part of the accounts use cases the JSON API calls.
@@ -140,7 +141,7 @@ func AccountListBody(list app.AccountList) any {
 	}
 	totals := make(map[string]string, len(list.TotalBalanceByCurrency))
 	for cur, amount := range list.TotalBalanceByCurrency {
-		totals[string(cur)] = amount.String()
+		totals[string(cur)] = money.Plain(amount, cur)
 	}
 	return fiber.Map{
 		"accounts": accounts, "total_count": list.TotalCount, "active_count": list.ActiveCount,

@@ -302,7 +302,7 @@ func TestCloseAccount(t *testing.T) {
 	u := k.newUser(t, "cl")
 	a := u.createAccount(t, `{"name":"Savings","account_type":"savings","currency":"RWF","opening_balance":"500"}`)
 	p := problem(t, u.do(t, http.MethodDelete, "/accounts/"+a.ID, nil), http.StatusConflict, "account_not_empty")
-	if p.Details["account_id"] != a.ID || p.Details["current_balance"] != "500.00" {
+	if p.Details["account_id"] != a.ID || p.Details["current_balance"] != "500" {
 		t.Fatalf("details %v", p.Details)
 	}
 	u.record(t, a.ID, "withdrawal", "500")
@@ -615,4 +615,61 @@ func TestEmptyAndAbsurdValues(t *testing.T) {
 	problem(t, u.raw(t, http.MethodPost, "/accounts", `{"name":"N","account_type":"cash","currency":"USD","custom_fields":[{"label":"IBAN","value":"DE00","colour":"red"}]}`, "Content-Type: application/json"), http.StatusBadRequest, "unknown_field")
 	problem(t, u.raw(t, http.MethodPatch, "/accounts/"+a.ID, nested, "Content-Type: application/merge-patch+json"), http.StatusBadRequest, "unknown_field")
 	u.raw(t, http.MethodPatch, "/accounts/"+a.ID, `{"custom_fields":[{"label":"IBAN","value":"DE00"}]}`, "Content-Type: application/merge-patch+json").Expect(t, http.StatusOK)
+}
+
+// TestFavouritesComeFirstAcrossPages makes the last of seven accounts a
+// favourite and walks GET /accounts two at a time: the favourite is the first
+// account of the first page, and every account comes exactly once, the others in
+// sort order; the same holds for a descending sort.
+func TestFavouritesComeFirstAcrossPages(t *testing.T) {
+	k := start(t, harness.Auto)
+	u := k.newUser(t, "fav")
+	var ids []string
+	for i := range 7 {
+		a := u.createAccount(t, fmt.Sprintf(`{"name":"Account %d","account_type":"checking","currency":"JPY","sort_order":%d}`, i, i))
+		ids = append(ids, a.ID)
+	}
+	last := ids[len(ids)-1]
+	var fav account
+	u.do(t, http.MethodPatch, "/accounts/"+last, map[string]any{"is_favourite": true}).Expect(t, http.StatusOK).JSON(t, &fav)
+	if !fav.IsFavourite {
+		t.Fatalf("PATCH is_favourite: %+v", fav)
+	}
+	for _, sortBy := range []string{"sort_order", "-sort_order", "name", "-created_at"} {
+		var got []string
+		cursor := ""
+		for pages := 0; ; pages++ {
+			path := "/accounts?limit=2&sort=" + sortBy
+			if cursor != "" {
+				path += "&cursor=" + url.QueryEscape(cursor)
+			}
+			var l accountList
+			u.get(t, path).Expect(t, http.StatusOK).JSON(t, &l)
+			for _, a := range l.Accounts {
+				got = append(got, a.ID)
+				if a.IsFavourite != (a.ID == last) {
+					t.Fatalf("%s: account %s is_favourite %v", sortBy, a.Name, a.IsFavourite)
+				}
+			}
+			if !l.HasMore || l.NextCursor == nil {
+				break
+			}
+			cursor = *l.NextCursor
+			if pages > 7 {
+				t.Fatalf("%s: paging does not end", sortBy)
+			}
+		}
+		want := []string{last}
+		others := ids[:len(ids)-1]
+		if strings.HasPrefix(sortBy, "-") {
+			for i := len(others) - 1; i >= 0; i-- {
+				want = append(want, others[i])
+			}
+		} else {
+			want = append(want, others...)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: pages serve\n%v\nwant\n%v", sortBy, got, want)
+		}
+	}
 }

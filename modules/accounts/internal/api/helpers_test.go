@@ -160,6 +160,7 @@ type account struct {
 	IsLiability            bool              `json:"is_liability"`
 	IsInvestment           bool              `json:"is_investment"`
 	IsRetirement           bool              `json:"is_retirement"`
+	IsFavourite            bool              `json:"is_favourite"`
 	Notes                  *string           `json:"notes"`
 	Metadata               map[string]string `json:"metadata"`
 	ClosedAt               *string           `json:"closed_at"`

@@ -13,49 +13,50 @@ import (
 
 // accountJSON is the account object of the contract.
 type accountJSON struct {
-	ID                       string            `json:"id"`
-	ConnectionID             *string           `json:"connection_id"`
-	Provider                 *string           `json:"provider"`
-	ProviderAccountID        *string           `json:"provider_account_id"`
-	ExternalID               *string           `json:"external_id"`
-	AccountNumber            string            `json:"account_number"`
-	AccountNumberMasked      string            `json:"account_number_masked"`
-	Name                     string            `json:"name"`
-	AccountType              string            `json:"account_type"`
-	Subtype                  *string           `json:"subtype"`
-	Currency                 string            `json:"currency"`
-	BalanceAmount            money.Amount      `json:"balance_amount"`
-	BalanceCurrency          string            `json:"balance_currency"`
-	AvailableBalanceAmount   money.NullAmount  `json:"available_balance_amount"`
-	AvailableBalanceCurrency *string           `json:"available_balance_currency"`
-	OverdraftLimit           money.Amount      `json:"overdraft_limit"`
-	InterestRate             money.NullAmount  `json:"interest_rate"`
-	Status                   string            `json:"status"`
-	IsActive                 bool              `json:"is_active"`
-	IsArchived               bool              `json:"is_archived"`
-	IsHidden                 bool              `json:"is_hidden"`
-	IsFavourite              bool              `json:"is_favourite"`
-	ShowInDashboard          bool              `json:"show_in_dashboard"`
-	IsInvestment             bool              `json:"is_investment"`
-	IsBank                   bool              `json:"is_bank"`
-	IsRetirement             bool              `json:"is_retirement"`
-	IsCredit                 bool              `json:"is_credit"`
-	IsLiability              bool              `json:"is_liability"`
-	Color                    *string           `json:"color"`
-	Icon                     *string           `json:"icon"`
-	Notes                    *string           `json:"notes"`
-	SortOrder                int               `json:"sort_order"`
-	CustomFields             []customFieldJSON `json:"custom_fields"`
-	Metadata                 map[string]string `json:"metadata"`
-	LinkedAccountID          *string           `json:"linked_account_id"`
-	ProviderBalanceAmount    money.NullAmount  `json:"provider_balance_amount"`
-	BalanceDrift             money.NullAmount  `json:"balance_drift"`
-	LastSyncedAt             *string           `json:"last_synced_at"`
-	CreatedAt                string            `json:"created_at"`
-	UpdatedAt                string            `json:"updated_at"`
-	ClosedAt                 *string           `json:"closed_at"`
-	ArchivedAt               *string           `json:"archived_at"`
-	Version                  int64             `json:"version"`
+	ID                       string               `json:"id"`
+	ConnectionID             *string              `json:"connection_id"`
+	Provider                 *string              `json:"provider"`
+	ProviderAccountID        *string              `json:"provider_account_id"`
+	ExternalID               *string              `json:"external_id"`
+	AccountNumber            string               `json:"account_number"`
+	AccountNumberMasked      string               `json:"account_number_masked"`
+	Name                     string               `json:"name"`
+	AccountType              string               `json:"account_type"`
+	Subtype                  *string              `json:"subtype"`
+	Currency                 string               `json:"currency"`
+	BalanceAmount            money.InCurrency     `json:"balance_amount"`
+	BalanceCurrency          string               `json:"balance_currency"`
+	AvailableBalanceAmount   money.NullInCurrency `json:"available_balance_amount"`
+	AvailableBalanceCurrency *string              `json:"available_balance_currency"`
+	OverdraftLimit           money.InCurrency     `json:"overdraft_limit"`
+	// InterestRate is a percentage, not money: it keeps the canonical decimal form.
+	InterestRate          money.NullAmount     `json:"interest_rate"`
+	Status                string               `json:"status"`
+	IsActive              bool                 `json:"is_active"`
+	IsArchived            bool                 `json:"is_archived"`
+	IsHidden              bool                 `json:"is_hidden"`
+	IsFavourite           bool                 `json:"is_favourite"`
+	ShowInDashboard       bool                 `json:"show_in_dashboard"`
+	IsInvestment          bool                 `json:"is_investment"`
+	IsBank                bool                 `json:"is_bank"`
+	IsRetirement          bool                 `json:"is_retirement"`
+	IsCredit              bool                 `json:"is_credit"`
+	IsLiability           bool                 `json:"is_liability"`
+	Color                 *string              `json:"color"`
+	Icon                  *string              `json:"icon"`
+	Notes                 *string              `json:"notes"`
+	SortOrder             int                  `json:"sort_order"`
+	CustomFields          []customFieldJSON    `json:"custom_fields"`
+	Metadata              map[string]string    `json:"metadata"`
+	LinkedAccountID       *string              `json:"linked_account_id"`
+	ProviderBalanceAmount money.NullInCurrency `json:"provider_balance_amount"`
+	BalanceDrift          money.NullInCurrency `json:"balance_drift"`
+	LastSyncedAt          *string              `json:"last_synced_at"`
+	CreatedAt             string               `json:"created_at"`
+	UpdatedAt             string               `json:"updated_at"`
+	ClosedAt              *string              `json:"closed_at"`
+	ArchivedAt            *string              `json:"archived_at"`
+	Version               int64                `json:"version"`
 }
 
 type customFieldJSON struct {
@@ -68,14 +69,14 @@ func accountOf(a domain.Account) accountJSON {
 		ID: a.ID.String(), Provider: optString(a.Provider), ProviderAccountID: optString(a.ProviderAccountID),
 		ExternalID: optString(a.ExternalID), AccountNumber: a.AccountNumber, AccountNumberMasked: a.AccountNumberMasked(),
 		Name: a.Name, AccountType: string(a.Type), Subtype: optString(a.Subtype), Currency: string(a.Currency),
-		BalanceAmount: a.Balance, BalanceCurrency: string(a.Currency), AvailableBalanceAmount: a.AvailableBalance,
-		OverdraftLimit: a.OverdraftLimit, InterestRate: a.InterestRate, Status: string(a.Status),
+		BalanceAmount: money.In(a.Balance, a.Currency), BalanceCurrency: string(a.Currency),
+		AvailableBalanceAmount: money.NullIn(a.AvailableBalance, a.Currency), OverdraftLimit: money.In(a.OverdraftLimit, a.Currency), InterestRate: a.InterestRate, Status: string(a.Status),
 		IsActive: a.IsActive(), IsArchived: a.IsArchived(), IsHidden: a.IsHidden, IsFavourite: a.IsFavourite,
 		ShowInDashboard: a.ShowInDashboard, IsInvestment: a.Type.IsInvestment(), IsBank: a.Type.IsBank(),
 		IsRetirement: a.Type.IsRetirement(), IsCredit: a.Type.IsCredit(), IsLiability: a.Type.IsLiability(),
 		Color: optString(a.Color), Icon: optString(a.Icon), Notes: optString(a.Notes), SortOrder: a.SortOrder,
 		CustomFields: make([]customFieldJSON, 0, len(a.CustomFields)), Metadata: a.Metadata,
-		ProviderBalanceAmount: a.ProviderBalance, BalanceDrift: a.Drift(),
+		ProviderBalanceAmount: money.NullIn(a.ProviderBalance, a.Currency), BalanceDrift: money.NullIn(a.Drift(), a.Currency),
 		LastSyncedAt: optTimestamp(a.LastSyncedAt), CreatedAt: timestamp(a.CreatedAt), UpdatedAt: timestamp(a.UpdatedAt),
 		ClosedAt: optTimestamp(a.ClosedAt), ArchivedAt: optTimestamp(a.ArchivedAt), Version: a.Version,
 	}
@@ -101,25 +102,25 @@ func accountOf(a domain.Account) accountJSON {
 
 // transactionJSON is the transaction object of the contract.
 type transactionJSON struct {
-	ID                    string       `json:"id"`
-	AccountID             string       `json:"account_id"`
-	ExternalID            *string      `json:"external_id"`
-	ProviderTransactionID *string      `json:"provider_transaction_id"`
-	Type                  string       `json:"type"`
-	Amount                money.Amount `json:"amount"`
-	Currency              string       `json:"currency"`
-	Description           string       `json:"description"`
-	Counterparty          *string      `json:"counterparty"`
-	Status                string       `json:"status"`
-	BookedAt              string       `json:"booked_at"`
-	TransferID            *string      `json:"transfer_id"`
-	CreatedAt             string       `json:"created_at"`
+	ID                    string           `json:"id"`
+	AccountID             string           `json:"account_id"`
+	ExternalID            *string          `json:"external_id"`
+	ProviderTransactionID *string          `json:"provider_transaction_id"`
+	Type                  string           `json:"type"`
+	Amount                money.InCurrency `json:"amount"`
+	Currency              string           `json:"currency"`
+	Description           string           `json:"description"`
+	Counterparty          *string          `json:"counterparty"`
+	Status                string           `json:"status"`
+	BookedAt              string           `json:"booked_at"`
+	TransferID            *string          `json:"transfer_id"`
+	CreatedAt             string           `json:"created_at"`
 }
 
 func transactionOf(t domain.Transaction) transactionJSON {
 	out := transactionJSON{
 		ID: t.ID.String(), AccountID: t.AccountID.String(), ExternalID: optString(t.ExternalID),
-		ProviderTransactionID: optString(t.ProviderTransactionID), Type: string(t.Type), Amount: t.Amount,
+		ProviderTransactionID: optString(t.ProviderTransactionID), Type: string(t.Type), Amount: money.In(t.Amount, t.Currency),
 		Currency: string(t.Currency), Description: t.Description, Counterparty: optString(t.Counterparty),
 		Status: string(t.Status), BookedAt: timestamp(t.BookedAt), CreatedAt: timestamp(t.CreatedAt),
 	}
@@ -139,8 +140,8 @@ func transactionsOf(ts []domain.Transaction) []transactionJSON {
 }
 
 type pointJSON struct {
-	Date    string       `json:"date"`
-	Balance money.Amount `json:"balance"`
+	Date    string           `json:"date"`
+	Balance money.InCurrency `json:"balance"`
 }
 
 type seriesJSON struct {
@@ -151,7 +152,7 @@ type seriesJSON struct {
 func seriesOf(s app.Series) seriesJSON {
 	out := seriesJSON{Currency: string(s.Currency), Points: make([]pointJSON, len(s.Points))}
 	for i, p := range s.Points {
-		out.Points[i] = pointJSON{Date: p.Date.Format(time.DateOnly), Balance: p.Balance}
+		out.Points[i] = pointJSON{Date: p.Date.Format(time.DateOnly), Balance: money.In(p.Balance, s.Currency)}
 	}
 	return out
 }

@@ -66,7 +66,9 @@ type AccountList struct {
 
 const accountCursorKind = "accounts"
 
-// ListAccounts returns a page of the subject's accounts.
+// ListAccounts returns a page of the subject's accounts: favourites first, then the
+// others, each part in the query's sort order. The cursor carries the last row's
+// favourite flag, so a walk over every page serves each account once.
 func (s *Service) ListAccounts(ctx context.Context, sub authn.Subject, in ListAccountsQuery) (AccountList, error) {
 	if err := s.authorizeOwn(ctx, sub, authz.ActionRead); err != nil {
 		return AccountList{}, err
@@ -92,7 +94,8 @@ func (s *Service) ListAccounts(ctx context.Context, sub authn.Subject, in ListAc
 	}
 	if page.HasMore && len(page.Accounts) > 0 {
 		last := page.Accounts[len(page.Accounts)-1]
-		out.NextCursor = encodeCursor(accountCursorKind, q.Sort.String(), AccountSortValue(&last, q.Sort.Field), last.ID)
+		out.NextCursor = encodePosition(accountCursorKind, q.Sort.String(),
+			KeysetPosition{Value: AccountSortValue(&last, q.Sort.Field), ID: last.ID, Favourite: last.IsFavourite})
 	}
 	return out, nil
 }

@@ -43,7 +43,8 @@ type Repository interface {
 	// database transaction, locking them in id order; fn is called once per
 	// account. It returns how many accounts the connection has.
 	UpdateConnection(ctx context.Context, connectionID uuid.UUID, fn func(ctx context.Context, a *domain.Account) error) (int, error)
-	// List returns one page of accounts matching q, in q's order, without N+1 queries.
+	// List returns one page of accounts matching q without N+1 queries: every
+	// favourite first, then the other accounts, each part in q's sort order.
 	List(ctx context.Context, q AccountQuery) (AccountPage, error)
 	// Summarize counts and totals every account matching f, not just one page.
 	Summarize(ctx context.Context, f AccountFilter) (AccountSummary, error)
@@ -156,6 +157,9 @@ type AccountQuery struct {
 type KeysetPosition struct {
 	Value string
 	ID    uuid.UUID
+	// Favourite is the row's favourite flag: the account list serves every
+	// favourite before the other accounts, each part in the sort's order.
+	Favourite bool
 }
 
 // AccountPage is one page of accounts; HasMore says whether rows follow.

@@ -210,11 +210,19 @@ type cursor struct {
 	Sort  string `json:"s,omitempty"`
 	Value string `json:"v"`
 	ID    string `json:"i"`
+	// Favourite is set when the last row served was a favourite account: the
+	// account list serves favourites first.
+	Favourite bool `json:"f,omitempty"`
 }
 
 // encodeCursor makes an opaque, URL-safe cursor.
 func encodeCursor(kind, sort, value string, id uuid.UUID) string {
-	b, _ := json.Marshal(cursor{Kind: kind, Sort: sort, Value: value, ID: id.String()})
+	return encodePosition(kind, sort, KeysetPosition{Value: value, ID: id})
+}
+
+// encodePosition makes an opaque, URL-safe cursor of a whole keyset position.
+func encodePosition(kind, sort string, p KeysetPosition) string {
+	b, _ := json.Marshal(cursor{Kind: kind, Sort: sort, Value: p.Value, ID: p.ID.String(), Favourite: p.Favourite})
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -236,7 +244,7 @@ func decodeCursor(s, kind, sort string) (*KeysetPosition, error) {
 	if err != nil {
 		return nil, bad
 	}
-	return &KeysetPosition{Value: c.Value, ID: id}, nil
+	return &KeysetPosition{Value: c.Value, ID: id, Favourite: c.Favourite}, nil
 }
 
 // generateAccountNumber returns "ACC-" and ten random digits.

@@ -194,7 +194,7 @@ func (a *Account) Close(now time.Time) error {
 	if !a.Balance.IsZero() {
 		return apperr.New(AccountNotEmpty,
 			"The account still holds %s %s; bring its balance to zero before closing it.", money.Format(a.Balance, a.Currency), a.Currency).
-			WithDetails(map[string]any{"account_id": a.ID.String(), "current_balance": a.Balance.String()})
+			WithDetails(map[string]any{"account_id": a.ID.String(), "current_balance": money.Plain(a.Balance, a.Currency)})
 	}
 	a.Status = StatusClosed
 	t := now
@@ -261,10 +261,10 @@ func (a *Account) post(e Transaction, now time.Time, checkFunds bool) error {
 				money.Format(available, a.Currency), a.Currency, money.Format(e.Amount.Abs(), a.Currency), a.Currency).
 				WithDetails(map[string]any{
 					"account_id":      a.ID.String(),
-					"current_balance": a.Balance.String(),
-					"overdraft_limit": a.OverdraftLimit.String(),
-					"available":       available.String(),
-					"requested":       e.Amount.Abs().String(),
+					"current_balance": money.Plain(a.Balance, a.Currency),
+					"overdraft_limit": money.Plain(a.OverdraftLimit, a.Currency),
+					"available":       money.Plain(available, a.Currency),
+					"requested":       money.Plain(e.Amount.Abs(), a.Currency),
 				})
 		}
 	}

@@ -27,7 +27,7 @@ func TestListQueriesUseIndexes(t *testing.T) {
 		var queries []string
 		for _, s := range []app.AccountSort{{Field: "sort_order"}, {Field: "name", Desc: true}, {Field: "balance"}, {Field: "created_at", Desc: true}} {
 			q := app.AccountQuery{AccountFilter: app.AccountFilter{UserID: user}, Sort: s, Limit: 50}
-			queries = append(queries, st.ListQueryForTest(q))
+			queries = append(queries, st.ListQueryForTest(q, true), st.ListQueryForTest(q, false))
 			switch s.Field {
 			case "balance":
 				after.Value = "12.50"
@@ -37,7 +37,7 @@ func TestListQueriesUseIndexes(t *testing.T) {
 				after.Value = "m"
 			}
 			q.After = after
-			queries = append(queries, st.ListQueryForTest(q))
+			queries = append(queries, st.ListQueryForTest(q, true), st.ListQueryForTest(q, false))
 		}
 		deep := &app.KeysetPosition{Value: time.Now().UTC().Format(time.RFC3339Nano), ID: uuid.New()}
 		queries = append(queries,

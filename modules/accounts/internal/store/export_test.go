@@ -6,10 +6,11 @@ import (
 	"github.com/kontor-app/kontor/modules/accounts/internal/app"
 )
 
-// ListQueryForTest returns the SQL of one page of the account list.
-func (s *Store) ListQueryForTest(q app.AccountQuery) string {
+// ListQueryForTest returns the SQL of one page of the account list: the query of
+// its favourites or of its other accounts.
+func (s *Store) ListQueryForTest(q app.AccountQuery, favourite bool) string {
 	var rows []accountRow
-	sel, _ := s.listQuery(context.Background(), q, &rows)
+	sel, _ := s.listQuery(context.Background(), q, favourite, q.Limit, &rows)
 	return sel.String()
 }
 

@@ -80,15 +80,35 @@ func filterAccounts(q *bun.SelectQuery, f app.AccountFilter) *bun.SelectQuery {
 	return q
 }
 
-// List returns one page of accounts in one query.
+// List returns one page of accounts: every favourite first, then the other
+// accounts, each part in the sort's order. Each part is its own keyset walk of an
+// index (user_id, is_favourite, sort column, id), so neither engine sorts: the
+// favourites are read first, and the other accounts only when the page has room
+// left (one query for most pages, two where the parts meet). A cursor past the
+// favourites skips their query.
 func (s *Store) List(ctx context.Context, q app.AccountQuery) (app.AccountPage, error) {
 	var rows []accountRow
-	sel, err := s.listQuery(ctx, q, &rows)
-	if err != nil {
-		return app.AccountPage{}, err
+	if q.After == nil || q.After.Favourite {
+		sel, err := s.listQuery(ctx, q, true, q.Limit, &rows)
+		if err != nil {
+			return app.AccountPage{}, err
+		}
+		if err := sel.Scan(ctx); err != nil {
+			return app.AccountPage{}, apperr.Wrap(err, "list accounts")
+		}
+		// The other accounts start at their beginning.
+		q.After = nil
 	}
-	if err := sel.Scan(ctx); err != nil {
-		return app.AccountPage{}, apperr.Wrap(err, "list accounts")
+	if len(rows) <= q.Limit {
+		var others []accountRow
+		sel, err := s.listQuery(ctx, q, false, q.Limit-len(rows), &others)
+		if err != nil {
+			return app.AccountPage{}, err
+		}
+		if err := sel.Scan(ctx); err != nil {
+			return app.AccountPage{}, apperr.Wrap(err, "list accounts")
+		}
+		rows = append(rows, others...)
 	}
 	page := app.AccountPage{HasMore: len(rows) > q.Limit}
 	if page.HasMore {
@@ -105,14 +125,15 @@ func (s *Store) List(ctx context.Context, q app.AccountQuery) (app.AccountPage, 
 	return page, nil
 }
 
-// listQuery builds the keyset query of one page of accounts: it walks the index
-// (user_id, sort column, id) from the cursor on.
-func (s *Store) listQuery(ctx context.Context, q app.AccountQuery, rows *[]accountRow) (*bun.SelectQuery, error) {
+// listQuery builds the keyset query of up to limit+1 accounts whose favourite
+// flag is favourite: it walks the index (user_id, is_favourite, sort column, id)
+// from the cursor on.
+func (s *Store) listQuery(ctx context.Context, q app.AccountQuery, favourite bool, limit int, rows *[]accountRow) (*bun.SelectQuery, error) {
 	col, ok := accountSortColumns[q.Sort.Field]
 	if !ok {
 		col = "sort_order"
 	}
-	sel := filterAccounts(s.db.Conn(ctx).NewSelect().Model(rows), q.AccountFilter)
+	sel := filterAccounts(s.db.Conn(ctx).NewSelect().Model(rows), q.AccountFilter).Where("is_favourite = ?", favourite)
 	dir, cmp := "ASC", ">"
 	if q.Sort.Desc {
 		dir, cmp = "DESC", "<"
@@ -124,7 +145,7 @@ func (s *Store) listQuery(ctx context.Context, q app.AccountQuery, rows *[]accou
 		}
 		sel = sel.Where("(?, id) "+cmp+" (?, ?)", bun.Ident(col), value, q.After.ID)
 	}
-	return sel.OrderExpr("? "+dir+", id "+dir, bun.Ident(col)).Limit(int64(q.Limit) + 1), nil
+	return sel.OrderExpr("? "+dir+", id "+dir, bun.Ident(col)).Limit(int64(limit) + 1), nil
 }
 
 // keysetValue turns a cursor's sort value into the value the sort column holds.

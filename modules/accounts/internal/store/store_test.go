@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -749,5 +750,107 @@ func TestSummarizeByType(t *testing.T) {
 		if err != nil || len(got) != 1 || got[domain.Checking].Count != 1 {
 			t.Fatalf("filtered: %+v %v", got, err)
 		}
+	})
+}
+
+// TestListServesFavouritesFirstAcrossPages walks the account list page by page in
+// every sort and several page sizes, with the favourites among the accounts
+// created last (so that without favourites first they would come on the last
+// page): every account comes exactly once, the favourites before all others, and
+// each part in the sort's order.
+func TestListServesFavouritesFirstAcrossPages(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db)
+		const n = 9
+		favourite := map[uuid.UUID]bool{}
+		for i := range n {
+			fav := i == n-1 || i == 4
+			a := e.create(t, e.alice, fmt.Sprintf("Acct %c", 'a'+(i*5)%n), "checking", "EUR", fmt.Sprintf("%d.%02d", (i*7)%n, i),
+				func(f *app.AccountFieldsText) {
+					f.SortOrder = app.Set(i % 4)
+					f.IsFavourite = app.Set(fav)
+				})
+			favourite[a.ID] = fav
+		}
+		e.create(t, e.bob, "Not mine", "checking", "EUR", "1", func(f *app.AccountFieldsText) { f.IsFavourite = app.Set(true) })
+
+		for _, sortBy := range []string{"", "sort_order", "-sort_order", "name", "-name", "balance", "-balance", "created_at", "-created_at"} {
+			for _, limit := range []int{1, 2, 3, 4, n} {
+				var all []domain.Account
+				cursor := ""
+				for pages := 0; ; pages++ {
+					l, err := e.list(ctx, e.alice, app.ListAccountsText{Sort: sortBy, Limit: limit, Cursor: cursor})
+					if err != nil {
+						t.Fatalf("%s/%d: %v", sortBy, limit, err)
+					}
+					if len(l.Accounts) > limit || l.HasMore && len(l.Accounts) != limit {
+						t.Fatalf("%s/%d: a page of %d, has_more %v", sortBy, limit, len(l.Accounts), l.HasMore)
+					}
+					all = append(all, l.Accounts...)
+					if !l.HasMore {
+						break
+					}
+					cursor = l.NextCursor
+					if pages > n {
+						t.Fatalf("%s/%d: paging does not end", sortBy, limit)
+					}
+				}
+				seen := map[uuid.UUID]bool{}
+				for _, a := range all {
+					if seen[a.ID] {
+						t.Errorf("%s/%d: %s served twice", sortBy, limit, a.Name)
+					}
+					seen[a.ID] = true
+				}
+				if len(seen) != n {
+					t.Fatalf("%s/%d: %d of %d accounts served", sortBy, limit, len(seen), n)
+				}
+				if !all[0].IsFavourite || !all[1].IsFavourite || all[2].IsFavourite {
+					t.Errorf("%s/%d: favourites are not first: %v", sortBy, limit, names(all))
+				}
+				for _, part := range [][]domain.Account{all[:2], all[2:]} {
+					if !sortedBy(part, sortBy) {
+						t.Errorf("%s/%d: part not in order: %v", sortBy, limit, names(part))
+					}
+				}
+			}
+		}
+	})
+}
+
+func names(as []domain.Account) []string {
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = a.Name
+		if a.IsFavourite {
+			out[i] += "*"
+		}
+	}
+	return out
+}
+
+// sortedBy reports whether as is in the list's order for sortBy (ties by id).
+func sortedBy(as []domain.Account, sortBy string) bool {
+	return sort.SliceIsSorted(as, func(i, j int) bool {
+		a, b := as[i], as[j]
+		var c int
+		switch strings.TrimPrefix(sortBy, "-") {
+		case "balance":
+			c = a.Balance.Cmp(b.Balance)
+		case "name":
+			c = cmpStr(a.Name, b.Name)
+		case "created_at":
+			c = a.CreatedAt.Compare(b.CreatedAt)
+		default:
+			c = a.SortOrder - b.SortOrder
+		}
+		if c == 0 {
+			c = strings.Compare(a.ID.String(), b.ID.String())
+		}
+		if strings.HasPrefix(sortBy, "-") {
+			c = -c
+		}
+		return c < 0
 	})
 }

@@ -31,12 +31,16 @@ func TestAccountPage(t *testing.T) {
 		"Active", "Manual", "NL91ABNA0417164300", "Overdraft limit", "50.00 EUR", "Main account", "By hand",
 		`href="/accounts/`+a.ID+`/transactions/new"`, `href="/transfers/new?from=`+a.ID+`"`, `href="/accounts/`+a.ID+`/edit"`,
 		`href="/accounts/`+a.ID+`/statement"`, `action="/accounts/`+a.ID+`/archive"`, `href="/accounts/`+a.ID+`/close"`,
-		"Groceries", "Market", "−30.00 EUR", "−2.50 EUR", "+0.75 EUR", "Pending", "Opening balance", "+100.00 EUR",
+		"Groceries", "Market", "−30.00 EUR", "−2.50 EUR", "0.75 EUR", "Pending", "Opening balance", "100.00 EUR",
 		"2 Mar 2025", "Balance, last 30 days", "Balance history of Everyday", "<svg")
+	// One sign convention on every page: a minus for money out, no plus for money in.
+	if strings.Contains(page, "+0.75") || strings.Contains(page, "+100.00") {
+		t.Error("the ledger writes a plus sign, which no other page does")
+	}
 	// The statement page the actions link to exists.
 	ada.get(t, "/accounts/"+a.ID+"/statement").Expect(t, http.StatusOK)
 	// Newest first.
-	if i, j, k := strings.Index(page, "+0.75 EUR"), strings.Index(page, "Card fee"), strings.Index(page, "Groceries"); i < 0 || j < 0 || k < 0 || i > j || j > k {
+	if i, j, k := strings.Index(page, "0.75 EUR"), strings.Index(page, "Card fee"), strings.Index(page, "Groceries"); i < 0 || j < 0 || k < 0 || i > j || j > k {
 		t.Error("the ledger is not newest first")
 	}
 
@@ -135,7 +139,7 @@ func TestEditAccountForm(t *testing.T) {
 		res := ada.post(t, path, form(map[string]string{"name": "Daily", "status": "inactive", "balance_amount": "120.00",
 			"subtype": "joint", "notes": "Renamed", "is_favourite": "true"}))
 		page := ada.follow(t, res, "/accounts/"+a.ID)
-		contains(t, page, "Saved the changes to “Daily”.", "<h1>Daily</h1>", "Inactive", "120.00 EUR", "Balance adjustment", "+20.00 EUR", "Checking · joint", "Renamed")
+		contains(t, page, "Saved the changes to “Daily”.", "<h1>Daily</h1>", "Inactive", "120.00 EUR", "Balance adjustment", "20.00 EUR", "Checking · joint", "Renamed")
 		got := ada.account(t, a.ID)
 		if got.Balance != "120.00" || got.Status != "inactive" {
 			t.Errorf("after saving: %+v", got)

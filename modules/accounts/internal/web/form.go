@@ -9,6 +9,7 @@ import (
 	"github.com/kontor-app/kontor/modules/accounts/internal/domain"
 	"github.com/kontor-app/kontor/platform/apperr"
 	"github.com/kontor-app/kontor/platform/authn"
+	"github.com/kontor-app/kontor/platform/money"
 	shell "github.com/kontor-app/kontor/web"
 )
 
@@ -55,8 +56,8 @@ func readAccountForm(c *fiber.Ctx) accountForm {
 func accountFormOf(a domain.Account) accountForm {
 	f := accountForm{
 		Name: a.Name, AccountType: string(a.Type), Currency: string(a.Currency), AccountNumber: a.AccountNumber,
-		Subtype: a.Subtype, OverdraftLimit: a.OverdraftLimit.String(), Notes: a.Notes, Color: a.Color, Icon: a.Icon,
-		Status: string(a.Status), Balance: a.Balance.String(), Favourite: a.IsFavourite, ShowInDashboard: a.ShowInDashboard,
+		Subtype: a.Subtype, OverdraftLimit: money.Plain(a.OverdraftLimit, a.Currency), Notes: a.Notes, Color: a.Color, Icon: a.Icon,
+		Status: string(a.Status), Balance: money.Plain(a.Balance, a.Currency), Favourite: a.IsFavourite, ShowInDashboard: a.ShowInDashboard,
 		Version: strconv.FormatInt(a.Version, 10),
 	}
 	if a.InterestRate.Valid {

@@ -173,14 +173,6 @@ func amountText(a money.Amount, c money.Currency) string {
 	return money.Format(a.Abs(), c) + " " + string(c)
 }
 
-// signedText shows a ledger amount with its direction: "+50.00 EUR" for money in.
-func signedText(a money.Amount, c money.Currency) string {
-	if a.IsPositive() {
-		return "+" + amountText(a, c)
-	}
-	return amountText(a, c)
-}
-
 // currencyTotal is one currency's amount in a list of totals.
 type currencyTotal struct {
 	Currency money.Currency

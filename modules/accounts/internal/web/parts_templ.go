@@ -67,7 +67,7 @@ func entryAmount(a money.Amount, c money.Currency) templ.Component {
 			templ_7745c5c3_Var2 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = shell.MoneyText(signedText(a, c), a.IsNegative()).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = shell.MoneyText(amountText(a, c), a.IsNegative()).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

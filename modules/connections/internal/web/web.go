@@ -225,7 +225,7 @@ func (r *Routes) details(c *fiber.Ctx, sub authn.Subject, id uuid.UUID) (detailV
 	rows := make([]accountRow, len(list.Accounts))
 	for i, a := range list.Accounts {
 		rows[i] = accountRow{
-			ID: a.ID.String(), Name: a.Name, AccountType: a.Type, BalanceAmount: a.Balance.String(),
+			ID: a.ID.String(), Name: a.Name, AccountType: a.Type, BalanceAmount: shell.Money(a.Balance, a.Currency),
 			Currency: string(a.Currency), Status: a.Status,
 		}
 	}

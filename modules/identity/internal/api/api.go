@@ -5,11 +5,8 @@
 package api
 
 import (
-	"bufio"
 	"context"
-	"io"
 	"log/slog"
-	"mime"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -34,7 +31,7 @@ type Service interface {
 	RevokeAPIKey(ctx context.Context, sub authn.Subject, id uuid.UUID) error
 	UpdateProfile(ctx context.Context, sub authn.Subject, in app.UpdateProfileInput) (domain.User, error)
 	ChangePassword(ctx context.Context, sub authn.Subject, in app.ChangePasswordInput) (app.TokenPair, error)
-	Export(ctx context.Context, sub authn.Subject, w io.Writer) error
+	OpenExport(ctx context.Context, sub authn.Subject) (app.ExportFile, error)
 	DeleteAccount(ctx context.Context, sub authn.Subject, in app.DeleteAccountInput) error
 }
 
@@ -57,7 +54,7 @@ func (r *Routes) Register(rt *httpserver.Router) {
 	rt.APIRead("/me", httpserver.Authenticated(r.me))
 	rt.APIWrite(fiber.MethodPatch, "/me", httpserver.Authenticated(r.updateMe))
 	rt.APIWrite(fiber.MethodPost, "/me/password", httpserver.Authenticated(r.changePassword))
-	rt.APIRead("/me/export", r.export)
+	rt.APIRead("/me/export", httpserver.Authenticated(r.export))
 	rt.APIWrite(fiber.MethodDelete, "/me", httpserver.Authenticated(r.deleteMe))
 	rt.APIWrite(fiber.MethodPost, "/api-keys", httpserver.Authenticated(r.createAPIKey))
 	rt.APIRead("/api-keys", httpserver.Authenticated(r.listAPIKeys))
@@ -294,42 +291,17 @@ func (r *Routes) changePassword(c *fiber.Ctx, sub authn.Subject) error {
 	return c.JSON(tokenPairOf(pair))
 }
 
-// ExportFileName is the name a data export downloads as, for the day it was made.
-func ExportFileName(now time.Time) string {
-	return "kontor-export-" + now.UTC().Format("2006-01-02") + ".zip"
-}
-
-// StreamExport answers with the caller's data export as a ZIP download written
-// while it is read. The subject is checked first, so a deleted user gets a problem
-// rather than an empty archive; once writing started, an error can only cut the
-// archive short (a reader then finds it truncated), and it is logged.
-func StreamExport(c *fiber.Ctx, svc interface {
-	Me(ctx context.Context, sub authn.Subject) (domain.User, error)
-	Export(ctx context.Context, sub authn.Subject, w io.Writer) error
-}, log *slog.Logger) error {
-	sub, err := authn.MustSubject(c.UserContext())
+// export answers with the caller's data export, a ZIP archive written while it is
+// sent (the settings page serves the same archive).
+func (r *Routes) export(c *fiber.Ctx, sub authn.Subject) error {
+	f, err := r.svc.OpenExport(c.UserContext(), sub)
 	if err != nil {
 		return err
 	}
-	if _, err := svc.Me(c.UserContext(), sub); err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "application/zip")
-	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": ExportFileName(time.Now())}))
-	ctx := context.WithoutCancel(c.UserContext())
-	rid := httpserver.RequestID(c)
-	c.Status(fiber.StatusOK)
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		if err := svc.Export(ctx, sub, w); err != nil {
-			log.ErrorContext(ctx, "data export cut short", "request_id", rid, "user_id", sub.UserID.String(), "error", err.Error())
-		}
-		_ = w.Flush()
-	})
+	httpserver.StreamDownload(c, r.log, httpserver.Download{ContentType: "application/zip", FileName: f.Name, Write: f.Write,
+		LogAttrs: []any{"user_id", sub.UserID.String()}})
 	return nil
 }
-
-func (r *Routes) export(c *fiber.Ctx) error { return StreamExport(c, r.svc, r.log) }
 
 func (r *Routes) deleteMe(c *fiber.Ctx, sub authn.Subject) error {
 	var body struct {

@@ -248,7 +248,7 @@ func TestExportMatchesTheAPI(t *testing.T) {
 		if ct := res.Header.Get("Content-Type"); ct != "application/zip" {
 			t.Errorf("content type %q", ct)
 		}
-		if cd := res.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, `attachment; filename=kontor-export-`) || !strings.HasSuffix(cd, ".zip") {
+		if cd := res.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, `attachment; filename="kontor-export-`) || !strings.HasSuffix(cd, `.zip"`) {
 			t.Errorf("content disposition %q", cd)
 		}
 		files := readZip(t, res.Body)

@@ -255,10 +255,29 @@ func (s *Service) WithExporters(exporters ...Exporter) *Service {
 	return s
 }
 
+// ExportFile is a data export ready to be written: the name it downloads as and
+// the function that writes the archive.
+type ExportFile struct {
+	// Name is kontor-export-YYYY-MM-DD.zip, for the day it was made.
+	Name string
+	// Write writes the ZIP archive to w, file by file as it is read.
+	Write func(ctx context.Context, w io.Writer) error
+}
+
+// OpenExport checks that the caller still exists and returns their data export,
+// to be written as it is sent. The check comes first because once writing started
+// a failure can only cut the archive short.
+func (s *Service) OpenExport(ctx context.Context, sub authn.Subject) (ExportFile, error) {
+	if _, err := s.Me(ctx, sub); err != nil {
+		return ExportFile{}, err
+	}
+	name := "kontor-export-" + s.clock.Now().UTC().Format("2006-01-02") + ".zip"
+	return ExportFile{Name: name, Write: func(ctx context.Context, w io.Writer) error { return s.Export(ctx, sub, w) }}, nil
+}
+
 // Export writes a ZIP archive of everything Kontor keeps about the caller to w,
 // each part written by its module as its JSON API serves it, file by file as it is
-// read. The caller checks the subject before the first byte (with Me), because a
-// failure once writing started can only cut the archive short.
+// read. Callers serving it use OpenExport, which checks the subject first.
 func (s *Service) Export(ctx context.Context, sub authn.Subject, w io.Writer) error {
 	zw := zip.NewWriter(w)
 	create := func(name string) (io.Writer, error) {

@@ -5,10 +5,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/kontor-app/kontor/modules/identity/internal/api"
 	"github.com/kontor-app/kontor/modules/identity/internal/app"
 	"github.com/kontor-app/kontor/platform/apperr"
 	"github.com/kontor-app/kontor/platform/authn"
+	"github.com/kontor-app/kontor/platform/httpserver"
 	shell "github.com/kontor-app/kontor/web"
 )
 
@@ -62,7 +62,15 @@ func (r *Routes) changePassword(c *fiber.Ctx, sub authn.Subject) error {
 }
 
 // export downloads the data export, the same archive as GET /api/v1/me/export.
-func (r *Routes) export(c *fiber.Ctx) error { return api.StreamExport(c, r.svc, r.log) }
+func (r *Routes) export(c *fiber.Ctx, sub authn.Subject) error {
+	f, err := r.svc.OpenExport(c.UserContext(), sub)
+	if err != nil {
+		return err
+	}
+	httpserver.StreamDownload(c, r.log, httpserver.Download{ContentType: "application/zip", FileName: f.Name, Write: f.Write,
+		LogAttrs: []any{"user_id", sub.UserID.String()}})
+	return nil
+}
 
 func (r *Routes) deletePage(c *fiber.Ctx, sub authn.Subject) error {
 	return shell.Render(c, fiber.StatusOK, deletePage(shell.Meta(c, "Delete your account"), deleteForm{Email: sub.Email}))
@@ -100,6 +108,13 @@ func (r *Routes) resetPasswordPage(c *fiber.Ctx) error {
 		return shell.Render(c, apperr.Status(e.Code), resetPasswordPage(resetMeta(c), form))
 	}
 	return shell.Render(c, fiber.StatusOK, resetPasswordPage(resetMeta(c), form))
+}
+
+// resetPasswordRefused answers a new password the rate limit refused: the form
+// again, with its one-time token, and the wait.
+func (r *Routes) resetPasswordRefused(c *fiber.Ctx, err *apperr.Error) error {
+	form := resetForm{Token: c.FormValue("token"), Errors: tooMany(err)}
+	return shell.Render(c, fiber.StatusTooManyRequests, resetPasswordPage(resetMeta(c), form))
 }
 
 func (r *Routes) resetPassword(c *fiber.Ctx) error {

@@ -36,7 +36,7 @@ type Service interface {
 	RevokeAPIKey(ctx context.Context, sub authn.Subject, id uuid.UUID) error
 	UpdateProfile(ctx context.Context, sub authn.Subject, in app.UpdateProfileInput) (domain.User, error)
 	ChangePassword(ctx context.Context, sub authn.Subject, in app.ChangePasswordInput) (app.TokenPair, error)
-	Export(ctx context.Context, sub authn.Subject, w io.Writer) error
+	OpenExport(ctx context.Context, sub authn.Subject) (app.ExportFile, error)
 	DeleteAccount(ctx context.Context, sub authn.Subject, in app.DeleteAccountInput) error
 	CheckPasswordReset(ctx context.Context, token string) error
 	ResetPassword(ctx context.Context, in app.ResetPasswordInput) (domain.User, error)
@@ -59,12 +59,13 @@ func New(svc Service, secureCookies bool, log *slog.Logger) *Routes {
 }
 
 // Register adds the pages. The form posts that check passwords are rate limited
-// per client IP like the API's login.
+// per client IP like the API's login; a refused post gets its form back with what
+// was typed (never a password) and how long to wait.
 func (r *Routes) Register(rt *httpserver.Router) {
 	rt.PublicPage(fiber.MethodGet, "/register", r.registerPage)
-	rt.LimitedPage(fiber.MethodPost, "/register", r.register)
+	rt.LimitedForm(fiber.MethodPost, "/register", r.register, r.registerRefused)
 	rt.PublicPage(fiber.MethodGet, "/login", r.loginPage)
-	rt.LimitedPage(fiber.MethodPost, "/login", r.login)
+	rt.LimitedForm(fiber.MethodPost, "/login", r.login, r.loginRefused)
 	rt.Page(fiber.MethodPost, "/logout", httpserver.Authenticated(r.logout))
 	rt.Page(fiber.MethodGet, "/settings", httpserver.Authenticated(r.settingsPage))
 	rt.Page(fiber.MethodPost, "/settings/api-keys", httpserver.Authenticated(r.createAPIKey))
@@ -73,11 +74,11 @@ func (r *Routes) Register(rt *httpserver.Router) {
 	rt.Page(fiber.MethodPost, "/settings/profile", httpserver.Authenticated(r.updateProfile))
 	rt.Page(fiber.MethodGet, "/settings/password", r.passwordPage)
 	rt.Page(fiber.MethodPost, "/settings/password", httpserver.Authenticated(r.changePassword))
-	rt.Page(fiber.MethodGet, "/settings/export.zip", r.export)
+	rt.Page(fiber.MethodGet, "/settings/export.zip", httpserver.Authenticated(r.export))
 	rt.Page(fiber.MethodGet, "/settings/delete", httpserver.Authenticated(r.deletePage))
 	rt.Page(fiber.MethodPost, "/settings/delete", httpserver.Authenticated(r.deleteAccount))
 	rt.PublicPage(fiber.MethodGet, app.ResetPath, r.resetPasswordPage)
-	rt.LimitedPage(fiber.MethodPost, app.ResetPath, r.resetPassword)
+	rt.LimitedForm(fiber.MethodPost, app.ResetPath, r.resetPassword, r.resetPasswordRefused)
 }
 
 // formErrors are a form's problems, as the shared kit maps them.
@@ -218,6 +219,25 @@ func (r *Routes) login(c *fiber.Ctx) error {
 	r.setSessionCookie(c, sess.Token, sess.ExpiresAt)
 	shell.SetFlash(c, shell.Flash{Kind: shell.FlashSuccess, Message: "Welcome back, " + sess.User.Name + "."})
 	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+// tooMany are the form errors of a post the client IP's rate limit refused.
+func tooMany(err *apperr.Error) formErrors {
+	return formErrors{shell.TooManyAttempts(err.RetryAfter)}
+}
+
+// loginRefused answers a login the rate limit refused: the form again, with the
+// e-mail address and where to go next, and the wait.
+func (r *Routes) loginRefused(c *fiber.Ctx, err *apperr.Error) error {
+	form := loginForm{Email: c.FormValue("email"), Next: safeNext(c.FormValue("next")), Errors: tooMany(err)}
+	return shell.Render(c, fiber.StatusTooManyRequests, loginPage(shell.Meta(c, "Log in"), form))
+}
+
+// registerRefused answers a registration the rate limit refused: the form again,
+// with the name and e-mail address, and the wait.
+func (r *Routes) registerRefused(c *fiber.Ctx, err *apperr.Error) error {
+	form := registerForm{Email: c.FormValue("email"), Name: c.FormValue("name"), Errors: tooMany(err)}
+	return shell.Render(c, fiber.StatusTooManyRequests, registerPage(shell.Meta(c, "Register"), form))
 }
 
 func (r *Routes) logout(c *fiber.Ctx, sub authn.Subject) error {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -196,6 +197,72 @@ func TestLogin(t *testing.T) {
 		// The JSON API shares the lock.
 		problem := c.Post(t, "/api/v1/auth/login", map[string]any{"email": victim, "password": password})
 		problem.ExpectProblem(t, http.StatusTooManyRequests, "account_locked")
+	})
+}
+
+// TestTooManyPostsGetTheFormBackWithTheWait: the AUTH limit per client IP
+// (5 at once, 5 a minute) refuses the 6th login post with 429 and Retry-After,
+// and the page is the login form again, the e-mail address kept (never the
+// password), saying how long to wait in words. Registration and the new-password
+// form share the bucket and answer the same way; the JSON API keeps its problem.
+func TestTooManyPostsGetTheFormBackWithTheWait(t *testing.T) {
+	inst := harness.Start(t, harness.Options{RateLimits: true})
+	c := inst.Client()
+	tok := c.CSRFToken(t, "/login")
+	for i := range 5 {
+		// Unknown addresses: no account gets locked, so a 429 can only be the limit.
+		c.PostForm(t, "/login", url.Values{"_csrf": {tok}, "email": {newEmail(fmt.Sprint("nobody", i))}, "password": {"not the password"}}).
+			Expect(t, http.StatusUnauthorized)
+	}
+	wait := regexp.MustCompile(`Too many attempts\. Try again in (\d+) seconds?\.`)
+	// expect checks a refused post: 429, a Retry-After of at most the 12 s a token
+	// takes to come back, the same wait in words, the form with what was typed.
+	expect := func(t *testing.T, res *harness.Response, form string, kept ...string) {
+		t.Helper()
+		res.Expect(t, http.StatusTooManyRequests)
+		res.ExpectPage(t)
+		page := string(res.Body)
+		retry := res.Header.Get("Retry-After")
+		m := wait.FindStringSubmatch(page)
+		if n, err := strconv.Atoi(retry); m == nil || m[1] != retry || err != nil || n < 1 || n > 12 {
+			t.Errorf("Retry-After %q and the page's wait %q; want the same number of seconds, 1 to 12:\n%s", retry, m, page)
+		}
+		if !strings.Contains(page, "Please wait") || strings.Contains(page, "Please fix") {
+			t.Errorf("the summary is not headed as a wait:\n%s", page)
+		}
+		if !strings.Contains(page, `<form method="post" action="`+form+`"`) {
+			t.Errorf("no %s form on the 429 page:\n%s", form, page)
+		}
+		for _, v := range kept {
+			if !strings.Contains(page, `value="`+v+`"`) {
+				t.Errorf("the form lost %q:\n%s", v, page)
+			}
+		}
+		if strings.Contains(page, password) {
+			t.Error("the page gives the password back")
+		}
+	}
+
+	t.Run("login", func(t *testing.T) {
+		email := newEmail("ada")
+		res := c.PostForm(t, "/login", url.Values{"_csrf": {tok}, "email": {email}, "password": {password}, "next": {"/accounts"}})
+		expect(t, res, "/login", email, "/accounts")
+	})
+	t.Run("register", func(t *testing.T) {
+		email := newEmail("grace")
+		res := c.PostForm(t, "/register", url.Values{"_csrf": {tok}, "name": {"Grace Hopper"}, "email": {email}, "password": {password}})
+		expect(t, res, "/register", "Grace Hopper", email)
+	})
+	t.Run("new password", func(t *testing.T) {
+		res := c.PostForm(t, "/reset-password", url.Values{"_csrf": {tok}, "token": {"some-one-time-token"}, "new_password": {password}})
+		expect(t, res, "/reset-password", "some-one-time-token")
+	})
+	t.Run("the JSON API keeps its problem", func(t *testing.T) {
+		res := c.Post(t, "/api/v1/auth/login", map[string]any{"email": newEmail("ada"), "password": password})
+		res.ExpectProblem(t, http.StatusTooManyRequests, "rate_limited")
+		if res.Header.Get("Retry-After") == "" {
+			t.Error("the problem has no Retry-After")
+		}
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/kontor-app/kontor/modules/statements/internal/domain"
+	"github.com/kontor-app/kontor/platform/money"
 )
 
 // jsonRenderer writes API.md's statement object as the entries arrive. The totals are
@@ -17,6 +18,9 @@ type jsonRenderer struct {
 	w     *bufio.Writer
 	first bool
 	buf   []byte
+	// currency is the account's, which every amount is written in (see
+	// money.Plain): set by Begin.
+	currency money.Currency
 }
 
 func newJSONRenderer(w io.Writer) *jsonRenderer {
@@ -27,6 +31,11 @@ func newJSONRenderer(w io.Writer) *jsonRenderer {
 func (r *jsonRenderer) str(s string) {
 	b, _ := json.Marshal(s) // marshalling a string cannot fail
 	r.buf = append(r.buf, b...)
+}
+
+// amount appends a as a JSON string in the account's currency's minor units.
+func (r *jsonRenderer) amount(a money.Amount) {
+	r.str(money.Plain(a, r.currency))
 }
 
 // field appends "name": as the start of an object member.
@@ -44,6 +53,7 @@ func (r *jsonRenderer) flush() error {
 
 func (r *jsonRenderer) Begin(h domain.Header) error {
 	a := h.Account
+	r.currency = money.Currency(a.Currency)
 	r.buf = append(r.buf, '{')
 	r.field("account_id")
 	r.str(a.ID.String())
@@ -72,7 +82,7 @@ func (r *jsonRenderer) Begin(h domain.Header) error {
 	r.str(h.Period.EndDate())
 	r.buf = append(r.buf, '}', ',')
 	r.field("opening_balance")
-	r.str(h.Opening.String())
+	r.amount(h.Opening)
 	r.buf = append(r.buf, ',')
 	r.field("generated_at")
 	r.str(timestamp(h.GeneratedAt))
@@ -101,10 +111,10 @@ func (r *jsonRenderer) Line(l domain.Line) error {
 	r.str(l.Type)
 	r.buf = append(r.buf, ',')
 	r.field("amount")
-	r.str(l.Amount.String())
+	r.amount(l.Amount)
 	r.buf = append(r.buf, ',')
 	r.field("balance_after")
-	r.str(l.BalanceAfter.String())
+	r.amount(l.BalanceAfter)
 	r.buf = append(r.buf, '}')
 	return r.flush()
 }
@@ -112,13 +122,13 @@ func (r *jsonRenderer) Line(l domain.Line) error {
 func (r *jsonRenderer) End(t domain.Totals) error {
 	r.buf = append(r.buf, ']', ',')
 	r.field("closing_balance")
-	r.str(t.Closing.String())
+	r.amount(t.Closing)
 	r.buf = append(r.buf, ',')
 	r.field("total_deposits")
-	r.str(t.Deposits.String())
+	r.amount(t.Deposits)
 	r.buf = append(r.buf, ',')
 	r.field("total_withdrawals")
-	r.str(t.Withdrawals.String())
+	r.amount(t.Withdrawals)
 	r.buf = append(r.buf, ',')
 	r.field("transaction_count")
 	r.buf = strconv.AppendInt(r.buf, int64(t.Count), 10)

@@ -663,7 +663,7 @@ func dashboardPage(m kweb.PageMeta, d dashboardModel) templ.Component {
 							return templ_7745c5c3_Err
 						}
 					} else {
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 61, "<div class=\"phone-table phone-table--recent\">")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 61, "<div class=\"phone-table phone-table--recent phone-stack\">")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
@@ -939,7 +939,7 @@ func statementPage(m kweb.PageMeta, s statementModel) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var48 string
-				templ_7745c5c3_Var48, templ_7745c5c3_Err = templ.JoinStringErrs(s.View.Header.Period.StartDate())
+				templ_7745c5c3_Var48, templ_7745c5c3_Err = templ.JoinStringErrs(date(s.View.Header.Period.Start))
 				if templ_7745c5c3_Err != nil {
 					return templ.Error{Err: templ_7745c5c3_Err, FileName: `modules/statements/internal/web/pages.templ`, Line: 162, Col: 64}
 				}
@@ -952,7 +952,7 @@ func statementPage(m kweb.PageMeta, s statementModel) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var49 string
-				templ_7745c5c3_Var49, templ_7745c5c3_Err = templ.JoinStringErrs(s.View.Header.Period.EndDate())
+				templ_7745c5c3_Var49, templ_7745c5c3_Err = templ.JoinStringErrs(date(s.View.Header.Period.End))
 				if templ_7745c5c3_Err != nil {
 					return templ.Error{Err: templ_7745c5c3_Err, FileName: `modules/statements/internal/web/pages.templ`, Line: 162, Col: 135}
 				}
@@ -1147,7 +1147,7 @@ func statementPage(m kweb.PageMeta, s statementModel) templ.Component {
 							if templ_7745c5c3_Err != nil {
 								return templ_7745c5c3_Err
 							}
-							if l.Counterparty != "" {
+							if l.Counterparty != "" && l.Counterparty != l.Description {
 								templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 100, "<small class=\"cell-phone-only\">")
 								if templ_7745c5c3_Err != nil {
 									return templ_7745c5c3_Err
@@ -1237,7 +1237,7 @@ func statementPage(m kweb.PageMeta, s statementModel) templ.Component {
 						}
 						return nil
 					})
-					templ_7745c5c3_Err = kweb.DataTableColumns("Transactions from "+s.View.Header.Period.StartDate()+" to "+s.View.Header.Period.EndDate(), []kweb.Column{{Label: "Date"}, {Label: "Description"}, {Label: "Counterparty"}, {Label: "Type"}, {Label: "Amount", Numeric: true}, {Label: "Balance", Numeric: true}}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var56), templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = kweb.DataTableColumns("Transactions from "+date(s.View.Header.Period.Start)+" to "+date(s.View.Header.Period.End), []kweb.Column{{Label: "Date"}, {Label: "Description"}, {Label: "Counterparty"}, {Label: "Type"}, {Label: "Amount", Numeric: true}, {Label: "Balance", Numeric: true}}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var56), templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

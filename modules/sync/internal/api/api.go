@@ -265,11 +265,13 @@ func (r *Routes) get(c *fiber.Ctx, sub authn.Subject) error {
 	return c.JSON(RunOf(run, time.Now().UTC()))
 }
 
-func optAmount(a money.NullAmount) *string {
+// optAmount writes a in currency c's minor units (see money.Plain), or nil when
+// it is absent.
+func optAmount(a money.NullAmount, c money.Currency) *string {
 	if !a.Valid {
 		return nil
 	}
-	s := a.Amount.String()
+	s := money.Plain(a.Amount, c)
 	return &s
 }
 
@@ -335,10 +337,11 @@ func (r *Routes) balances(c *fiber.Ctx, sub authn.Subject) error {
 	if err != nil {
 		return err
 	}
+	cur := money.Currency(h.Current.Currency)
 	days := make([]dayJSON, len(h.Days))
 	for i, d := range h.Days {
-		days[i] = dayJSON{Date: d.Day.Format(time.DateOnly), ProviderBalance: optAmount(d.Provider), AvailableBalance: optAmount(d.Available),
-			LedgerBalance: optAmount(d.Ledger), BalanceDrift: optAmount(d.Drift)}
+		days[i] = dayJSON{Date: d.Day.Format(time.DateOnly), ProviderBalance: optAmount(d.Provider, cur), AvailableBalance: optAmount(d.Available, cur),
+			LedgerBalance: optAmount(d.Ledger, cur), BalanceDrift: optAmount(d.Drift, cur)}
 		if d.SyncID != uuid.Nil {
 			s := d.SyncID.String()
 			days[i].SyncID = &s
@@ -346,10 +349,10 @@ func (r *Routes) balances(c *fiber.Ctx, sub authn.Subject) error {
 	}
 	var drift *string
 	if h.Current.Provider.Valid && !h.Current.Provider.Amount.Equal(h.Current.Ledger) {
-		s := h.Current.Provider.Amount.Sub(h.Current.Ledger).String()
+		s := money.Plain(h.Current.Provider.Amount.Sub(h.Current.Ledger), cur)
 		drift = &s
 	}
 	return c.JSON(fiber.Map{"account_id": h.AccountID.String(), "currency": h.Current.Currency, "start_date": from.Format(time.DateOnly),
-		"end_date": to.Format(time.DateOnly), "provider_balance": optAmount(h.Current.Provider), "ledger_balance": h.Current.Ledger.String(),
+		"end_date": to.Format(time.DateOnly), "provider_balance": optAmount(h.Current.Provider, cur), "ledger_balance": money.Plain(h.Current.Ledger, cur),
 		"balance_drift": drift, "drift_runs": h.Drift.Streak, "drifting": h.Drift.Drifting(), "days": days})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/kontor-app/kontor/modules/sync/internal/domain"
 	"github.com/kontor-app/kontor/platform/apperr"
 	"github.com/kontor-app/kontor/platform/authn"
+	"github.com/kontor-app/kontor/platform/money"
 )
 
 // The reasons a linked account needs a look.
@@ -95,7 +96,7 @@ func (s *Service) Health(ctx context.Context, sub authn.Subject) ([]HealthItem, 
 		}
 		out = append(out, HealthItem{AccountID: d.AccountID, AccountName: b.Name, ConnectionID: d.ConnectionID, Kind: HealthDrift,
 			Detail: fmt.Sprintf("The bank's balance differs from the ledger by %s %s, over the last %d syncs; look for a missing transaction or reconcile it.",
-				d.Amount.String(), b.Currency, d.Streak),
+				money.Format(d.Amount, money.Currency(b.Currency)), b.Currency, d.Streak),
 			Link: "/accounts/" + d.AccountID.String(), LinkText: "Reconcile"})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].AccountName < out[j].AccountName })

@@ -626,16 +626,18 @@ func (r *run) recordBalance(ctx context.Context, accountID uuid.UUID, providerAc
 	ledger := base
 	ledger.Source, ledger.Balance = domain.SourceLedger, b.Ledger
 	snaps := []domain.Snapshot{ledger}
-	data := map[string]any{"ledger_balance": b.Ledger.String(), "currency": b.Currency, "provider_balance": nil, "balance_drift": nil}
+	// Amounts in event data are written in the currency's minor units, as in the API.
+	cur := money.Currency(b.Currency)
+	data := map[string]any{"ledger_balance": money.Plain(b.Ledger, cur), "currency": b.Currency, "provider_balance": nil, "balance_drift": nil}
 	var diff money.Amount
 	if provider.Valid {
 		p := base
 		p.Source, p.Balance, p.Available = domain.SourceProvider, provider.Amount, r.available[providerAccountID]
 		snaps = append(snaps, p)
 		diff = provider.Amount.Sub(b.Ledger)
-		data["provider_balance"] = provider.Amount.String()
+		data["provider_balance"] = money.Plain(provider.Amount, cur)
 		if !diff.IsZero() {
-			data["balance_drift"] = diff.String()
+			data["balance_drift"] = money.Plain(diff, cur)
 		}
 	}
 	if err := r.s.Repo.SaveSnapshots(ctx, snaps); err != nil {
@@ -661,6 +663,6 @@ func (r *run) recordBalance(ctx context.Context, accountID uuid.UUID, providerAc
 		return nil
 	}
 	return r.s.Publisher.Publish(ctx, Event{Type: EventDriftDetected, UserID: r.conn.UserID, ConnectionID: r.conn.ID, AccountID: accountID,
-		SyncID: r.rec.ID, Data: map[string]any{"ledger_balance": b.Ledger.String(), "provider_balance": provider.Amount.String(),
-			"balance_drift": diff.String(), "currency": b.Currency, "runs": d.Streak}})
+		SyncID: r.rec.ID, Data: map[string]any{"ledger_balance": money.Plain(b.Ledger, cur), "provider_balance": money.Plain(provider.Amount, cur),
+			"balance_drift": money.Plain(diff, cur), "currency": b.Currency, "runs": d.Streak}})
 }
