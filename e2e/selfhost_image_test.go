@@ -39,7 +39,7 @@ func requireDocker(t *testing.T) {
 }
 
 // repoRoot is the folder holding go.mod.
-func repoRoot(t *testing.T) string {
+func repoRoot(t testing.TB) string {
 	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {

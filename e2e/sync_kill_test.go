@@ -21,7 +21,7 @@ import (
 
 // kontorBinary builds cmd/kontor into the test's temporary directory (removed
 // with it; the build cache makes a second build quick) and returns its path.
-func kontorBinary(t *testing.T) string {
+func kontorBinary(t testing.TB) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "kontor")
 	cmd := exec.Command("go", "build", "-o", path, "./cmd/kontor")

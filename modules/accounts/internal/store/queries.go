@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -397,9 +398,7 @@ func (s *Store) TransactionsByProviderID(ctx context.Context, accountID uuid.UUI
 			// planner believes the account holds a few rows and would otherwise
 			// scan all of them and filter by id, on every page (quadratic). OFFSET 0
 			// keeps the lateral subquery from being flattened into that plan.
-			err = s.db.Conn(ctx).NewRaw(`SELECT t.* FROM unnest(ARRAY[?]::text[]) AS k(id)
-CROSS JOIN LATERAL (SELECT * FROM transactions WHERE account_id = ? AND provider_transaction_id = k.id OFFSET 0) AS t`,
-				bun.In(ids[start:end]), accountID).Scan(ctx, &rows)
+			rows, err = s.transactionsByProviderIDPostgres(ctx, accountID, ids[start:end])
 		} else {
 			err = s.db.Conn(ctx).NewSelect().Model(&rows).Where("account_id = ?", accountID).
 				Where("provider_transaction_id IN (?)", bun.In(ids[start:end])).Scan(ctx)
@@ -412,6 +411,43 @@ CROSS JOIN LATERAL (SELECT * FROM transactions WHERE account_id = ? AND provider
 		}
 	}
 	return out, nil
+}
+
+// byProviderIDPostgres finds an account's entries by provider id on PostgreSQL: one
+// index probe per id, whatever the statistics say (while a sync fills a new account
+// faster than autovacuum analyzes the table, the planner believes the account holds
+// a few rows and would otherwise scan all of them and filter by id, on every page:
+// quadratic); OFFSET 0 keeps the lateral subquery from being flattened into that
+// plan. The ids and the account are bound parameters, not inlined by bun as it
+// inlines every value: pgx prepares a query and keeps it in the connection's
+// statement cache under its text, so one text serves every page, where inlined ids
+// made every page's look-up a statement of its own (prepared again, and kept in
+// the Go process and the PostgreSQL backend until the cache evicted it).
+const byProviderIDPostgres = `SELECT t.* FROM unnest($1::text[]) AS k(id)
+CROSS JOIN LATERAL (SELECT * FROM transactions WHERE account_id = $2 AND provider_transaction_id = k.id OFFSET 0) AS t`
+
+func (s *Store) transactionsByProviderIDPostgres(ctx context.Context, accountID uuid.UUID, ids []string) ([]transactionRow, error) {
+	var conn interface {
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	}
+	switch c := s.db.Conn(ctx).(type) {
+	case bun.Tx:
+		conn = c.Tx
+	case *bun.DB:
+		conn = c.DB
+	default:
+		return nil, fmt.Errorf("find provider transactions: connection %T", c)
+	}
+	res, err := conn.QueryContext(ctx, byProviderIDPostgres, ids, accountID.String())
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	var rows []transactionRow
+	if err := s.db.ScanRows(ctx, res, &rows); err != nil {
+		return nil, err
+	}
+	return rows, res.Err()
 }
 
 // PendingProviderEntries returns the account's pending provider entries booked in

@@ -9,6 +9,7 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"mime"
 	"net/url"
 	"strconv"
@@ -339,19 +340,15 @@ func (r *Routes) importFile(c *fiber.Ctx, sub authn.Subject) error {
 	if mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType)); err != nil || mt != fiber.MIMEMultipartForm {
 		return apperr.New(apperr.UnsupportedMediaType, "Send the statement as multipart/form-data with the file in the field \"file\".")
 	}
-	fh, err := c.FormFile("file")
-	if err != nil {
+	f, err := spoolFile(c, "file")
+	if errors.Is(err, errNoFile) {
 		return apperr.Validation(apperr.FieldError{Field: "file", Message: "is required: an OFX or QFX statement file"})
 	}
-	if fh.Size > app.MaxImportSize {
-		return apperr.New(apperr.PayloadTooLarge, "The statement file is larger than 10 MiB.")
-	}
-	f, err := fh.Open()
 	if err != nil {
-		return apperr.Wrap(err, "open uploaded file")
+		return err
 	}
 	defer f.Close()
-	sum, err := r.svc.Import(c.UserContext(), sub, app.ImportInput{ConnectionID: id, File: f, Size: fh.Size})
+	sum, err := r.svc.Import(c.UserContext(), sub, app.ImportInput{ConnectionID: id, File: f, Size: f.Size})
 	if err != nil {
 		return err
 	}

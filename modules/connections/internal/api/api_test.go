@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -356,5 +357,48 @@ func TestImportSizeLimit(t *testing.T) {
 	r := do(t, a, http.MethodPost, path, ct, body).want(t, 413, "payload_too_large")
 	if svc.imported != nil || !strings.Contains(r.raw, "10 MiB") {
 		t.Fatalf("10 MiB + 1 byte: imported %d bytes, %s", len(svc.imported), r.raw)
+	}
+}
+
+// TestImportReadsTheFilePartOfAnyBody checks the upload's own reading of the
+// multipart body: the file part is found after other fields, its bytes reach the
+// use case unchanged (through the temporary file, which is gone afterwards), a
+// truncated or malformed body is a 422 validation problem (never a 500), and a
+// file field without a file name is no file.
+func TestImportReadsTheFilePartOfAnyBody(t *testing.T) {
+	svc := &fakeService{view: sampleView()}
+	a := newServer(t, svc)
+	path := "/api/v1/connections/" + svc.view.ID.String() + "/imports"
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	_ = w.WriteField("note", "first a field")
+	fw, _ := w.CreateFormFile("file", "statement.qfx")
+	content := "OFXHEADER:100\r\n\r\n<OFX>\x00\xff--not a boundary\r\n"
+	_, _ = fw.Write([]byte(content))
+	_ = w.Close()
+	whole := buf.String()
+	do(t, a, http.MethodPost, path, w.FormDataContentType(), strings.NewReader(whole)).want(t, 201, "")
+	if string(svc.imported) != content {
+		t.Fatalf("the use case got %q, want %q", svc.imported, content)
+	}
+
+	svc.imported = nil
+	truncated := whole[:len(whole)-30]
+	do(t, a, http.MethodPost, path, w.FormDataContentType(), strings.NewReader(truncated)).want(t, 422, "validation_failed")
+	do(t, a, http.MethodPost, path, "multipart/form-data", strings.NewReader(whole)).want(t, 422, "validation_failed")
+	do(t, a, http.MethodPost, path, "multipart/form-data; boundary=other", strings.NewReader(whole)).want(t, 422, "validation_failed")
+	buf.Reset()
+	w = multipart.NewWriter(&buf)
+	_ = w.WriteField("file", "a field, not a file")
+	_ = w.Close()
+	do(t, a, http.MethodPost, path, w.FormDataContentType(), &buf).want(t, 422, "validation_failed")
+	if svc.imported != nil {
+		t.Fatalf("a body without a readable file reached the use case: %q", svc.imported)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Fatalf("temporary files left behind: %v", left)
 	}
 }

@@ -9,7 +9,10 @@ package web
 
 import (
 	"context"
+	"io"
+	"mime/multipart"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 
@@ -302,12 +305,13 @@ func (r *Routes) importFile(c *fiber.Ctx, sub authn.Subject) error {
 		errs := problems(map[string]string{"file": "Choose an OFX or QFX file."}, "Statement file: choose an OFX or QFX file.")
 		return r.renderWith(c, sub, id, fiber.StatusUnprocessableEntity, func(v *detailView) { v.ImportErrors = errs })
 	}
-	f, err := fh.Open()
+	name := fh.Filename
+	f, size, err := spool(c, fh)
 	if err != nil {
-		return apperr.Wrap(err, "open uploaded file")
+		return err
 	}
 	defer f.Close()
-	sum, err := r.svc.Import(c.UserContext(), sub, app.ImportInput{ConnectionID: id, File: f, Size: fh.Size})
+	sum, err := r.svc.Import(c.UserContext(), sub, app.ImportInput{ConnectionID: id, File: f, Size: size})
 	if err != nil {
 		errs, status, ok := formErrorsOf(err)
 		if !ok {
@@ -315,7 +319,7 @@ func (r *Routes) importFile(c *fiber.Ctx, sub authn.Subject) error {
 		}
 		return r.renderWith(c, sub, id, status, func(v *detailView) { v.ImportErrors = errs })
 	}
-	return r.renderWith(c, sub, id, fiber.StatusOK, func(v *detailView) { v.Summary = &sum; v.SummaryFile = fh.Filename })
+	return r.renderWith(c, sub, id, fiber.StatusOK, func(v *detailView) { v.Summary = &sum; v.SummaryFile = name })
 }
 
 func (r *Routes) reauthorize(c *fiber.Ctx, sub authn.Subject) error {
@@ -357,4 +361,38 @@ func (r *Routes) disconnect(c *fiber.Ctx, sub authn.Subject) error {
 	}
 	shell.SetFlash(c, shell.Flash{Kind: shell.FlashSuccess, Message: "Disconnected " + titleOf(v) + ". Its credentials are destroyed; its accounts stay, inactive, with their history."})
 	return c.Redirect(connectionPath(id), fiber.StatusSeeOther)
+}
+
+// removedOnClose is a temporary file that is removed when closed.
+type removedOnClose struct{ *os.File }
+
+func (f removedOnClose) Close() error {
+	err := f.File.Close()
+	_ = os.Remove(f.Name())
+	return err
+}
+
+// spool copies the uploaded file to a temporary file and lets the request's parsed
+// form and body go, so that the import that follows holds the upload on disk only
+// (fasthttp parses a form's files into memory, and the page's CSRF check has parsed
+// this one already).
+func spool(c *fiber.Ctx, fh *multipart.FileHeader) (removedOnClose, int64, error) {
+	src, err := fh.Open()
+	if err != nil {
+		return removedOnClose{}, 0, apperr.Wrap(err, "open uploaded file")
+	}
+	defer src.Close()
+	tmp, err := os.CreateTemp("", "kontor-import-*.ofx")
+	if err != nil {
+		return removedOnClose{}, 0, apperr.Wrap(err, "spool uploaded file")
+	}
+	f := removedOnClose{tmp}
+	n, err := io.Copy(tmp, src)
+	if err != nil {
+		_ = f.Close()
+		return removedOnClose{}, 0, apperr.Wrap(err, "spool uploaded file")
+	}
+	c.Request().RemoveMultipartFormFiles()
+	c.Request().ReleaseBody(0)
+	return f, n, nil
 }

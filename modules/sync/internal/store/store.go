@@ -432,7 +432,11 @@ func (s *Store) SaveFacts(ctx context.Context, connectionID, runID uuid.UUID, fa
 			Set("canonical_id = EXCLUDED.canonical_id").Set("pending = EXCLUDED.pending").Set("amount = EXCLUDED.amount").
 			Set("booked_on = EXCLUDED.booked_on").Set("description = EXCLUDED.description").Set("counterparty = EXCLUDED.counterparty").
 			Set("pending_id = EXCLUDED.pending_id").Set("linked_posted = EXCLUDED.linked_posted").Set("removed = EXCLUDED.removed").
-			Set("hash = EXCLUDED.hash").Set("last_run_id = EXCLUDED.last_run_id").Exec(ctx)
+			Set("hash = EXCLUDED.hash").Set("last_run_id = EXCLUDED.last_run_id").
+			// No RETURNING for a nullzero last_run_id: an exec, which pgx caches
+			// nothing for, not a query kept in its statement cache under the
+			// batch's whole text.
+			Returning("NULL").Exec(ctx)
 		if err != nil {
 			return apperr.Wrap(err, "save provider transactions")
 		}
