@@ -87,10 +87,11 @@ func NewFloor(db *database.DB, secret string) *fiber.App {
 			var external, provider, counterparty sql.NullString
 			var transfer uuid.NullUUID
 			var booked, created time.Time
-			if err := rows.Scan(&t.ID, &t.AccountID, &external, &provider, &t.Type, &t.Amount, &t.Currency,
+			if err := rows.Scan(&t.ID, &t.AccountID, &external, &provider, &t.Type, &t.Amount.Amount, &t.Currency,
 				&t.Description, &counterparty, &t.Status, &booked, &transfer, &created); err != nil {
 				return err
 			}
+			t.Amount.Currency = money.Currency(t.Currency) // written in its minor units, as Kontor does
 			t.ExternalID, t.ProviderTransactionID, t.Counterparty = nullString(external), nullString(provider), nullString(counterparty)
 			t.BookedAt, t.CreatedAt = booked.UTC().Format(time.RFC3339Nano), created.UTC().Format(time.RFC3339Nano)
 			if transfer.Valid {
@@ -117,19 +118,19 @@ func NewFloor(db *database.DB, secret string) *fiber.App {
 
 // floorTransaction is the transaction object of the API contract.
 type floorTransaction struct {
-	ID                    string       `json:"id"`
-	AccountID             string       `json:"account_id"`
-	ExternalID            *string      `json:"external_id"`
-	ProviderTransactionID *string      `json:"provider_transaction_id"`
-	Type                  string       `json:"type"`
-	Amount                money.Amount `json:"amount"`
-	Currency              string       `json:"currency"`
-	Description           string       `json:"description"`
-	Counterparty          *string      `json:"counterparty"`
-	Status                string       `json:"status"`
-	BookedAt              string       `json:"booked_at"`
-	TransferID            *string      `json:"transfer_id"`
-	CreatedAt             string       `json:"created_at"`
+	ID                    string           `json:"id"`
+	AccountID             string           `json:"account_id"`
+	ExternalID            *string          `json:"external_id"`
+	ProviderTransactionID *string          `json:"provider_transaction_id"`
+	Type                  string           `json:"type"`
+	Amount                money.InCurrency `json:"amount"`
+	Currency              string           `json:"currency"`
+	Description           string           `json:"description"`
+	Counterparty          *string          `json:"counterparty"`
+	Status                string           `json:"status"`
+	BookedAt              string           `json:"booked_at"`
+	TransferID            *string          `json:"transfer_id"`
+	CreatedAt             string           `json:"created_at"`
 }
 
 // floorPage is the page object, its keys in the order Kontor writes them.
