@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -427,27 +426,9 @@ const byProviderIDPostgres = `SELECT t.* FROM unnest($1::text[]) AS k(id)
 CROSS JOIN LATERAL (SELECT * FROM transactions WHERE account_id = $2 AND provider_transaction_id = k.id OFFSET 0) AS t`
 
 func (s *Store) transactionsByProviderIDPostgres(ctx context.Context, accountID uuid.UUID, ids []string) ([]transactionRow, error) {
-	var conn interface {
-		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	}
-	switch c := s.db.Conn(ctx).(type) {
-	case bun.Tx:
-		conn = c.Tx
-	case *bun.DB:
-		conn = c.DB
-	default:
-		return nil, fmt.Errorf("find provider transactions: connection %T", c)
-	}
-	res, err := conn.QueryContext(ctx, byProviderIDPostgres, ids, accountID.String())
-	if err != nil {
-		return nil, err
-	}
-	defer res.Close()
 	var rows []transactionRow
-	if err := s.db.ScanRows(ctx, res, &rows); err != nil {
-		return nil, err
-	}
-	return rows, res.Err()
+	err := s.db.ScanBound(ctx, &rows, byProviderIDPostgres, ids, accountID.String())
+	return rows, err
 }
 
 // PendingProviderEntries returns the account's pending provider entries booked in

@@ -377,10 +377,11 @@ func (s *Store) Known(ctx context.Context, connectionID uuid.UUID, page domain.P
 			// fills the table faster than autovacuum analyzes it, the planner
 			// believes the connection has a few facts and would otherwise scan all
 			// of them on every page (quadratic). OFFSET 0 keeps the lateral
-			// subquery from being flattened into that plan.
-			err = s.conn(ctx).NewRaw(`SELECT f.* FROM unnest(ARRAY[?]::text[]) AS k(id)
-CROSS JOIN LATERAL (SELECT * FROM sync_provider_transactions WHERE connection_id = ? AND provider_id = k.id OFFSET 0) AS f`,
-				bun.In(list[i:min(i+chunk, len(list))]), connectionID.String()).Scan(ctx, &rows)
+			// subquery from being flattened into that plan. The ids are bound, not
+			// inlined, so one prepared statement serves every page (ScanBound).
+			err = s.db.ScanBound(ctx, &rows, `SELECT f.* FROM unnest($1::text[]) AS k(id)
+CROSS JOIN LATERAL (SELECT * FROM sync_provider_transactions WHERE connection_id = $2 AND provider_id = k.id OFFSET 0) AS f`,
+				list[i:min(i+chunk, len(list))], connectionID.String())
 		} else {
 			err = s.conn(ctx).NewSelect().Model(&rows).Where("connection_id = ?", connectionID.String()).
 				Where("provider_id IN (?)", bun.In(list[i:min(i+chunk, len(list))])).Scan(ctx)
