@@ -67,7 +67,7 @@ func (s *Service) Import(ctx context.Context, sub authn.Subject, in ImportInput)
 		return ImportSummary{}, apperr.New(apperr.ConnectionNotActive, "The connection is %s; only an active connection takes statement files.", c.Status)
 	}
 	if in.Size > MaxImportSize {
-		return ImportSummary{}, apperr.New(apperr.PayloadTooLarge, "The statement file is larger than 10 MiB.")
+		return ImportSummary{}, TooLarge()
 	}
 	if in.Size == 0 {
 		return ImportSummary{}, invalidFile(0, "the file is empty")

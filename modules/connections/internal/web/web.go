@@ -9,10 +9,8 @@ package web
 
 import (
 	"context"
-	"io"
 	"mime/multipart"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 
@@ -306,20 +304,20 @@ func (r *Routes) importFile(c *fiber.Ctx, sub authn.Subject) error {
 		return r.renderWith(c, sub, id, fiber.StatusUnprocessableEntity, func(v *detailView) { v.ImportErrors = errs })
 	}
 	name := fh.Filename
-	f, size, err := spool(c, fh)
-	if err != nil {
+	f, err := spool(c, fh)
+	if err == nil {
+		defer f.Close()
+		var sum app.ImportSummary
+		if sum, err = r.svc.Import(c.UserContext(), sub, app.ImportInput{ConnectionID: id, File: f, Size: f.Size}); err == nil {
+			return r.renderWith(c, sub, id, fiber.StatusOK, func(v *detailView) { v.Summary = &sum; v.SummaryFile = name })
+		}
+	}
+	// A file too large to spool and one the import refuses are form errors alike.
+	errs, status, ok := formErrorsOf(err)
+	if !ok {
 		return err
 	}
-	defer f.Close()
-	sum, err := r.svc.Import(c.UserContext(), sub, app.ImportInput{ConnectionID: id, File: f, Size: size})
-	if err != nil {
-		errs, status, ok := formErrorsOf(err)
-		if !ok {
-			return err
-		}
-		return r.renderWith(c, sub, id, status, func(v *detailView) { v.ImportErrors = errs })
-	}
-	return r.renderWith(c, sub, id, fiber.StatusOK, func(v *detailView) { v.Summary = &sum; v.SummaryFile = name })
+	return r.renderWith(c, sub, id, status, func(v *detailView) { v.ImportErrors = errs })
 }
 
 func (r *Routes) reauthorize(c *fiber.Ctx, sub authn.Subject) error {
@@ -363,36 +361,21 @@ func (r *Routes) disconnect(c *fiber.Ctx, sub authn.Subject) error {
 	return c.Redirect(connectionPath(id), fiber.StatusSeeOther)
 }
 
-// removedOnClose is a temporary file that is removed when closed.
-type removedOnClose struct{ *os.File }
-
-func (f removedOnClose) Close() error {
-	err := f.File.Close()
-	_ = os.Remove(f.Name())
-	return err
-}
-
-// spool copies the uploaded file to a temporary file and lets the request's parsed
-// form and body go, so that the import that follows holds the upload on disk only
-// (fasthttp parses a form's files into memory, and the page's CSRF check has parsed
-// this one already).
-func spool(c *fiber.Ctx, fh *multipart.FileHeader) (removedOnClose, int64, error) {
+// spool copies the uploaded file to a temporary file (app.SpoolStatement) and lets
+// the request's parsed form and body go, so that the import that follows holds the
+// upload on disk only (fasthttp parses a form's files into memory, and the page's
+// CSRF check has parsed this one already).
+func spool(c *fiber.Ctx, fh *multipart.FileHeader) (*app.StatementUpload, error) {
 	src, err := fh.Open()
 	if err != nil {
-		return removedOnClose{}, 0, apperr.Wrap(err, "open uploaded file")
+		return nil, apperr.Wrap(err, "open uploaded file")
 	}
 	defer src.Close()
-	tmp, err := os.CreateTemp("", "kontor-import-*.ofx")
+	u, err := app.SpoolStatement(src)
 	if err != nil {
-		return removedOnClose{}, 0, apperr.Wrap(err, "spool uploaded file")
-	}
-	f := removedOnClose{tmp}
-	n, err := io.Copy(tmp, src)
-	if err != nil {
-		_ = f.Close()
-		return removedOnClose{}, 0, apperr.Wrap(err, "spool uploaded file")
+		return nil, err
 	}
 	c.Request().RemoveMultipartFormFiles()
 	c.Request().ReleaseBody(0)
-	return f, n, nil
+	return u, nil
 }
