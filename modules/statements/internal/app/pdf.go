@@ -105,11 +105,12 @@ func hasCJK(s string) bool {
 const (
 	lineHeight    = 4.6
 	headingHeight = 6.0
-	// descriptionRunes and counterpartyRunes are how many characters of a
-	// description and a counterparty fit their columns at the table's font size;
+	// descriptionColumns and counterpartyColumns are how many Latin characters of
+	// a description and a counterparty fit their columns at the table's font size
+	// (a wide CJK character counts two, see truncateColumns);
 	// longer ones are cut with an ellipsis so a line never wraps into the next.
-	descriptionRunes  = 34
-	counterpartyRunes = 20
+	descriptionColumns  = 34
+	counterpartyColumns = 20
 	// lowMemoryLines is the statement length from which the PDF is rendered in
 	// chunks of pages and merged, which bounds the memory the PDF library takes.
 	lowMemoryLines = 4000
@@ -164,8 +165,8 @@ func (r *pdfRenderer) Line(l domain.Line) error {
 	r.cjk = r.cjk || hasCJK(l.Description) || hasCJK(l.Counterparty)
 	r.lines = append(r.lines, &tableLine{cells: [6]string{
 		l.BookedAt.UTC().Format(domain.HumanDateLayout),
-		printable(truncateRunes(l.Description, descriptionRunes)),
-		printable(truncateRunes(l.Counterparty, counterpartyRunes)),
+		printable(truncateColumns(l.Description, descriptionColumns)),
+		printable(truncateColumns(l.Counterparty, counterpartyColumns)),
 		typeLabel(l.Type),
 		humanAmount(l.Amount, cur),
 		humanAmount(l.BalanceAfter, cur),
@@ -357,10 +358,10 @@ func typeLabel(t string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// truncateRunes cuts s to at most n columns, ending with an ellipsis when cut. A
+// truncateColumns cuts s to at most n columns, ending with an ellipsis when cut. A
 // wide character (Chinese, Japanese, Korean, full-width forms) takes two columns,
 // as it takes about twice the room of a Latin letter on the page.
-func truncateRunes(s string, n int) string {
+func truncateColumns(s string, n int) string {
 	cols, cut := 0, -1
 	for i, r := range s {
 		cols++

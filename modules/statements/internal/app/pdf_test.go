@@ -181,13 +181,13 @@ func TestPrintable(t *testing.T) {
 	if got := printable("שָׁלוֹם"); []rune(got)[0] != 'ם' || []rune(got)[len([]rune(got))-1] != 'ׁ' {
 		t.Fatalf("printable keeps marks after their letters: %q", got)
 	}
-	if got := truncateRunes("ÄÖÜ long description", 5); got != "ÄÖÜ …" && got != "ÄÖÜ…" {
-		t.Fatalf("truncateRunes = %q", got)
+	if got := truncateColumns("ÄÖÜ long description", 5); got != "ÄÖÜ …" && got != "ÄÖÜ…" {
+		t.Fatalf("truncateColumns = %q", got)
 	}
 	// A wide character takes two columns: five fit in ten, the ellipsis after four.
 	for in, want := range map[string]string{"日本語": "日本語", "東京都港区六本木ヒルズ": "東京都港…", "AB日本語です": "AB日本語…", "ABCDEFGHIJ": "ABCDEFGHIJ", "ABCDEFGHIJK": "ABCDEFGHI…"} {
-		if got := truncateRunes(in, 10); got != want {
-			t.Errorf("truncateRunes(%q, 10) = %q, want %q", in, got, want)
+		if got := truncateColumns(in, 10); got != want {
+			t.Errorf("truncateColumns(%q, 10) = %q, want %q", in, got, want)
 		}
 	}
 }
