@@ -1,11 +1,9 @@
 package e2e
 
 import (
-	"archive/zip"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -230,7 +228,7 @@ func TestAPIWritesAmountsInTheCurrencysMinorUnits(t *testing.T) {
 	c.body("GET /net-worth", res.Body, "")
 
 	// The data export writes what the API writes, in JSON and CSV.
-	files := readArchive(t, a.Get(t, "/api/v1/me/export").Expect(t, http.StatusOK).Body)
+	files := a.Get(t, "/api/v1/me/export").Expect(t, http.StatusOK).ZipFiles(t)
 	c.body("export accounts.json", files["accounts.json"], "")
 	var archived struct {
 		Accounts []acct `json:"accounts"`
@@ -274,27 +272,4 @@ func currencyOf(t *testing.T, a *api, id string) string {
 	}
 	a.Get(t, "/api/v1/accounts/"+id).Expect(t, http.StatusOK).JSON(t, &out)
 	return out.Currency
-}
-
-// readArchive returns the files of a ZIP archive by name.
-func readArchive(t *testing.T, body []byte) map[string][]byte {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
-	if err != nil {
-		t.Fatalf("not a ZIP archive: %v", err)
-	}
-	files := map[string][]byte{}
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", f.Name, err)
-		}
-		files[f.Name] = b
-	}
-	return files
 }

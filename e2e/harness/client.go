@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -173,4 +174,28 @@ func truncate(b []byte) string {
 		return string(b[:2000]) + fmt.Sprintf("… (%d bytes)", len(b))
 	}
 	return string(b)
+}
+
+// ZipFiles reads the body as a ZIP archive (a data export) and returns its files'
+// contents by name, in full; t fails when it is not one.
+func (r *Response) ZipFiles(t testing.TB) map[string][]byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(r.Body), int64(len(r.Body)))
+	if err != nil {
+		t.Fatalf("the body is not a ZIP archive: %v", err)
+	}
+	files := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", f.Name, err)
+		}
+		files[f.Name] = b
+	}
+	return files
 }

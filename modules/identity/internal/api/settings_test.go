@@ -1,12 +1,10 @@
 package api_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"os"
@@ -191,29 +189,6 @@ func seed(t *testing.T, c *harness.Client) string {
 	return conn.ID
 }
 
-// readZip returns the archive's files by name.
-func readZip(t *testing.T, body []byte) map[string][]byte {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
-	if err != nil {
-		t.Fatalf("the export is not a ZIP archive: %v", err)
-	}
-	files := map[string][]byte{}
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", f.Name, err)
-		}
-		files[f.Name] = b
-	}
-	return files
-}
-
 func decode(t *testing.T, what string, b []byte) any {
 	t.Helper()
 	var v any
@@ -251,7 +226,7 @@ func TestExportMatchesTheAPI(t *testing.T) {
 		if cd := res.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, `attachment; filename="kontor-export-`) || !strings.HasSuffix(cd, `.zip"`) {
 			t.Errorf("content disposition %q", cd)
 		}
-		files := readZip(t, res.Body)
+		files := res.ZipFiles(t)
 
 		sameJSON(t, "profile.json", files["profile.json"], me.Get(t, "/api/v1/me").Expect(t, http.StatusOK).Body)
 		sameJSON(t, "api_keys.json", files["api_keys.json"], me.Get(t, "/api/v1/api-keys").Expect(t, http.StatusOK).Body)

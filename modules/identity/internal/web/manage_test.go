@@ -1,8 +1,6 @@
 package web_test
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"net/http"
 	"net/url"
@@ -96,13 +94,9 @@ func TestExportAndDeleteForms(t *testing.T) {
 	if res.Header.Get("Content-Type") != "application/zip" || !strings.HasPrefix(res.Header.Get("Content-Disposition"), "attachment") {
 		t.Fatalf("export headers %v", res.Header)
 	}
-	zr, err := zip.NewReader(bytes.NewReader(res.Body), int64(len(res.Body)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var names []string
-	for _, f := range zr.File {
-		names = append(names, f.Name)
+	for name := range res.ZipFiles(t) {
+		names = append(names, name)
 	}
 	sort.Strings(names)
 	if strings.Join(names, " ") != "accounts.json api_keys.json connections.json profile.json" {
