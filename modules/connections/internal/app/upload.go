@@ -43,7 +43,7 @@ func TooLarge() error {
 func SpoolStatement(src io.Reader) (*StatementUpload, error) {
 	tmp, err := os.CreateTemp("", "kontor-import-*.ofx")
 	if err != nil {
-		return nil, apperr.Wrap(err, "spool uploaded file")
+		return nil, cannotStore(err)
 	}
 	u := &StatementUpload{file: tmp}
 	in := &readErr{r: io.LimitReader(src, MaxImportSize+1)}
@@ -54,13 +54,23 @@ func SpoolStatement(src io.Reader) (*StatementUpload, error) {
 		return nil, fmt.Errorf("%w: %v", ErrUploadUnreadable, in.err)
 	case err != nil:
 		_ = u.Close()
-		return nil, apperr.Wrap(err, "spool uploaded file")
+		return nil, cannotStore(err)
 	case n > MaxImportSize:
 		_ = u.Close()
 		return nil, TooLarge()
 	}
 	u.Size = n
 	return u, nil
+}
+
+// cannotStore is the problem of an upload the server could not write to its
+// temporary folder (full, or not writable): a 503 that asks to try again, not a
+// fault of the request, with the cause kept for the log.
+func cannotStore(cause error) error {
+	e := apperr.Wrap(cause, "spool uploaded file")
+	e.Code = apperr.ServiceUnavailable
+	e.Message = "Kontor cannot store the uploaded file right now; try again later."
+	return e
 }
 
 // readErr remembers the error its reader returned, to tell an upload that cannot

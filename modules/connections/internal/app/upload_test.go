@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -54,6 +55,12 @@ func TestSpoolStatement(t *testing.T) {
 	}
 	if after := leftovers(); after != before-1 {
 		t.Errorf("refused uploads left temporary files: %d", after-before+1)
+	}
+	// A temporary folder that cannot take the file is the server's trouble: 503.
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	_, err = app.SpoolStatement(strings.NewReader("OFXHEADER:100"))
+	if e, ok := apperr.As(err); !ok || e.Code != apperr.ServiceUnavailable || errors.Unwrap(err) == nil {
+		t.Fatalf("no temporary folder: %v", err)
 	}
 }
 
